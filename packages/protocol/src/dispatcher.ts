@@ -1,0 +1,522 @@
+import { UriTemplate } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import type {
+  CallContext,
+  Caller,
+  ContentResult,
+  Policy,
+  PromptDefinition,
+  ResourceContents,
+  ResourceDefinition,
+  ResourceTemplateDefinition,
+  ServerDefinition,
+  ToolAnnotations,
+  ToolDefinition,
+} from './definitions.ts';
+import { newErrorReference, RpcCode, RpcError, ToolError } from './errors.ts';
+import { decodeCursor, page } from './pagination.ts';
+
+export type CallKind = 'tool' | 'resource' | 'prompt';
+
+/** One tools/call, resources/read or prompts/get as the interceptor chain sees it. */
+export interface CallInfo {
+  kind: CallKind;
+  /** Tool or prompt name, or the resource URI. */
+  name: string;
+  /** For resources read through a template: the template's name. */
+  definitionName: string;
+  policy: Policy;
+  annotations: ToolAnnotations | undefined;
+  /** Arguments as sent by the client (attacker-controlled). */
+  rawArgs: Record<string, unknown>;
+  /** Arguments after schema validation; undefined when validation failed (see `invalid`). */
+  args: Record<string, unknown> | undefined;
+  /** The error result a failed validation produces; the chain's end returns it instead of calling the handler. */
+  invalid: ContentResult | undefined;
+  ctx: CallContext;
+  /** 2026-07-28 multi round-trip: the client's answers to our `inputRequests`, keyed by our ids. */
+  inputResponses: Record<string, unknown> | undefined;
+  /** 2026-07-28 multi round-trip: the verified payload of the `requestState` we minted earlier. */
+  requestState: unknown;
+  /** Backend records the call touched (filled through `ctx.touch`). */
+  touched: string[];
+}
+
+export type CallOutcome = Record<string, unknown>;
+export type Interceptor = (call: CallInfo, next: () => Promise<CallOutcome>) => Promise<CallOutcome>;
+
+export interface DispatcherOptions {
+  /** Page size for tools/list, resources/list, resources/templates/list and prompts/list. */
+  pageSize?: number;
+  /** Default time limit for one call; a definition's `policy.timeoutMs` overrides it. */
+  callTimeoutMs?: number;
+  /** Around every tools/call, resources/read and prompts/get, outermost first. */
+  interceptors?: readonly Interceptor[];
+  /** Whether a caller may see (and so call) a definition; default: everything is visible. */
+  isVisible?: (kind: CallKind, policy: Policy, caller: Caller, annotations?: ToolAnnotations) => boolean;
+}
+
+interface ToolEntry {
+  def: ToolDefinition;
+  descriptor: Record<string, unknown>;
+}
+
+interface TemplateEntry {
+  def: ResourceTemplateDefinition;
+  template: UriTemplate;
+  descriptor: Record<string, unknown>;
+}
+
+interface PromptEntry {
+  def: PromptDefinition;
+  descriptor: Record<string, unknown>;
+}
+
+const EMPTY_POLICY: Policy = Object.freeze({});
+
+/** JSON Schema for a zod schema, without `$schema` (older clients' validators reject the 2020-12 URI). */
+function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  delete json.$schema;
+  return json;
+}
+
+function issuesText(error: z.ZodError): { text: string; issues: Array<{ path: string; message: string }> } {
+  const issues = error.issues.map((issue) => ({
+    path: issue.path.length === 0 ? '(arguments)' : issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+  return { text: issues.map((i) => `\`${i.path}\`: ${i.message}`).join('; '), issues };
+}
+
+function toolErrorResult(error: ToolError): ContentResult {
+  const content = error.toContent();
+  const hint = error.hint === undefined ? '' : ` Hint: ${error.hint}`;
+  return {
+    content: [{ type: 'text', text: `Error ${error.code}: ${error.message}${hint}` }],
+    structuredContent: content,
+    isError: true,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The transport-neutral core of an MCP server: tool, resource and prompt tables built once at
+ * start-up, and one method per MCP operation. Both the SDK path and the fast path call it, so the
+ * two can never disagree about what a tool does.
+ */
+export class Dispatcher {
+  readonly definition: ServerDefinition;
+  private readonly tools = new Map<string, ToolEntry>();
+  private readonly toolList: ToolEntry[] = [];
+  private readonly resources = new Map<string, ResourceDefinition>();
+  private readonly resourceList: ResourceDefinition[] = [];
+  private readonly templates: TemplateEntry[] = [];
+  private readonly prompts = new Map<string, PromptEntry>();
+  private readonly promptList: PromptEntry[] = [];
+  private readonly pageSize: number;
+  private readonly callTimeoutMs: number;
+  private readonly interceptors: readonly Interceptor[];
+  private readonly isVisible: NonNullable<DispatcherOptions['isVisible']>;
+  /** The full tools/list array when visibility does not depend on the caller. */
+  private readonly everyoneSeesAll: boolean;
+
+  constructor(definition: ServerDefinition, options: DispatcherOptions = {}) {
+    this.definition = definition;
+    this.pageSize = options.pageSize ?? 100;
+    if (!Number.isInteger(this.pageSize) || this.pageSize < 1) {
+      throw new RangeError(`pageSize must be a positive integer, got ${String(options.pageSize)}`);
+    }
+    this.callTimeoutMs = options.callTimeoutMs ?? 60_000;
+    this.interceptors = options.interceptors ?? [];
+    this.isVisible = options.isVisible ?? (() => true);
+    this.everyoneSeesAll = options.isVisible === undefined;
+
+    for (const def of definition.tools ?? []) {
+      if (!/^[A-Za-z0-9_.-]{1,128}$/.test(def.name)) {
+        throw new Error(`Tool name "${def.name}" is invalid: use 1-128 letters, digits, '_', '-' or '.'`);
+      }
+      if (this.tools.has(def.name)) throw new Error(`Tool "${def.name}" is defined twice`);
+      const descriptor: Record<string, unknown> = {
+        name: def.name,
+        ...(def.title === undefined ? {} : { title: def.title }),
+        description: def.description,
+        inputSchema: jsonSchemaOf(def.input, 'input'),
+        ...(def.output === undefined ? {} : { outputSchema: jsonSchemaOf(def.output, 'output') }),
+        ...(def.annotations === undefined ? {} : { annotations: { ...def.annotations } }),
+      };
+      const entry = { def, descriptor };
+      this.tools.set(def.name, entry);
+      this.toolList.push(entry);
+    }
+    for (const def of definition.resources ?? []) {
+      if (this.resources.has(def.uri)) throw new Error(`Resource "${def.uri}" is defined twice`);
+      this.resources.set(def.uri, def);
+      this.resourceList.push(def);
+    }
+    for (const def of definition.resourceTemplates ?? []) {
+      this.templates.push({
+        def,
+        template: new UriTemplate(def.uriTemplate),
+        descriptor: {
+          uriTemplate: def.uriTemplate,
+          name: def.name,
+          ...(def.title === undefined ? {} : { title: def.title }),
+          ...(def.description === undefined ? {} : { description: def.description }),
+          ...(def.mimeType === undefined ? {} : { mimeType: def.mimeType }),
+        },
+      });
+    }
+    for (const def of definition.prompts ?? []) {
+      if (this.prompts.has(def.name)) throw new Error(`Prompt "${def.name}" is defined twice`);
+      const args = def.args
+        ? Object.entries(def.args.shape).map(([name, schema]) => {
+            const s = schema as z.ZodType;
+            return {
+              name,
+              ...(s.description === undefined ? {} : { description: s.description }),
+              required: !s.safeParse(undefined).success,
+            };
+          })
+        : undefined;
+      const entry: PromptEntry = {
+        def,
+        descriptor: {
+          name: def.name,
+          ...(def.title === undefined ? {} : { title: def.title }),
+          ...(def.description === undefined ? {} : { description: def.description }),
+          ...(args === undefined ? {} : { arguments: args }),
+        },
+      };
+      this.prompts.set(def.name, entry);
+      this.promptList.push(entry);
+    }
+  }
+
+  get capabilities(): Record<string, unknown> {
+    return {
+      ...(this.toolList.length > 0 ? { tools: { listChanged: false } } : {}),
+      ...(this.resourceList.length + this.templates.length > 0
+        ? { resources: { listChanged: false, subscribe: false } }
+        : {}),
+      ...(this.promptList.length > 0 ? { prompts: { listChanged: false } } : {}),
+      ...(this.templates.some((t) => t.def.complete) || this.promptList.some((p) => p.def.complete)
+        ? { completions: {} }
+        : {}),
+    };
+  }
+
+  /** The policy and annotations a tools/call, prompts/get or resources/read would run under (for HTTP-level checks). */
+  lookup(
+    method: string,
+    params: unknown,
+  ): { kind: CallKind; name: string; policy: Policy; annotations?: ToolAnnotations } | undefined {
+    if (!isRecord(params)) return undefined;
+    if (method === 'tools/call' && typeof params.name === 'string') {
+      const entry = this.tools.get(params.name);
+      return entry && {
+        kind: 'tool',
+        name: params.name,
+        policy: entry.def.policy ?? EMPTY_POLICY,
+        annotations: entry.def.annotations,
+      };
+    }
+    if (method === 'prompts/get' && typeof params.name === 'string') {
+      const entry = this.prompts.get(params.name);
+      return entry && { kind: 'prompt', name: params.name, policy: entry.def.policy ?? EMPTY_POLICY };
+    }
+    if (method === 'resources/read' && typeof params.uri === 'string') {
+      const found = this.findResource(params.uri);
+      return found && { kind: 'resource', name: params.uri, policy: found.policy ?? EMPTY_POLICY };
+    }
+    return undefined;
+  }
+
+  /** Whether a tool exists (the fast path declines approval-gated tools; the SDK path serves them). */
+  toolPolicy(name: string): Policy | undefined {
+    const entry = this.tools.get(name);
+    return entry ? (entry.def.policy ?? EMPTY_POLICY) : undefined;
+  }
+
+  listTools(params: unknown, caller: Caller): Record<string, unknown> {
+    const visible = this.everyoneSeesAll
+      ? this.toolList
+      : this.toolList.filter((t) =>
+          this.isVisible('tool', t.def.policy ?? EMPTY_POLICY, caller, t.def.annotations),
+        );
+    const offset = decodeCursor('tools', isRecord(params) ? params.cursor : undefined);
+    const { items, nextCursor } = page('tools', visible, offset, this.pageSize);
+    return { tools: items.map((t) => t.descriptor), ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  listPrompts(params: unknown, caller: Caller): Record<string, unknown> {
+    const visible = this.promptList.filter((p) =>
+      this.isVisible('prompt', p.def.policy ?? EMPTY_POLICY, caller),
+    );
+    const offset = decodeCursor('prompts', isRecord(params) ? params.cursor : undefined);
+    const { items, nextCursor } = page('prompts', visible, offset, this.pageSize);
+    return { prompts: items.map((p) => p.descriptor), ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  listResourceTemplates(params: unknown, caller: Caller): Record<string, unknown> {
+    const visible = this.templates.filter((t) =>
+      this.isVisible('resource', t.def.policy ?? EMPTY_POLICY, caller),
+    );
+    const offset = decodeCursor('templates', isRecord(params) ? params.cursor : undefined);
+    const { items, nextCursor } = page('templates', visible, offset, this.pageSize);
+    return { resourceTemplates: items.map((t) => t.descriptor), ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  async listResources(params: unknown, ctx: CallContext): Promise<Record<string, unknown>> {
+    const all: Array<Record<string, unknown>> = [];
+    for (const def of this.resourceList) {
+      if (!this.isVisible('resource', def.policy ?? EMPTY_POLICY, ctx.caller)) continue;
+      all.push({
+        uri: def.uri,
+        name: def.name,
+        ...(def.title === undefined ? {} : { title: def.title }),
+        ...(def.description === undefined ? {} : { description: def.description }),
+        ...(def.mimeType === undefined ? {} : { mimeType: def.mimeType }),
+      });
+    }
+    for (const { def } of this.templates) {
+      if (!def.list || !this.isVisible('resource', def.policy ?? EMPTY_POLICY, ctx.caller)) continue;
+      for (const r of await def.list(ctx)) {
+        all.push({ ...r, ...(def.mimeType && !r.mimeType ? { mimeType: def.mimeType } : {}) });
+      }
+    }
+    const offset = decodeCursor('resources', isRecord(params) ? params.cursor : undefined);
+    const { items, nextCursor } = page('resources', all, offset, this.pageSize);
+    return { resources: items, ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  async callTool(params: unknown, ctx: CallContext, round: RoundInput = {}): Promise<CallOutcome> {
+    if (!isRecord(params) || typeof params.name !== 'string') {
+      throw new RpcError(RpcCode.InvalidParams, 'tools/call needs params.name (string): the tool to call');
+    }
+    const entry = this.tools.get(params.name);
+    if (!entry || !this.isVisible('tool', entry.def.policy ?? EMPTY_POLICY, ctx.caller, entry.def.annotations)) {
+      throw new RpcError(
+        RpcCode.InvalidParams,
+        `Unknown tool: ${params.name}. Call tools/list to see the tools available to you.`,
+      );
+    }
+    const { def } = entry;
+    const rawArgs = params.arguments === undefined ? {} : params.arguments;
+    let args: Record<string, unknown> | undefined;
+    let invalid: ContentResult | undefined;
+    if (!isRecord(rawArgs)) {
+      invalid = toolErrorResult(
+        new ToolError('INVALID_ARGUMENTS', `Invalid arguments for tool ${def.name}: arguments must be an object`, {
+          hint: 'Pass the arguments as a JSON object matching the tool input schema.',
+        }),
+      );
+    } else {
+      const parsed = def.input.safeParse(rawArgs);
+      if (parsed.success) {
+        args = parsed.data as Record<string, unknown>;
+      } else {
+        const { text, issues } = issuesText(parsed.error);
+        invalid = toolErrorResult(
+          new ToolError('INVALID_ARGUMENTS', `Invalid arguments for tool ${def.name}: ${text}`, {
+            hint: 'Fix the named arguments (see the tool input schema) and call again.',
+            details: { issues },
+          }),
+        );
+      }
+    }
+    const call = this.newCall('tool', def.name, def.name, def.policy, def.annotations, isRecord(rawArgs) ? rawArgs : {}, args, invalid, ctx, round);
+    return this.run(call, async () => {
+      if (call.invalid) return call.invalid as unknown as CallOutcome;
+      return (await this.invokeTool(def, call.args ?? {}, call.ctx)) as unknown as CallOutcome;
+    });
+  }
+
+  async readResource(params: unknown, ctx: CallContext, round: RoundInput = {}): Promise<CallOutcome> {
+    if (!isRecord(params) || typeof params.uri !== 'string') {
+      throw new RpcError(RpcCode.InvalidParams, 'resources/read needs params.uri (string)');
+    }
+    const uri = params.uri;
+    const found = this.findResource(uri);
+    if (!found || !this.isVisible('resource', found.policy ?? EMPTY_POLICY, ctx.caller)) {
+      throw new RpcError(RpcCode.InvalidParams, `Resource not found: ${uri}. Call resources/list or resources/templates/list.`, { uri });
+    }
+    let variables: Record<string, string> = {};
+    if (found.template) {
+      const raw = found.template.template.match(uri) ?? {};
+      variables = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]));
+      if (found.template.def.variables) {
+        const parsed = found.template.def.variables.safeParse(variables);
+        if (!parsed.success) {
+          throw new RpcError(RpcCode.InvalidParams, `Invalid resource URI ${uri}: ${issuesText(parsed.error).text}`, { uri });
+        }
+        variables = parsed.data as Record<string, string>;
+      }
+    }
+    const call = this.newCall('resource', uri, found.name, found.policy, undefined, variables, variables, undefined, ctx, round);
+    return this.run(call, async () => {
+      const contents: ResourceContents[] = found.template
+        ? await found.template.def.read(uri, variables, call.ctx)
+        : await found.resource!.read(call.ctx);
+      return { contents };
+    });
+  }
+
+  async getPrompt(params: unknown, ctx: CallContext, round: RoundInput = {}): Promise<CallOutcome> {
+    if (!isRecord(params) || typeof params.name !== 'string') {
+      throw new RpcError(RpcCode.InvalidParams, 'prompts/get needs params.name (string)');
+    }
+    const entry = this.prompts.get(params.name);
+    if (!entry || !this.isVisible('prompt', entry.def.policy ?? EMPTY_POLICY, ctx.caller)) {
+      throw new RpcError(RpcCode.InvalidParams, `Unknown prompt: ${params.name}. Call prompts/list to see the prompts available.`);
+    }
+    const { def } = entry;
+    const rawArgs = isRecord(params.arguments) ? params.arguments : {};
+    let args: Record<string, unknown> = rawArgs;
+    if (def.args) {
+      const parsed = def.args.safeParse(rawArgs);
+      if (!parsed.success) {
+        throw new RpcError(RpcCode.InvalidParams, `Invalid arguments for prompt ${def.name}: ${issuesText(parsed.error).text}`);
+      }
+      args = parsed.data as Record<string, unknown>;
+    }
+    const call = this.newCall('prompt', def.name, def.name, def.policy, undefined, rawArgs, args, undefined, ctx, round);
+    return this.run(call, async () => (await def.get(call.args as never, call.ctx)) as unknown as CallOutcome);
+  }
+
+  async complete(params: unknown, ctx: CallContext): Promise<Record<string, unknown>> {
+    if (!isRecord(params) || !isRecord(params.ref) || !isRecord(params.argument)) {
+      throw new RpcError(RpcCode.InvalidParams, 'completion/complete needs params.ref and params.argument');
+    }
+    const ref = params.ref;
+    const argName = String(params.argument.name ?? '');
+    const value = String(params.argument.value ?? '');
+    let completer: ((value: string, ctx: CallContext) => Promise<string[]>) | undefined;
+    if (ref.type === 'ref/prompt') {
+      const entry = this.prompts.get(String(ref.name));
+      if (!entry) throw new RpcError(RpcCode.InvalidParams, `Unknown prompt: ${String(ref.name)}`);
+      completer = entry.def.complete?.[argName];
+    } else if (ref.type === 'ref/resource') {
+      const entry = this.templates.find((t) => t.def.uriTemplate === ref.uri);
+      if (!entry) throw new RpcError(RpcCode.InvalidParams, `Unknown resource template: ${String(ref.uri)}`);
+      completer = entry.def.complete?.[argName];
+    } else {
+      throw new RpcError(RpcCode.InvalidParams, 'params.ref.type must be ref/prompt or ref/resource');
+    }
+    const values = completer ? (await completer(value, ctx)).slice(0, 100) : [];
+    return { completion: { values, total: values.length, hasMore: false } };
+  }
+
+  private findResource(
+    uri: string,
+  ): { name: string; policy: Policy | undefined; resource?: ResourceDefinition; template?: TemplateEntry } | undefined {
+    const direct = this.resources.get(uri);
+    if (direct) return { name: direct.name, policy: direct.policy, resource: direct };
+    for (const t of this.templates) {
+      if (t.template.match(uri)) return { name: t.def.name, policy: t.def.policy, template: t };
+    }
+    return undefined;
+  }
+
+  private newCall(
+    kind: CallKind,
+    name: string,
+    definitionName: string,
+    policy: Policy | undefined,
+    annotations: ToolAnnotations | undefined,
+    rawArgs: Record<string, unknown>,
+    args: Record<string, unknown> | undefined,
+    invalid: ContentResult | undefined,
+    ctx: CallContext,
+    round: RoundInput,
+  ): CallInfo {
+    const touched: string[] = [];
+    const effective = policy ?? EMPTY_POLICY;
+    const timeoutMs = effective.timeoutMs ?? this.callTimeoutMs;
+    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
+    return {
+      kind,
+      name,
+      definitionName,
+      policy: effective,
+      annotations,
+      rawArgs,
+      args,
+      invalid,
+      ctx: { ...ctx, signal, touch: (ref) => touched.push(ref) },
+      inputResponses: round.inputResponses,
+      requestState: round.requestState,
+      touched,
+    };
+  }
+
+  /** Runs the interceptor chain around `terminal`, turning failures into the right result or error. */
+  private async run(call: CallInfo, terminal: () => Promise<CallOutcome>): Promise<CallOutcome> {
+    const chain = this.interceptors;
+    const dispatch = (i: number): Promise<CallOutcome> => {
+      const interceptor = chain[i];
+      return interceptor ? interceptor(call, () => dispatch(i + 1)) : terminal();
+    };
+    try {
+      return await dispatch(0);
+    } catch (error) {
+      return this.failure(call, error);
+    }
+  }
+
+  private failure(call: CallInfo, error: unknown): CallOutcome {
+    if (error instanceof RpcError) throw error;
+    let toolError: ToolError;
+    if (error instanceof ToolError) {
+      toolError = error;
+    } else if (call.ctx.signal.aborted && !isClientAbort(call)) {
+      toolError = new ToolError('TIMEOUT', `The call did not finish within its time limit`, {
+        retryable: true,
+        hint: 'Narrow the request (smaller date window, fewer records) or try again later.',
+      });
+    } else {
+      const reference = newErrorReference();
+      call.ctx.log.error({ err: error, reference, kind: call.kind, name: call.name }, 'unexpected failure in handler');
+      toolError = new ToolError('INTERNAL_ERROR', `Unexpected server error (reference ${reference})`, {
+        retryable: false,
+        hint: 'Report the reference to the platform team; retrying is unlikely to help.',
+        details: { reference },
+      });
+    }
+    if (call.kind === 'tool') return toolErrorResult(toolError) as unknown as CallOutcome;
+    const code = toolError.code === 'NOT_FOUND' ? RpcCode.InvalidParams : RpcCode.InternalError;
+    throw new RpcError(code, toolError.message, toolError.toContent());
+  }
+
+  private async invokeTool(def: ToolDefinition, args: Record<string, unknown>, ctx: CallContext): Promise<ContentResult> {
+    if (def.output === undefined) {
+      return def.handler(args as never, ctx);
+    }
+    const raw = await def.handler(args as never, ctx);
+    const parsed = def.output.safeParse(raw);
+    if (!parsed.success) {
+      const reference = newErrorReference();
+      ctx.log.error({ reference, tool: def.name, issues: parsed.error.issues }, 'tool returned data that does not match its output schema');
+      throw new ToolError('INTERNAL_ERROR', `The tool produced an invalid result (reference ${reference})`, {
+        details: { reference },
+      });
+    }
+    const structured = parsed.data as Record<string, unknown>;
+    const text = def.render ? def.render(structured as never) : JSON.stringify(structured);
+    return { content: [{ type: 'text', text }], structuredContent: structured };
+  }
+}
+
+function isClientAbort(call: CallInfo): boolean {
+  // The combined signal's reason is a TimeoutError DOMException only when our timer fired.
+  const reason = call.ctx.signal.reason as { name?: string } | undefined;
+  return reason?.name !== 'TimeoutError';
+}
+
+export interface RoundInput {
+  inputResponses?: Record<string, unknown> | undefined;
+  requestState?: unknown;
+}

@@ -1,0 +1,39 @@
+export {
+  ANONYMOUS,
+  type ApprovalPolicy,
+  type CallContext,
+  type Caller,
+  type ClientInfo,
+  type ContentBlock,
+  type ContentResult,
+  type ContentTool,
+  definePrompt,
+  defineResource,
+  defineResourceTemplate,
+  defineTool,
+  type Policy,
+  type PromptDefinition,
+  type PromptMessage,
+  type ProtocolEra,
+  type ResourceContents,
+  type ResourceDefinition,
+  type ResourceTemplateDefinition,
+  type ServerDefinition,
+  type StructuredTool,
+  type ToolAnnotations,
+  type ToolDefinition,
+} from './definitions.ts';
+export {
+  type CallInfo,
+  type CallKind,
+  type CallOutcome,
+  Dispatcher,
+  type DispatcherOptions,
+  type Interceptor,
+  type RoundInput,
+} from './dispatcher.ts';
+export { newErrorReference, RpcCode, RpcError, ToolError, type ToolErrorContent, type ToolErrorOptions } from './errors.ts';
+export { decodeCursor, encodeCursor } from './pagination.ts';
+export { jsonRpcError, type McpPluginOptions, mcpPlugin } from './plugin.ts';
+export { callContext, eraOf, LEGACY_VERSIONS, MODERN_VERSION, type RequestInfo } from './request-info.ts';
+export { createSdkServer, createStateCodec, type SdkServerOptions } from './sdk-path.ts';

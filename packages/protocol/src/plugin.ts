@@ -1,0 +1,205 @@
+import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ANONYMOUS, type Caller } from './definitions.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import { RpcCode } from './errors.ts';
+import { planFast, serveFast } from './fast-path.ts';
+import type { RequestInfo } from './request-info.ts';
+import { createSdkServer, createStateCodec } from './sdk-path.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller; set by the runtime's auth hook, anonymous otherwise. */
+    caller?: Caller;
+  }
+}
+
+export interface McpPluginOptions {
+  dispatcher: Dispatcher;
+  /** HMAC key (≥ 32 bytes) protecting `requestState`; the same on every replica. */
+  requestStateSecret: string;
+  /** Endpoint path. */
+  path?: string;
+  /** Largest accepted request body in bytes (413 above it). */
+  maxBodyBytes?: number;
+  /**
+   * Origins allowed to call from a browser. Requests without an `Origin` header (non-browser
+   * clients) are allowed; any other origin is refused with 403 (DNS-rebinding defence).
+   */
+  allowedOrigins?: readonly string[];
+  /** Serve hot methods without building SDK objects per request (default true). */
+  fastPath?: boolean;
+}
+
+const PARSE_FAILED = Symbol('mcp.parse-failed');
+const UNSUPPORTED_MEDIA = Symbol('mcp.unsupported-media');
+
+export function jsonRpcError(id: unknown, code: number, message: string, data?: unknown): Record<string, unknown> {
+  return {
+    jsonrpc: '2.0',
+    id: typeof id === 'string' || typeof id === 'number' ? id : null,
+    error: { code, message, ...(data === undefined ? {} : { data }) },
+  };
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  try {
+    const { hostname } = new URL(origin);
+    return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+  } catch {
+    return false;
+  }
+}
+
+/** Copies Node headers into a web `Headers` (multi-value headers joined as the spec allows). */
+function webHeaders(request: FastifyRequest): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): Promise<void> {
+  const { dispatcher } = options;
+  const path = options.path ?? '/mcp';
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const allowedOrigins = new Set(options.allowedOrigins ?? []);
+  const allowLoopbackOrigins = allowedOrigins.has('loopback');
+  const useFastPath = options.fastPath ?? true;
+  const codec = createStateCodec(options.requestStateSecret);
+  const def = dispatcher.definition;
+  const serverInfo = { name: def.name, version: def.version, ...(def.title === undefined ? {} : { title: def.title }) };
+
+  // Per-request info travels to the SDK path's factory through the web Request it is built for.
+  const infoByRequest = new WeakMap<Request, RequestInfo>();
+  const handler: McpHttpHandler = createMcpHandler(
+    (rc) => {
+      const info = rc.requestInfo ? infoByRequest.get(rc.requestInfo) : undefined;
+      if (!info) throw new Error('MCP request reached the SDK without request info');
+      const headerVersion = rc.requestInfo?.headers.get('mcp-protocol-version') ?? undefined;
+      return createSdkServer({
+        dispatcher,
+        codec,
+        resolveInfo: () => info,
+        fallbackVersion: () => headerVersion,
+      });
+    },
+    {
+      maxRequestBodySize: maxBodyBytes,
+      onerror: (error) => app.log.debug({ err: error }, 'MCP SDK rejected or failed a request'),
+    },
+  );
+  app.addHook('onClose', async () => handler.close());
+
+  app.decorate('mcpDispatcher', dispatcher);
+
+  // Parse JSON ourselves so malformed bodies get JSON-RPC -32700 instead of a framework error.
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: maxBodyBytes }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(null, PARSE_FAILED);
+    }
+  });
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: maxBodyBytes }, (_req, _body, done) => {
+    done(null, UNSUPPORTED_MEDIA);
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply
+        .code(413)
+        .send(jsonRpcError(null, -32000, `Request body too large: the limit is ${maxBodyBytes} bytes`));
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(status).send(
+      jsonRpcError(null, status >= 500 ? RpcCode.InternalError : RpcCode.InvalidRequest, status >= 500 ? 'Internal server error' : error.message),
+    );
+  });
+
+  const checkOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
+    const origin = request.headers.origin;
+    if (origin === undefined) return;
+    if (allowedOrigins.has(origin) || (allowLoopbackOrigins && isLoopbackOrigin(origin))) return;
+    request.log.warn({ origin }, 'refused request from a disallowed origin');
+    return reply
+      .code(403)
+      .send(jsonRpcError(null, -32000, `Forbidden: origin ${origin} is not allowed; add it to ALLOWED_ORIGINS`));
+  };
+
+  const requestInfo = (request: FastifyRequest, reply: FastifyReply): RequestInfo => {
+    const controller = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) controller.abort(new Error('client closed the response stream'));
+    });
+    const traceparent = request.headers.traceparent;
+    return {
+      caller: request.caller ?? ANONYMOUS,
+      log: request.log,
+      correlationId: request.id,
+      ...(typeof traceparent === 'string' ? { traceparent } : {}),
+      signal: controller.signal,
+    };
+  };
+
+  const viaSdk = async (request: FastifyRequest, reply: FastifyReply, info: RequestInfo, parsedBody?: unknown) => {
+    const url = `http://${request.headers.host ?? 'localhost'}${request.url}`;
+    const webRequest = new Request(url, { method: request.method, headers: webHeaders(request), signal: info.signal });
+    infoByRequest.set(webRequest, info);
+    const response = await handler.fetch(webRequest, parsedBody === undefined ? {} : { parsedBody });
+    reply.code(response.status);
+    response.headers.forEach((value, name) => {
+      reply.header(name, value);
+    });
+    if (response.body === null) return reply.send();
+    if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+      reply.header('x-accel-buffering', 'no');
+      return reply.send(response.body);
+    }
+    return reply.send(Buffer.from(await response.arrayBuffer()));
+  };
+
+  app.post(path, { onRequest: checkOrigin, bodyLimit: maxBodyBytes }, async (request, reply) => {
+    const body = request.body;
+    if (body === UNSUPPORTED_MEDIA) {
+      return reply
+        .code(415)
+        .send(jsonRpcError(null, -32000, 'Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json'));
+    }
+    if (body === PARSE_FAILED || body === undefined) {
+      return reply.code(400).send(jsonRpcError(null, RpcCode.ParseError, 'Parse error: the request body is not valid JSON'));
+    }
+    if (Array.isArray(body)) {
+      return reply
+        .code(400)
+        .send(jsonRpcError(null, RpcCode.InvalidRequest, 'Invalid Request: JSON-RPC batches are not supported; send one message per POST'));
+    }
+    const info = requestInfo(request, reply);
+    if (useFastPath) {
+      const plan = planFast(dispatcher, { headers: request.headers, body });
+      if (plan) {
+        const out = await serveFast(dispatcher, plan, info, serverInfo);
+        return reply.code(out.status).header('content-type', out.contentType).send(Buffer.from(out.body));
+      }
+    }
+    return viaSdk(request, reply, info, body);
+  });
+
+  // GET/DELETE: the SDK answers (405 for the stateless 2025 serving and the 2026 revision).
+  const bodyless = async (request: FastifyRequest, reply: FastifyReply) => viaSdk(request, reply, requestInfo(request, reply));
+  app.get(path, { onRequest: checkOrigin }, bodyless);
+  app.delete(path, { onRequest: checkOrigin }, bodyless);
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    mcpDispatcher: Dispatcher;
+  }
+}
+
+/** Fastify plugin serving MCP (2026-07-28 and 2025-era Streamable HTTP) at `path` (default `/mcp`). */
+export const mcpPlugin = fp(mcpPluginImpl, { name: '@mcp-platform/protocol', fastify: '5.x' });
