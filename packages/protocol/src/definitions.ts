@@ -104,6 +104,16 @@ export type ResourceContents =
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
+/** What a write would change, shown to the person who must approve it. */
+export interface ChangePreview {
+  /** One or two sentences a person can approve or reject. */
+  summary: string;
+  /** The exact field changes, e.g. `{ StageName: { from: 'Prospecting', to: 'Negotiation' } }`. */
+  changes: Record<string, unknown>;
+  /** Records the write will touch, when known before it runs. */
+  records?: string[];
+}
+
 interface ToolBase<I extends AnyObject> {
   /** snake_case business operation name, unique per server. */
   name: string;
@@ -113,6 +123,8 @@ interface ToolBase<I extends AnyObject> {
   input: I;
   annotations?: ToolAnnotations;
   policy?: Policy;
+  /** For tools with an approval policy: describe exactly what the call would change, without changing it. */
+  preview?: (args: z.output<I>, ctx: CallContext) => Promise<ChangePreview>;
 }
 
 /** A tool with an output schema: the handler returns structured data; the platform adds a text rendering. */

@@ -40,6 +40,8 @@ export interface CallInfo {
   requestState: unknown;
   /** Backend records the call touched (filled through `ctx.touch`). */
   touched: string[];
+  /** The tool definition (tools only): its preview, output schema and policy. */
+  tool: ToolDefinition | undefined;
 }
 
 export type CallOutcome = Record<string, unknown>;
@@ -450,6 +452,7 @@ export class Dispatcher {
       inputResponses: round.inputResponses,
       requestState: round.requestState,
       touched,
+      tool: kind === 'tool' ? this.tools.get(definitionName)?.def : undefined,
     };
   }
 

@@ -2,6 +2,7 @@ export {
   ANONYMOUS,
   type ApprovalPolicy,
   type CallContext,
+  type ChangePreview,
   type Caller,
   type ClientInfo,
   type ContentBlock,

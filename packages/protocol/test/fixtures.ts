@@ -89,7 +89,7 @@ export function exampleDefinition(extraTools = 0): ServerDefinition {
       name: `extra_${i}`,
       description: `Extra tool ${i}`,
       input: z.object({}),
-      handler: async () => ({ content: [{ type: 'text', text: String(i) }] }),
+      handler: async () => ({ content: [{ type: 'text' as const, text: String(i) }] }),
     }),
   );
   return {
