@@ -30,6 +30,8 @@ export interface McpPluginOptions {
   allowedOrigins?: readonly string[];
   /** Serve hot methods without building SDK objects per request (default true). */
   fastPath?: boolean;
+  /** Observes which path served each POST (metrics, tests). */
+  onServe?: (path: 'fast' | 'sdk', method: string | undefined) => void;
 }
 
 const PARSE_FAILED = Symbol('mcp.parse-failed');
@@ -182,10 +184,12 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     if (useFastPath) {
       const plan = planFast(dispatcher, { headers: request.headers, body });
       if (plan) {
+        options.onServe?.('fast', plan.method);
         const out = await serveFast(dispatcher, plan, info, serverInfo);
         return reply.code(out.status).header('content-type', out.contentType).send(Buffer.from(out.body));
       }
     }
+    options.onServe?.('sdk', typeof (body as { method?: unknown }).method === 'string' ? (body as { method: string }).method : undefined);
     return viaSdk(request, reply, info, body);
   });
 

@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, rpc } from './helpers.ts';
+
+/**
+ * Differential test: the fast path must answer byte-for-byte what the SDK reference path answers,
+ * for every hot method, both eras, successes and failures.
+ */
+const CASES: Array<[string, Record<string, unknown>]> = [
+  ['tools/list', {}],
+  ['tools/call', { name: 'echo', arguments: { text: 'héllo "quoted" \\ back' } }],
+  ['tools/call', { name: 'echo', arguments: { text: '' } }],
+  ['tools/call', { name: 'echo', arguments: { text: 42 } }],
+  ['tools/call', { name: 'echo' }],
+  ['tools/call', { name: 'fail', arguments: {} }],
+  ['tools/call', { name: 'no_such_tool', arguments: {} }],
+  ['tools/call', { name: 'slow', arguments: { steps: 1, delayMs: 0 } }],
+  ['resources/list', {}],
+  ['resources/templates/list', {}],
+  ['resources/read', { uri: 'docs://readme' }],
+  ['resources/read', { uri: 'items://123' }],
+  ['resources/read', { uri: 'items://abc' }],
+  ['resources/read', { uri: 'nothing://here' }],
+  ['prompts/list', {}],
+  ['prompts/get', { name: 'greet', arguments: { who: 'Ada' } }],
+  ['prompts/get', { name: 'greet', arguments: {} }],
+  ['prompts/get', { name: 'missing' }],
+  ['tools/list', { cursor: 'bogus' }],
+];
+const ERAS = ['2026', '2025-11-25', '2025-06-18', '2025-03-26'];
+
+describe('fast path is byte-identical to the SDK path', () => {
+  let fast: FastifyInstance;
+  let sdk: FastifyInstance;
+  const served: Array<{ app: string; path: string; method: string | undefined }> = [];
+  beforeAll(async () => {
+    fast = await buildApp({ fastPath: true, onServe: (path, method) => served.push({ app: 'fast', path, method }) });
+    sdk = await buildApp({ fastPath: false, onServe: (path, method) => served.push({ app: 'sdk', path, method }) });
+  });
+  afterAll(async () => {
+    await fast.close();
+    await sdk.close();
+  });
+
+  for (const era of ERAS) {
+    for (const [method, params] of CASES) {
+      it(`${era} ${method} ${JSON.stringify(params).slice(0, 60)}`, async () => {
+        const request = rpc(era, method, params, 42);
+        const [a, b] = await Promise.all([
+          fast.inject({ method: 'POST', url: '/mcp', ...request }),
+          sdk.inject({ method: 'POST', url: '/mcp', ...request }),
+        ]);
+        expect(a.statusCode).toBe(b.statusCode);
+        expect(a.headers['content-type']).toBe(b.headers['content-type']);
+        expect(a.body).toBe(b.body);
+        expect(a.body.length).toBeGreaterThan(0);
+        // The comparison only means something if the fast app really took the fast path.
+        const fastServed = served.filter((s) => s.app === 'fast').at(-1);
+        const declines = params.name === 'no_such_tool';
+        expect(fastServed?.path).toBe(declines ? 'sdk' : 'fast');
+        expect(served.filter((s) => s.app === 'sdk').at(-1)?.path).toBe('sdk');
+      });
+    }
+  }
+
+  it('answers a string id and a zero id identically', async () => {
+    for (const id of ['abc', 0]) {
+      const request = rpc('2026', 'tools/call', { name: 'echo', arguments: { text: 'x' } }, id);
+      const [a, b] = await Promise.all([
+        fast.inject({ method: 'POST', url: '/mcp', ...request }),
+        sdk.inject({ method: 'POST', url: '/mcp', ...request }),
+      ]);
+      expect(a.body).toBe(b.body);
+    }
+  });
+});
