@@ -1,0 +1,70 @@
+/**
+ * Starts one benchmark target on the port given in argv: `protocol` (a server built from the
+ * protocol package), `sdk-naive` (the SDK v2 createMcpHandler with an McpServer built per request,
+ * mounted on Fastify) or `floor` (a bare Fastify route answering the same JSON-RPC result).
+ */
+import { Dispatcher, mcpPlugin } from '@mcp-platform/protocol';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ECHO_INPUT, ECHO_OUTPUT, echoTool, expectedResult, SERVER_INFO } from './tool.ts';
+
+const [kind, portArg] = process.argv.slice(2);
+const port = Number(portArg);
+
+async function protocolTarget(): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  await app.register(mcpPlugin, {
+    dispatcher: new Dispatcher({ ...SERVER_INFO, tools: [echoTool] }),
+    requestStateSecret: 'bench-request-state-secret-0123456789',
+  });
+  return app;
+}
+
+async function sdkNaiveTarget(): Promise<FastifyInstance> {
+  const handler = createMcpHandler(() => {
+    const server = new McpServer(SERVER_INFO);
+    server.registerTool(
+      'echo',
+      { description: 'Echoes text back with its length.', inputSchema: ECHO_INPUT, outputSchema: ECHO_OUTPUT },
+      async ({ text }) => {
+        const structured = { text, length: text.length };
+        return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
+      },
+    );
+    return server;
+  });
+  const node = toNodeHandler(handler);
+  const app = Fastify({ logger: false });
+  app.post('/mcp', async (request, reply) => {
+    reply.hijack();
+    await node(request.raw, reply.raw, request.body);
+  });
+  return app;
+}
+
+async function floorTarget(): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  app.post('/mcp', async (request, reply) => {
+    const body = request.body as { id: number; params: { arguments: { text: string } } };
+    return reply
+      .header('content-type', 'application/json')
+      .send(JSON.stringify({ result: expectedResult(body.params.arguments.text), jsonrpc: '2.0', id: body.id }));
+  });
+  return app;
+}
+
+const builders: Record<string, () => Promise<FastifyInstance>> = {
+  protocol: protocolTarget,
+  'sdk-naive': sdkNaiveTarget,
+  floor: floorTarget,
+};
+const build = kind === undefined ? undefined : builders[kind];
+if (!build || !Number.isInteger(port)) {
+  process.stderr.write(`usage: serve.ts <${Object.keys(builders).join('|')}> <port>\n`);
+  process.exit(2);
+}
+const app = await build();
+await app.listen({ host: '127.0.0.1', port });
+process.stdout.write('ready\n');
+process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
