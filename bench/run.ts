@@ -19,10 +19,14 @@ const twoCores = cpus().length >= 2;
 
 // Pin the load generator to core 0 (servers go to core 1) by re-executing under taskset once.
 if (twoCores && process.env.BENCH_PINNED !== '1') {
-  const result = spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, BENCH_PINNED: '1' },
-  });
+  const result = spawnSync(
+    'taskset',
+    ['-c', '0', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, BENCH_PINNED: '1' },
+    },
+  );
   process.exit(result.status ?? 1);
 }
 
@@ -36,7 +40,11 @@ export interface Target {
 
 const TARGETS: Target[] = [
   { name: 'floor', kind: 'floor', description: 'bare Fastify route answering the same JSON-RPC result' },
-  { name: 'sdk-naive', kind: 'sdk-naive', description: 'SDK v2 createMcpHandler, McpServer built per request' },
+  {
+    name: 'sdk-naive',
+    kind: 'sdk-naive',
+    description: 'SDK v2 createMcpHandler, McpServer built per request',
+  },
   { name: 'protocol', kind: 'protocol', description: 'server built from @mcp-platform/protocol' },
 ];
 
@@ -48,13 +56,21 @@ function cpuMicros(pid: number): number {
 }
 
 let nextPort = 3900 + Math.floor(Math.random() * 50);
-async function startTarget(target: Target): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
+async function startTarget(
+  target: Target,
+): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
   const port = nextPort++;
   const script = fileURLToPath(new URL('./targets/serve.ts', import.meta.url));
   const args = [process.execPath, '--conditions=source', script, target.kind, String(port)];
   const child = twoCores
-    ? spawn('taskset', ['-c', '1', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...target.env } })
-    : spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...target.env } });
+    ? spawn('taskset', ['-c', '1', ...args], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, ...target.env },
+      })
+    : spawn(args[0]!, args.slice(1), {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, ...target.env },
+      });
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${target.name} exited with ${code} before it was ready`)));
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -108,13 +124,19 @@ async function measure(target: Target): Promise<Row> {
       concurrency,
       durationMs: ms,
       body: (i) =>
-        JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'echo', arguments: { text: textFor(i) }, _meta: META } }),
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: i,
+          method: 'tools/call',
+          params: { name: 'echo', arguments: { text: textFor(i) }, _meta: META },
+        }),
       check: (i, status, body) => {
         if (status !== 200) throw new Error(`HTTP ${status}: ${body.slice(0, 200)}`);
         const message = JSON.parse(body) as { id: number; result: unknown };
         if (message.id !== i) throw new Error(`response id ${message.id} for request ${i}`);
         const expected = JSON.stringify(expectedResult(textFor(i)));
-        if (JSON.stringify(message.result) !== expected) throw new Error(`unexpected result ${JSON.stringify(message.result)}`);
+        if (JSON.stringify(message.result) !== expected)
+          throw new Error(`unexpected result ${JSON.stringify(message.result)}`);
       },
     });
   try {
@@ -141,7 +163,9 @@ async function measure(target: Target): Promise<Row> {
 function table(rows: Row[], baseline: Row | undefined, floor: Row | undefined): void {
   const pad = (s: string, n: number) => s.padEnd(n);
   const num = (n: number, d = 0) => n.toFixed(d).padStart(9);
-  out(`${pad('target', 14)}${'req/s'.padStart(9)}${'p50 µs'.padStart(9)}${'p99 µs'.padStart(9)}${'CPU µs/call'.padStart(13)}${'errors'.padStart(8)}  ${'vs sdk-naive req/s'.padStart(18)}  ${'CPU vs floor'.padStart(12)}`);
+  out(
+    `${pad('target', 14)}${'req/s'.padStart(9)}${'p50 µs'.padStart(9)}${'p99 µs'.padStart(9)}${'CPU µs/call'.padStart(13)}${'errors'.padStart(8)}  ${'vs sdk-naive req/s'.padStart(18)}  ${'CPU vs floor'.padStart(12)}`,
+  );
   for (const r of rows) {
     const vsBase = baseline ? `${(r.rps / baseline.rps).toFixed(2)}×` : '';
     const vsFloor = floor ? `${(r.cpuPerCall / floor.cpuPerCall).toFixed(2)}×` : '';
@@ -154,8 +178,12 @@ function table(rows: Row[], baseline: Row | undefined, floor: Row | undefined): 
 const only = process.env.BENCH_ONLY?.split(',');
 const extra = (await import('./extra-targets.ts').catch(() => ({ targets: [] as Target[] }))).targets;
 const targets = [...TARGETS, ...extra].filter((t) => !only || only.includes(t.name));
-out(`pnpm bench — tools/call (2026-07-28, JSON response), ${concurrency} concurrent keep-alive clients, ${warmupMs} ms warm-up + ${durationMs} ms measured per target`);
-out(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; servers on core 1, load generator on core 0${twoCores ? '' : ' (single core: NOT pinned)'}`);
+out(
+  `pnpm bench — tools/call (2026-07-28, JSON response), ${concurrency} concurrent keep-alive clients, ${warmupMs} ms warm-up + ${durationMs} ms measured per target`,
+);
+out(
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; servers on core 1, load generator on core 0${twoCores ? '' : ' (single core: NOT pinned)'}`,
+);
 out();
 const rows: Row[] = [];
 for (const target of targets) {
@@ -163,20 +191,31 @@ for (const target of targets) {
   rows.push(await measure(target));
 }
 out();
-table(rows, rows.find((r) => r.name === 'sdk-naive'), rows.find((r) => r.name === 'floor'));
+table(
+  rows,
+  rows.find((r) => r.name === 'sdk-naive'),
+  rows.find((r) => r.name === 'floor'),
+);
 const protocol = rows.find((r) => r.name === 'protocol');
 const naive = rows.find((r) => r.name === 'sdk-naive');
 const floor = rows.find((r) => r.name === 'floor');
 out();
 if (protocol && naive && floor) {
-  out(`target: protocol ≥ 2× sdk-naive req/s → ${(protocol.rps / naive.rps).toFixed(2)}×; protocol CPU/call ≤ 10× floor → ${(protocol.cpuPerCall / floor.cpuPerCall).toFixed(2)}×`);
+  out(
+    `target: protocol ≥ 2× sdk-naive req/s → ${(protocol.rps / naive.rps).toFixed(2)}×; protocol CPU/call ≤ 10× floor → ${(protocol.cpuPerCall / floor.cpuPerCall).toFixed(2)}×`,
+  );
 }
 const fullStack = rows.find((r) => r.name === 'full-stack');
 if (protocol && fullStack) {
-  out(`target: full-stack ≥ 70% of protocol req/s → ${((fullStack.rps / protocol.rps) * 100).toFixed(0)}%; p99 added < 2 ms → ${((fullStack.p99 - protocol.p99) / 1000).toFixed(2)} ms`);
+  out(
+    `target: full-stack ≥ 70% of protocol req/s → ${((fullStack.rps / protocol.rps) * 100).toFixed(0)}%; p99 added < 2 ms → ${((fullStack.p99 - protocol.p99) / 1000).toFixed(2)} ms`,
+  );
 }
 const failed = rows.filter((r) => r.errors > 0);
-for (const r of failed) out(`WARNING: ${r.name} had ${r.errors} failed or wrong responses (${(r as Row & { firstError?: string }).firstError})`);
+for (const r of failed)
+  out(
+    `WARNING: ${r.name} had ${r.errors} failed or wrong responses (${(r as Row & { firstError?: string }).firstError})`,
+  );
 mkdirSync('.bench', { recursive: true });
 writeFileSync('.bench/results.json', `${JSON.stringify({ at: new Date().toISOString(), rows }, null, 2)}\n`);
 process.exit(failed.length > 0 ? 1 : 0);

@@ -38,9 +38,11 @@ function shutdown(code = 0): void {
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
   setTimeout(() => process.exit(code), 30_000).unref();
-  Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode === null ? c.once('exit', resolve) : resolve(null))))).then(() =>
-    process.exit(code),
-  );
+  Promise.all(
+    children.map(
+      (c) => new Promise((resolve) => (c.exitCode === null ? c.once('exit', resolve) : resolve(null))),
+    ),
+  ).then(() => process.exit(code));
 }
 process.once('SIGINT', () => shutdown(0));
 process.once('SIGTERM', () => shutdown(0));

@@ -26,10 +26,17 @@ async function sdkNaiveTarget(): Promise<FastifyInstance> {
     const server = new McpServer(SERVER_INFO);
     server.registerTool(
       'echo',
-      { description: 'Echoes text back with its length.', inputSchema: ECHO_INPUT, outputSchema: ECHO_OUTPUT },
+      {
+        description: 'Echoes text back with its length.',
+        inputSchema: ECHO_INPUT,
+        outputSchema: ECHO_OUTPUT,
+      },
       async ({ text }) => {
         const structured = { text, length: text.length };
-        return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
+        return {
+          content: [{ type: 'text', text: JSON.stringify(structured) }],
+          structuredContent: structured,
+        };
       },
     );
     return server;
@@ -49,7 +56,9 @@ async function floorTarget(): Promise<FastifyInstance> {
     const body = request.body as { id: number; params: { arguments: { text: string } } };
     return reply
       .header('content-type', 'application/json')
-      .send(JSON.stringify({ result: expectedResult(body.params.arguments.text), jsonrpc: '2.0', id: body.id }));
+      .send(
+        JSON.stringify({ result: expectedResult(body.params.arguments.text), jsonrpc: '2.0', id: body.id }),
+      );
   });
   return app;
 }

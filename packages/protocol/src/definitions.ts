@@ -128,7 +128,8 @@ interface ToolBase<I extends AnyObject> {
 }
 
 /** A tool with an output schema: the handler returns structured data; the platform adds a text rendering. */
-export interface StructuredTool<I extends AnyObject = AnyObject, O extends AnyObject = AnyObject> extends ToolBase<I> {
+export interface StructuredTool<I extends AnyObject = AnyObject, O extends AnyObject = AnyObject>
+  extends ToolBase<I> {
   output: O;
   handler: (args: z.output<I>, ctx: CallContext) => Promise<z.input<O>>;
   /** Short text rendering of the structured result (defaults to pretty JSON). */
@@ -147,7 +148,9 @@ export type ToolDefinition<I extends AnyObject = AnyObject, O extends AnyObject 
   | ContentTool<I>;
 
 /** Identity helpers that give definitions full type inference. */
-export function defineTool<I extends AnyObject, O extends AnyObject>(def: StructuredTool<I, O>): StructuredTool<I, O>;
+export function defineTool<I extends AnyObject, O extends AnyObject>(
+  def: StructuredTool<I, O>,
+): StructuredTool<I, O>;
 export function defineTool<I extends AnyObject>(def: ContentTool<I>): ContentTool<I>;
 export function defineTool(def: ToolDefinition): ToolDefinition {
   return def;
@@ -179,7 +182,9 @@ export interface ResourceTemplateDefinition {
   variables?: AnyObject;
   read: (uri: string, variables: Record<string, string>, ctx: CallContext) => Promise<ResourceContents[]>;
   /** Concrete resources to include in `resources/list` (optional, capped by the handler). */
-  list?: (ctx: CallContext) => Promise<Array<{ uri: string; name: string; title?: string; mimeType?: string }>>;
+  list?: (
+    ctx: CallContext,
+  ) => Promise<Array<{ uri: string; name: string; title?: string; mimeType?: string }>>;
   /** Completion values for a template variable. */
   complete?: Record<string, (value: string, ctx: CallContext) => Promise<string[]>>;
 }

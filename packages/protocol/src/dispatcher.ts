@@ -219,12 +219,14 @@ export class Dispatcher {
     if (!isRecord(params)) return undefined;
     if (method === 'tools/call' && typeof params.name === 'string') {
       const entry = this.tools.get(params.name);
-      return entry && {
-        kind: 'tool',
-        name: params.name,
-        policy: entry.def.policy ?? EMPTY_POLICY,
-        annotations: entry.def.annotations,
-      };
+      return (
+        entry && {
+          kind: 'tool',
+          name: params.name,
+          policy: entry.def.policy ?? EMPTY_POLICY,
+          annotations: entry.def.annotations,
+        }
+      );
     }
     if (method === 'prompts/get' && typeof params.name === 'string') {
       const entry = this.prompts.get(params.name);
@@ -300,7 +302,10 @@ export class Dispatcher {
       throw new RpcError(RpcCode.InvalidParams, 'tools/call needs params.name (string): the tool to call');
     }
     const entry = this.tools.get(params.name);
-    if (!entry || !this.isVisible('tool', entry.def.policy ?? EMPTY_POLICY, ctx.caller, entry.def.annotations)) {
+    if (
+      !entry ||
+      !this.isVisible('tool', entry.def.policy ?? EMPTY_POLICY, ctx.caller, entry.def.annotations)
+    ) {
       throw new RpcError(
         RpcCode.InvalidParams,
         `Unknown tool: ${params.name}. Call tools/list to see the tools available to you.`,
@@ -312,9 +317,13 @@ export class Dispatcher {
     let invalid: ContentResult | undefined;
     if (!isRecord(rawArgs)) {
       invalid = toolErrorResult(
-        new ToolError('INVALID_ARGUMENTS', `Invalid arguments for tool ${def.name}: arguments must be an object`, {
-          hint: 'Pass the arguments as a JSON object matching the tool input schema.',
-        }),
+        new ToolError(
+          'INVALID_ARGUMENTS',
+          `Invalid arguments for tool ${def.name}: arguments must be an object`,
+          {
+            hint: 'Pass the arguments as a JSON object matching the tool input schema.',
+          },
+        ),
       );
     } else {
       const parsed = def.input.safeParse(rawArgs);
@@ -330,7 +339,18 @@ export class Dispatcher {
         );
       }
     }
-    const call = this.newCall('tool', def.name, def.name, def.policy, def.annotations, isRecord(rawArgs) ? rawArgs : {}, args, invalid, ctx, round);
+    const call = this.newCall(
+      'tool',
+      def.name,
+      def.name,
+      def.policy,
+      def.annotations,
+      isRecord(rawArgs) ? rawArgs : {},
+      args,
+      invalid,
+      ctx,
+      round,
+    );
     return this.run(call, async () => {
       if (call.invalid) return call.invalid as unknown as CallOutcome;
       return (await this.invokeTool(def, call.args ?? {}, call.ctx)) as unknown as CallOutcome;
@@ -344,21 +364,42 @@ export class Dispatcher {
     const uri = params.uri;
     const found = this.findResource(uri);
     if (!found || !this.isVisible('resource', found.policy ?? EMPTY_POLICY, ctx.caller)) {
-      throw new RpcError(RpcCode.InvalidParams, `Resource not found: ${uri}. Call resources/list or resources/templates/list.`, { uri });
+      throw new RpcError(
+        RpcCode.InvalidParams,
+        `Resource not found: ${uri}. Call resources/list or resources/templates/list.`,
+        { uri },
+      );
     }
     let variables: Record<string, string> = {};
     if (found.template) {
       const raw = found.template.template.match(uri) ?? {};
-      variables = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]));
+      variables = Object.fromEntries(
+        Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]),
+      );
       if (found.template.def.variables) {
         const parsed = found.template.def.variables.safeParse(variables);
         if (!parsed.success) {
-          throw new RpcError(RpcCode.InvalidParams, `Invalid resource URI ${uri}: ${issuesText(parsed.error).text}`, { uri });
+          throw new RpcError(
+            RpcCode.InvalidParams,
+            `Invalid resource URI ${uri}: ${issuesText(parsed.error).text}`,
+            { uri },
+          );
         }
         variables = parsed.data as Record<string, string>;
       }
     }
-    const call = this.newCall('resource', uri, found.name, found.policy, undefined, variables, variables, undefined, ctx, round);
+    const call = this.newCall(
+      'resource',
+      uri,
+      found.name,
+      found.policy,
+      undefined,
+      variables,
+      variables,
+      undefined,
+      ctx,
+      round,
+    );
     return this.run(call, async () => {
       const contents: ResourceContents[] = found.template
         ? await found.template.def.read(uri, variables, call.ctx)
@@ -373,7 +414,10 @@ export class Dispatcher {
     }
     const entry = this.prompts.get(params.name);
     if (!entry || !this.isVisible('prompt', entry.def.policy ?? EMPTY_POLICY, ctx.caller)) {
-      throw new RpcError(RpcCode.InvalidParams, `Unknown prompt: ${params.name}. Call prompts/list to see the prompts available.`);
+      throw new RpcError(
+        RpcCode.InvalidParams,
+        `Unknown prompt: ${params.name}. Call prompts/list to see the prompts available.`,
+      );
     }
     const { def } = entry;
     const rawArgs = isRecord(params.arguments) ? params.arguments : {};
@@ -381,12 +425,29 @@ export class Dispatcher {
     if (def.args) {
       const parsed = def.args.safeParse(rawArgs);
       if (!parsed.success) {
-        throw new RpcError(RpcCode.InvalidParams, `Invalid arguments for prompt ${def.name}: ${issuesText(parsed.error).text}`);
+        throw new RpcError(
+          RpcCode.InvalidParams,
+          `Invalid arguments for prompt ${def.name}: ${issuesText(parsed.error).text}`,
+        );
       }
       args = parsed.data as Record<string, unknown>;
     }
-    const call = this.newCall('prompt', def.name, def.name, def.policy, undefined, rawArgs, args, undefined, ctx, round);
-    return this.run(call, async () => (await def.get(call.args as never, call.ctx)) as unknown as CallOutcome);
+    const call = this.newCall(
+      'prompt',
+      def.name,
+      def.name,
+      def.policy,
+      undefined,
+      rawArgs,
+      args,
+      undefined,
+      ctx,
+      round,
+    );
+    return this.run(
+      call,
+      async () => (await def.get(call.args as never, call.ctx)) as unknown as CallOutcome,
+    );
   }
 
   async complete(params: unknown, ctx: CallContext): Promise<Record<string, unknown>> {
@@ -414,7 +475,9 @@ export class Dispatcher {
 
   private findResource(
     uri: string,
-  ): { name: string; policy: Policy | undefined; resource?: ResourceDefinition; template?: TemplateEntry } | undefined {
+  ):
+    | { name: string; policy: Policy | undefined; resource?: ResourceDefinition; template?: TemplateEntry }
+    | undefined {
     const direct = this.resources.get(uri);
     if (direct) return { name: direct.name, policy: direct.policy, resource: direct };
     for (const t of this.templates) {
@@ -482,7 +545,10 @@ export class Dispatcher {
       });
     } else {
       const reference = newErrorReference();
-      call.ctx.log.error({ err: error, reference, kind: call.kind, name: call.name }, 'unexpected failure in handler');
+      call.ctx.log.error(
+        { err: error, reference, kind: call.kind, name: call.name },
+        'unexpected failure in handler',
+      );
       toolError = new ToolError('INTERNAL_ERROR', `Unexpected server error (reference ${reference})`, {
         retryable: false,
         hint: 'Report the reference to the platform team; retrying is unlikely to help.',
@@ -494,7 +560,11 @@ export class Dispatcher {
     throw new RpcError(code, toolError.message, toolError.toContent());
   }
 
-  private async invokeTool(def: ToolDefinition, args: Record<string, unknown>, ctx: CallContext): Promise<ContentResult> {
+  private async invokeTool(
+    def: ToolDefinition,
+    args: Record<string, unknown>,
+    ctx: CallContext,
+  ): Promise<ContentResult> {
     if (def.output === undefined) {
       return def.handler(args as never, ctx);
     }
@@ -502,7 +572,10 @@ export class Dispatcher {
     const parsed = def.output.safeParse(raw);
     if (!parsed.success) {
       const reference = newErrorReference();
-      ctx.log.error({ reference, tool: def.name, issues: parsed.error.issues }, 'tool returned data that does not match its output schema');
+      ctx.log.error(
+        { reference, tool: def.name, issues: parsed.error.issues },
+        'tool returned data that does not match its output schema',
+      );
       throw new ToolError('INTERNAL_ERROR', `The tool produced an invalid result (reference ${reference})`, {
         details: { reference },
       });

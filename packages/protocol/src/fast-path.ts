@@ -1,6 +1,6 @@
 import { classifyInboundRequest } from '@modelcontextprotocol/server';
-import type { Dispatcher } from './dispatcher.ts';
 import type { ClientInfo } from './definitions.ts';
+import type { Dispatcher } from './dispatcher.ts';
 import { RpcError } from './errors.ts';
 import { callContext, LEGACY_VERSIONS, MODERN_VERSION, type RequestInfo } from './request-info.ts';
 
@@ -22,7 +22,13 @@ const HOT = new Set([
   'prompts/get',
   'ping',
 ]);
-const CACHEABLE = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
+const CACHEABLE = new Set([
+  'tools/list',
+  'prompts/list',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+]);
 const SERVER_INFO_KEY = 'io.modelcontextprotocol/serverInfo';
 
 export interface FastRequest {
@@ -44,7 +50,7 @@ function header(headers: FastRequest['headers'], name: string): string | undefin
 }
 
 function acceptsBoth(accept: string | undefined): boolean {
-  return accept !== undefined && accept.includes('application/json') && accept.includes('text/event-stream');
+  return (accept?.includes('application/json') && accept.includes('text/event-stream')) ?? false;
 }
 
 /** Decides whether the fast path can serve this request; `undefined` sends it to the SDK path. */
@@ -58,15 +64,21 @@ export function planFast(dispatcher: Dispatcher, req: FastRequest): FastPlan | u
   }
   if (body.jsonrpc !== '2.0') return undefined;
   const params = body.params as Record<string, unknown> | undefined;
-  if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) return undefined;
+  if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params)))
+    return undefined;
   const meta = params?._meta as Record<string, unknown> | undefined;
   // Progress-streaming calls and multi round-trip rounds are served by the SDK path.
-  if (meta?.progressToken !== undefined || params?.inputResponses !== undefined || params?.requestState !== undefined) {
+  if (
+    meta?.progressToken !== undefined ||
+    params?.inputResponses !== undefined ||
+    params?.requestState !== undefined
+  ) {
     return undefined;
   }
   if (method === 'tools/call') {
     const policy = typeof params?.name === 'string' ? dispatcher.toolPolicy(params.name) : undefined;
-    if (policy === undefined || (policy.approval !== undefined && policy.approval !== 'none')) return undefined;
+    if (policy === undefined || (policy.approval !== undefined && policy.approval !== 'none'))
+      return undefined;
   }
   if (!acceptsBoth(header(req.headers, 'accept'))) return undefined;
   const version = header(req.headers, 'mcp-protocol-version');
@@ -83,9 +95,15 @@ export function planFast(dispatcher: Dispatcher, req: FastRequest): FastPlan | u
     if (outcome.messageKind !== 'request' || version !== MODERN_VERSION) return undefined;
     if (outcome.classification.revision !== MODERN_VERSION || mcpMethod !== method) return undefined;
     const named =
-      method === 'tools/call' || method === 'prompts/get' ? params?.name : method === 'resources/read' ? params?.uri : undefined;
+      method === 'tools/call' || method === 'prompts/get'
+        ? params?.name
+        : method === 'resources/read'
+          ? params?.uri
+          : undefined;
     if (named === undefined ? mcpName !== undefined : mcpName !== named) return undefined;
-    const info = meta?.['io.modelcontextprotocol/clientInfo'] as { name?: unknown; version?: unknown } | undefined;
+    const info = meta?.['io.modelcontextprotocol/clientInfo'] as
+      | { name?: unknown; version?: unknown }
+      | undefined;
     const capabilities = meta?.['io.modelcontextprotocol/clientCapabilities'];
     if (typeof capabilities !== 'object' || capabilities === null) return undefined;
     return {
@@ -103,7 +121,12 @@ export function planFast(dispatcher: Dispatcher, req: FastRequest): FastPlan | u
     };
   }
   if (outcome.kind === 'legacy' && outcome.reason === 'no-claim') {
-    if (version === undefined || !LEGACY_VERSIONS.includes(version) || mcpMethod !== undefined || mcpName !== undefined) {
+    if (
+      version === undefined ||
+      !LEGACY_VERSIONS.includes(version) ||
+      mcpMethod !== undefined ||
+      mcpName !== undefined
+    ) {
       return undefined;
     }
     return { era: '2025', id, method, params, client: { era: '2025', protocolVersion: version } };
@@ -127,13 +150,21 @@ export async function serveFast(
   let message: Record<string, unknown>;
   try {
     const result = await execute(dispatcher, plan, info);
-    message = { result: plan.era === '2026' ? encodeModern(plan.method, result, serverInfo) : result, jsonrpc: '2.0', id: plan.id };
+    message = {
+      result: plan.era === '2026' ? encodeModern(plan.method, result, serverInfo) : result,
+      jsonrpc: '2.0',
+      id: plan.id,
+    };
   } catch (error) {
     if (!(error instanceof RpcError)) throw error;
     message = {
       jsonrpc: '2.0',
       id: plan.id,
-      error: { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) },
+      error: {
+        code: error.code,
+        message: error.message,
+        ...(error.data === undefined ? {} : { data: error.data }),
+      },
     };
   }
   const json = JSON.stringify(message);
@@ -142,7 +173,11 @@ export async function serveFast(
     : { status: 200, contentType: 'text/event-stream', body: `event: message\ndata: ${json}\n\n` };
 }
 
-async function execute(dispatcher: Dispatcher, plan: FastPlan, info: RequestInfo): Promise<Record<string, unknown>> {
+async function execute(
+  dispatcher: Dispatcher,
+  plan: FastPlan,
+  info: RequestInfo,
+): Promise<Record<string, unknown>> {
   const { params } = plan;
   switch (plan.method) {
     case 'tools/list':
@@ -164,7 +199,11 @@ async function execute(dispatcher: Dispatcher, plan: FastPlan, info: RequestInfo
   }
 }
 
-function encodeModern(method: string, result: Record<string, unknown>, serverInfo: Record<string, unknown>): Record<string, unknown> {
+function encodeModern(
+  method: string,
+  result: Record<string, unknown>,
+  serverInfo: Record<string, unknown>,
+): Record<string, unknown> {
   const encoded: Record<string, unknown> = { ...result, resultType: 'complete' };
   if (CACHEABLE.has(method)) {
     if (encoded.ttlMs === undefined) encoded.ttlMs = 0;

@@ -34,6 +34,7 @@ export {
   type RoundInput,
 } from './dispatcher.ts';
 export { newErrorReference, RpcCode, RpcError, ToolError, type ToolErrorContent, type ToolErrorOptions } from './errors.ts';
+export { type LegacySsePluginOptions, legacySsePlugin } from './legacy-sse.ts';
 export { decodeCursor, encodeCursor } from './pagination.ts';
 export { jsonRpcError, type McpPluginOptions, mcpPlugin } from './plugin.ts';
 export { callContext, eraOf, LEGACY_VERSIONS, MODERN_VERSION, type RequestInfo } from './request-info.ts';

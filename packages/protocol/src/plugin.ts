@@ -37,7 +37,12 @@ export interface McpPluginOptions {
 const PARSE_FAILED = Symbol('mcp.parse-failed');
 const UNSUPPORTED_MEDIA = Symbol('mcp.unsupported-media');
 
-export function jsonRpcError(id: unknown, code: number, message: string, data?: unknown): Record<string, unknown> {
+export function jsonRpcError(
+  id: unknown,
+  code: number,
+  message: string,
+  data?: unknown,
+): Record<string, unknown> {
   return {
     jsonrpc: '2.0',
     id: typeof id === 'string' || typeof id === 'number' ? id : null,
@@ -73,7 +78,11 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
   const useFastPath = options.fastPath ?? true;
   const codec = createStateCodec(options.requestStateSecret);
   const def = dispatcher.definition;
-  const serverInfo = { name: def.name, version: def.version, ...(def.title === undefined ? {} : { title: def.title }) };
+  const serverInfo = {
+    name: def.name,
+    version: def.version,
+    ...(def.title === undefined ? {} : { title: def.title }),
+  };
 
   // Per-request info travels to the SDK path's factory through the web Request it is built for.
   const infoByRequest = new WeakMap<Request, RequestInfo>();
@@ -99,13 +108,17 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
   app.decorate('mcpDispatcher', dispatcher);
 
   // Parse JSON ourselves so malformed bodies get JSON-RPC -32700 instead of a framework error.
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: maxBodyBytes }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      done(null, PARSE_FAILED);
-    }
-  });
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: maxBodyBytes },
+    (_req, body, done) => {
+      try {
+        done(null, JSON.parse(body as string));
+      } catch {
+        done(null, PARSE_FAILED);
+      }
+    },
+  );
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: maxBodyBytes }, (_req, _body, done) => {
     done(null, UNSUPPORTED_MEDIA);
   });
@@ -118,9 +131,15 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.code(status).send(
-      jsonRpcError(null, status >= 500 ? RpcCode.InternalError : RpcCode.InvalidRequest, status >= 500 ? 'Internal server error' : error.message),
-    );
+    return reply
+      .code(status)
+      .send(
+        jsonRpcError(
+          null,
+          status >= 500 ? RpcCode.InternalError : RpcCode.InvalidRequest,
+          status >= 500 ? 'Internal server error' : error.message,
+        ),
+      );
   });
 
   const checkOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -130,7 +149,9 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     request.log.warn({ origin }, 'refused request from a disallowed origin');
     return reply
       .code(403)
-      .send(jsonRpcError(null, -32000, `Forbidden: origin ${origin} is not allowed; add it to ALLOWED_ORIGINS`));
+      .send(
+        jsonRpcError(null, -32000, `Forbidden: origin ${origin} is not allowed; add it to ALLOWED_ORIGINS`),
+      );
   };
 
   const requestInfo = (request: FastifyRequest, reply: FastifyReply): RequestInfo => {
@@ -148,9 +169,18 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     };
   };
 
-  const viaSdk = async (request: FastifyRequest, reply: FastifyReply, info: RequestInfo, parsedBody?: unknown) => {
+  const viaSdk = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    info: RequestInfo,
+    parsedBody?: unknown,
+  ) => {
     const url = `http://${request.headers.host ?? 'localhost'}${request.url}`;
-    const webRequest = new Request(url, { method: request.method, headers: webHeaders(request), signal: info.signal });
+    const webRequest = new Request(url, {
+      method: request.method,
+      headers: webHeaders(request),
+      signal: info.signal,
+    });
     infoByRequest.set(webRequest, info);
     const response = await handler.fetch(webRequest, parsedBody === undefined ? {} : { parsedBody });
     reply.code(response.status);
@@ -170,15 +200,29 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     if (body === UNSUPPORTED_MEDIA) {
       return reply
         .code(415)
-        .send(jsonRpcError(null, -32000, 'Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json'));
+        .send(
+          jsonRpcError(
+            null,
+            -32000,
+            'Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json',
+          ),
+        );
     }
     if (body === PARSE_FAILED || body === undefined) {
-      return reply.code(400).send(jsonRpcError(null, RpcCode.ParseError, 'Parse error: the request body is not valid JSON'));
+      return reply
+        .code(400)
+        .send(jsonRpcError(null, RpcCode.ParseError, 'Parse error: the request body is not valid JSON'));
     }
     if (Array.isArray(body)) {
       return reply
         .code(400)
-        .send(jsonRpcError(null, RpcCode.InvalidRequest, 'Invalid Request: JSON-RPC batches are not supported; send one message per POST'));
+        .send(
+          jsonRpcError(
+            null,
+            RpcCode.InvalidRequest,
+            'Invalid Request: JSON-RPC batches are not supported; send one message per POST',
+          ),
+        );
     }
     const info = requestInfo(request, reply);
     if (useFastPath) {
@@ -189,12 +233,18 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
         return reply.code(out.status).header('content-type', out.contentType).send(Buffer.from(out.body));
       }
     }
-    options.onServe?.('sdk', typeof (body as { method?: unknown }).method === 'string' ? (body as { method: string }).method : undefined);
+    options.onServe?.(
+      'sdk',
+      typeof (body as { method?: unknown }).method === 'string'
+        ? (body as { method: string }).method
+        : undefined,
+    );
     return viaSdk(request, reply, info, body);
   });
 
   // GET/DELETE: the SDK answers (405 for the stateless 2025 serving and the 2026 revision).
-  const bodyless = async (request: FastifyRequest, reply: FastifyReply) => viaSdk(request, reply, requestInfo(request, reply));
+  const bodyless = async (request: FastifyRequest, reply: FastifyReply) =>
+    viaSdk(request, reply, requestInfo(request, reply));
   app.get(path, { onRequest: checkOrigin }, bodyless);
   app.delete(path, { onRequest: checkOrigin }, bodyless);
 }

@@ -105,7 +105,11 @@ export function createSdkServer(options: SdkServerOptions): Server {
   const context = (ctx: ServerContext) => {
     const info = resolveInfo(ctx);
     const client = clientOf(server, ctx, options.fallbackVersion?.(ctx));
-    return callContext({ ...info, signal: AbortSignal.any([info.signal, ctx.mcpReq.signal]) }, client, progressFor(ctx));
+    return callContext(
+      { ...info, signal: AbortSignal.any([info.signal, ctx.mcpReq.signal]) },
+      client,
+      progressFor(ctx),
+    );
   };
   const round = (ctx: ServerContext) => ({
     inputResponses: ctx.mcpReq.inputResponses,

@@ -1,10 +1,23 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { ANONYMOUS, type CallContext, Dispatcher, defineTool, type Interceptor, RpcError } from '../src/index.ts';
+import {
+  ANONYMOUS,
+  type CallContext,
+  Dispatcher,
+  defineTool,
+  type Interceptor,
+  RpcError,
+} from '../src/index.ts';
 import { exampleDefinition } from './fixtures.ts';
 
 function ctx(overrides: Partial<CallContext> = {}): CallContext {
-  const log = { error: vi.fn(), warn: vi.fn(), info: vi.fn(), debug: vi.fn(), child: () => log } as unknown as CallContext['log'];
+  const log = {
+    error: vi.fn(),
+    warn: vi.fn(),
+    info: vi.fn(),
+    debug: vi.fn(),
+    child: () => log,
+  } as unknown as CallContext['log'];
   return {
     log,
     signal: new AbortController().signal,
@@ -30,7 +43,9 @@ describe('Dispatcher', () => {
     expect(echo).not.toHaveProperty('inputSchema.$schema');
     expect(echo.annotations).toEqual({ readOnlyHint: true, openWorldHint: false });
     // Same object on every call: nothing is rebuilt per request.
-    const again = (d.listTools({}, ANONYMOUS) as { tools: unknown[] }).tools.find((t) => (t as { name: string }).name === 'echo');
+    const again = (d.listTools({}, ANONYMOUS) as { tools: unknown[] }).tools.find(
+      (t) => (t as { name: string }).name === 'echo',
+    );
     expect(again).toBe(echo);
   });
 
@@ -40,7 +55,10 @@ describe('Dispatcher', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = d.listTools(cursor ? { cursor } : {}, ANONYMOUS) as { tools: Array<{ name: string }>; nextCursor?: string };
+      const page = d.listTools(cursor ? { cursor } : {}, ANONYMOUS) as {
+        tools: Array<{ name: string }>;
+        nextCursor?: string;
+      };
       names.push(...page.tools.map((t) => t.name));
       cursor = page.nextCursor;
       pages++;
@@ -92,8 +110,15 @@ describe('Dispatcher', () => {
 
   it('returns expected failures as {code, message, retryable, hint}', async () => {
     const d = new Dispatcher(exampleDefinition());
-    const result = (await d.callTool({ name: 'fail', arguments: {} }, ctx())) as { structuredContent: unknown };
-    expect(result.structuredContent).toEqual({ code: 'NOT_FOUND', message: 'No such record', retryable: false, hint: 'Search first.' });
+    const result = (await d.callTool({ name: 'fail', arguments: {} }, ctx())) as {
+      structuredContent: unknown;
+    };
+    expect(result.structuredContent).toEqual({
+      code: 'NOT_FOUND',
+      message: 'No such record',
+      retryable: false,
+      hint: 'Search first.',
+    });
   });
 
   it('strips fields a handler returns beyond its output schema', async () => {
@@ -126,7 +151,9 @@ describe('Dispatcher', () => {
         }),
     });
     const d = new Dispatcher({ name: 's', version: '1', tools: [sleepy] });
-    const result = (await d.callTool({ name: 'sleepy', arguments: {} }, ctx())) as { structuredContent: { code: string; retryable: boolean } };
+    const result = (await d.callTool({ name: 'sleepy', arguments: {} }, ctx())) as {
+      structuredContent: { code: string; retryable: boolean };
+    };
     expect(aborted).toBe(true);
     expect(result.structuredContent).toMatchObject({ code: 'TIMEOUT', retryable: true });
   });
@@ -152,8 +179,13 @@ describe('Dispatcher', () => {
   });
 
   it('hides what a caller may not see, in lists and calls', async () => {
-    const d = new Dispatcher(exampleDefinition(), { isVisible: (_kind, _policy, caller, annotations) => caller.subject === 'admin' || annotations?.readOnlyHint === true });
-    const visible = (d.listTools({}, ANONYMOUS) as { tools: Array<{ name: string }> }).tools.map((t) => t.name);
+    const d = new Dispatcher(exampleDefinition(), {
+      isVisible: (_kind, _policy, caller, annotations) =>
+        caller.subject === 'admin' || annotations?.readOnlyHint === true,
+    });
+    const visible = (d.listTools({}, ANONYMOUS) as { tools: Array<{ name: string }> }).tools.map(
+      (t) => t.name,
+    );
     expect(visible).toEqual(['echo', 'fail']);
     await expect(d.callTool({ name: 'crash', arguments: {} }, ctx())).rejects.toMatchObject({ code: -32602 });
   });
@@ -161,7 +193,9 @@ describe('Dispatcher', () => {
   it('reads resources through templates, validating variables', async () => {
     const d = new Dispatcher(exampleDefinition());
     const ok = await d.readResource({ uri: 'items://42' }, ctx());
-    expect(ok).toEqual({ contents: [{ uri: 'items://42', mimeType: 'application/json', text: '{"id":"42"}' }] });
+    expect(ok).toEqual({
+      contents: [{ uri: 'items://42', mimeType: 'application/json', text: '{"id":"42"}' }],
+    });
     await expect(d.readResource({ uri: 'items://4x2' }, ctx())).rejects.toThrow(/id must be 1-6 digits/);
     await expect(d.readResource({ uri: 'nope://1' }, ctx())).rejects.toMatchObject({ code: -32602 });
   });

@@ -34,8 +34,14 @@ describe('fast path is byte-identical to the SDK path', () => {
   let sdk: FastifyInstance;
   const served: Array<{ app: string; path: string; method: string | undefined }> = [];
   beforeAll(async () => {
-    fast = await buildApp({ fastPath: true, onServe: (path, method) => served.push({ app: 'fast', path, method }) });
-    sdk = await buildApp({ fastPath: false, onServe: (path, method) => served.push({ app: 'sdk', path, method }) });
+    fast = await buildApp({
+      fastPath: true,
+      onServe: (path, method) => served.push({ app: 'fast', path, method }),
+    });
+    sdk = await buildApp({
+      fastPath: false,
+      onServe: (path, method) => served.push({ app: 'sdk', path, method }),
+    });
   });
   afterAll(async () => {
     await fast.close();

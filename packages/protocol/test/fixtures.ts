@@ -41,15 +41,22 @@ export const crash = defineTool({
 export const slow = defineTool({
   name: 'slow',
   description: 'Reports progress and waits.',
-  input: z.object({ steps: z.number().int().min(1).max(20).default(3), delayMs: z.number().int().min(0).max(5000).default(20) }),
+  input: z.object({
+    steps: z.number().int().min(1).max(20).default(3),
+    delayMs: z.number().int().min(0).max(5000).default(20),
+  }),
   handler: async ({ steps, delayMs }, ctx) => {
     for (let i = 1; i <= steps; i++) {
       await new Promise((resolve, reject) => {
         const t = setTimeout(resolve, delayMs);
-        ctx.signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          reject(ctx.signal.reason);
-        }, { once: true });
+        ctx.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t);
+            reject(ctx.signal.reason);
+          },
+          { once: true },
+        );
       });
       ctx.progress(i, steps, `step ${i}`);
     }
@@ -80,7 +87,9 @@ export const greet = definePrompt({
   title: 'Greeting',
   description: 'Greets someone.',
   args: z.object({ who: z.string().describe('Whom to greet') }),
-  get: async ({ who }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `Say hello to ${who}` } }] }),
+  get: async ({ who }) => ({
+    messages: [{ role: 'user', content: { type: 'text', text: `Say hello to ${who}` } }],
+  }),
 });
 
 export function exampleDefinition(extraTools = 0): ServerDefinition {

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Dispatcher, type DispatcherOptions, mcpPlugin, type McpPluginOptions } from '../src/index.ts';
+import { Dispatcher, type DispatcherOptions, type McpPluginOptions, mcpPlugin } from '../src/index.ts';
 import { exampleDefinition } from './fixtures.ts';
 
 export const SECRET = 'test-request-state-secret-0123456789abcdef';

@@ -1,0 +1,194 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
+
+/** What every replica can learn about a legacy SSE session. */
+export interface SseSessionRecord {
+  /** Subject of the principal who opened the stream; only they may post to it. */
+  owner: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+}
+
+/** One client message on its way from the replica that received the POST to the one holding the stream. */
+export interface RelayEnvelope {
+  message: unknown;
+  /** Request id of the POST that carried the message (the call's correlation id). */
+  correlationId: string;
+  traceparent?: string;
+}
+
+export type RelayDelivery = (envelope: RelayEnvelope) => void;
+
+/**
+ * Where legacy SSE sessions live and how messages reach them. `LocalSseRelay` serves one process;
+ * `RedisSseRelay` lets any replica accept a POST for a stream held by another.
+ */
+export interface SseRelay {
+  /** Makes the session known and routes its messages to `deliver`; resolves once messages can flow. */
+  register(sessionId: string, record: SseSessionRecord, deliver: RelayDelivery): Promise<void>;
+  /** Keeps the session alive (called on every keep-alive). */
+  refresh(sessionId: string, record: SseSessionRecord): Promise<void>;
+  lookup(sessionId: string): Promise<SseSessionRecord | undefined>;
+  /** Hands a message to the stream holder; false when nobody holds the stream any more. */
+  publish(sessionId: string, envelope: RelayEnvelope): Promise<boolean>;
+  unregister(sessionId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Single-process mode: sessions in a map, messages delivered in place. */
+export class LocalSseRelay implements SseRelay {
+  private readonly sessions = new Map<string, { record: SseSessionRecord; deliver: RelayDelivery }>();
+
+  async register(sessionId: string, record: SseSessionRecord, deliver: RelayDelivery): Promise<void> {
+    this.sessions.set(sessionId, { record, deliver });
+  }
+
+  async refresh(): Promise<void> {}
+
+  async lookup(sessionId: string): Promise<SseSessionRecord | undefined> {
+    return this.sessions.get(sessionId)?.record;
+  }
+
+  async publish(sessionId: string, envelope: RelayEnvelope): Promise<boolean> {
+    const entry = this.sessions.get(sessionId);
+    if (!entry) return false;
+    entry.deliver(envelope);
+    return true;
+  }
+
+  async unregister(sessionId: string): Promise<void> {
+    this.sessions.delete(sessionId);
+  }
+
+  async close(): Promise<void> {
+    this.sessions.clear();
+  }
+}
+
+export interface RedisSseRelayOptions {
+  /** Command connection (shared with the rest of the server; never put into subscriber mode). */
+  redis: Redis;
+  /** Creates the dedicated subscriber connection; default `redis.duplicate()`. Closed with the relay. */
+  createSubscriber?: () => Redis;
+  /** Prefix of keys and channels, e.g. `mcp:sse:crm:`. */
+  prefix: string;
+  /** Lifetime of a session key without keep-alives. */
+  ttlMs: number;
+  log: FastifyBaseLogger;
+}
+
+function parseEnvelope(payload: string): RelayEnvelope | undefined {
+  try {
+    const value = JSON.parse(payload) as Partial<RelayEnvelope> | null;
+    if (typeof value !== 'object' || value === null || typeof value.correlationId !== 'string') return undefined;
+    return {
+      message: value.message,
+      correlationId: value.correlationId,
+      ...(typeof value.traceparent === 'string' ? { traceparent: value.traceparent } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function parseRecord(payload: string | null): SseSessionRecord | undefined {
+  if (payload === null) return undefined;
+  try {
+    const value = JSON.parse(payload) as Partial<SseSessionRecord> | null;
+    if (typeof value?.owner !== 'string' || typeof value.createdAt !== 'number') return undefined;
+    return { owner: value.owner, createdAt: value.createdAt };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Multi-replica mode. The session record sits under `<prefix>session:<id>` with a TTL the holder
+ * refreshes; the holder subscribes to `<prefix><id>` and the replica receiving a POST publishes the
+ * message there. Every message goes through Redis, even when the POST reached the holder itself:
+ * one subscriber connection receives messages in publish order, so a client that waits for each
+ * 202 sees its messages processed in the order it sent them, whichever replicas it reached.
+ */
+export class RedisSseRelay implements SseRelay {
+  private readonly redis: Redis;
+  private readonly createSubscriber: () => Redis;
+  private readonly prefix: string;
+  private readonly ttlMs: number;
+  private readonly log: FastifyBaseLogger;
+  private subscriber: Redis | undefined;
+  private readonly deliveries = new Map<string, RelayDelivery>();
+
+  constructor(options: RedisSseRelayOptions) {
+    this.redis = options.redis;
+    this.createSubscriber = options.createSubscriber ?? (() => options.redis.duplicate());
+    this.prefix = options.prefix;
+    this.ttlMs = options.ttlMs;
+    this.log = options.log;
+  }
+
+  private key(sessionId: string): string {
+    return `${this.prefix}session:${sessionId}`;
+  }
+
+  private channel(sessionId: string): string {
+    return `${this.prefix}${sessionId}`;
+  }
+
+  private subscriberConnection(): Redis {
+    if (this.subscriber) return this.subscriber;
+    const subscriber = this.createSubscriber();
+    subscriber.on('error', (error: Error) => this.log.warn({ err: error }, 'legacy SSE relay: Redis subscriber error'));
+    subscriber.on('message', (channel: string, payload: string) => {
+      const deliver = this.deliveries.get(channel);
+      if (!deliver) return;
+      const envelope = parseEnvelope(payload);
+      if (!envelope) {
+        this.log.warn({ channel }, 'legacy SSE relay: dropped a malformed relayed message');
+        return;
+      }
+      deliver(envelope);
+    });
+    this.subscriber = subscriber;
+    return subscriber;
+  }
+
+  async register(sessionId: string, record: SseSessionRecord, deliver: RelayDelivery): Promise<void> {
+    const channel = this.channel(sessionId);
+    this.deliveries.set(channel, deliver);
+    try {
+      await this.subscriberConnection().subscribe(channel);
+      await this.redis.set(this.key(sessionId), JSON.stringify(record), 'PX', this.ttlMs);
+    } catch (error) {
+      this.deliveries.delete(channel);
+      await this.subscriber?.unsubscribe(channel).catch(() => {});
+      throw error;
+    }
+  }
+
+  async refresh(sessionId: string, record: SseSessionRecord): Promise<void> {
+    // SET rather than PEXPIRE: it also restores the record after a Redis restart.
+    await this.redis.set(this.key(sessionId), JSON.stringify(record), 'PX', this.ttlMs);
+  }
+
+  async lookup(sessionId: string): Promise<SseSessionRecord | undefined> {
+    return parseRecord(await this.redis.get(this.key(sessionId)));
+  }
+
+  async publish(sessionId: string, envelope: RelayEnvelope): Promise<boolean> {
+    const receivers = await this.redis.publish(this.channel(sessionId), JSON.stringify(envelope));
+    return receivers > 0;
+  }
+
+  async unregister(sessionId: string): Promise<void> {
+    const channel = this.channel(sessionId);
+    this.deliveries.delete(channel);
+    await Promise.all([this.subscriber?.unsubscribe(channel), this.redis.del(this.key(sessionId))]);
+  }
+
+  async close(): Promise<void> {
+    this.deliveries.clear();
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
+  }
+}
