@@ -8,7 +8,13 @@ import {
   type ServerContext,
   type Transport,
 } from '@modelcontextprotocol/server';
-import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
 import type { Redis } from 'ioredis';
 import { ANONYMOUS, type Caller } from './definitions.ts';
 import type { Dispatcher } from './dispatcher.ts';
@@ -16,7 +22,13 @@ import { RpcCode } from './errors.ts';
 import { jsonRpcError } from './plugin.ts';
 import type { RequestInfo } from './request-info.ts';
 import { createSdkServer, createStateCodec } from './sdk-path.ts';
-import { LocalSseRelay, type RelayEnvelope, RedisSseRelay, type SseRelay, type SseSessionRecord } from './sse-relay.ts';
+import {
+  LocalSseRelay,
+  RedisSseRelay,
+  type RelayEnvelope,
+  type SseRelay,
+  type SseSessionRecord,
+} from './sse-relay.ts';
 
 export interface LegacySsePluginOptions {
   dispatcher: Dispatcher;
@@ -132,7 +144,13 @@ class SseSession {
   private keepAlive: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
 
-  constructor(id: string, caller: Caller, log: FastifyBaseLogger, reply: FastifyReply, create: (s: SseSession) => Server) {
+  constructor(
+    id: string,
+    caller: Caller,
+    log: FastifyBaseLogger,
+    reply: FastifyReply,
+    create: (s: SseSession) => Server,
+  ) {
     this.id = id;
     this.caller = caller;
     this.record = { owner: caller.subject, createdAt: Date.now() };
@@ -153,7 +171,8 @@ class SseSession {
       () => reply.sse.close(),
     );
     this.server = create(this);
-    this.server.onerror = (error) => this.log.debug({ err: error }, 'legacy SSE: SDK server reported an error');
+    this.server.onerror = (error) =>
+      this.log.debug({ err: error }, 'legacy SSE: SDK server reported an error');
   }
 
   get signal(): AbortSignal {
@@ -205,7 +224,9 @@ class SseSession {
       clearInterval(this.keepAlive);
       this.controller.abort(new Error(`legacy SSE stream closed: ${reason}`));
       this.origins.clear();
-      await this.server.close().catch((error: unknown) => this.log.debug({ err: error }, 'legacy SSE: server close failed'));
+      await this.server
+        .close()
+        .catch((error: unknown) => this.log.debug({ err: error }, 'legacy SSE: server close failed'));
     })();
     return this.closing;
   }
@@ -255,13 +276,17 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
 
   // This scope parses its own bodies: malformed JSON becomes JSON-RPC -32700, whatever the parent registered.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: maxBodyBytes }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      done(null, PARSE_FAILED);
-    }
-  });
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: maxBodyBytes },
+    (_req, body, done) => {
+      try {
+        done(null, JSON.parse(body as string));
+      } catch {
+        done(null, PARSE_FAILED);
+      }
+    },
+  );
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: maxBodyBytes }, (_req, _body, done) => {
     done(null, UNSUPPORTED_MEDIA);
   });
@@ -288,16 +313,25 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
     if (origin === undefined) return;
     if (allowedOrigins.has(origin) || (allowLoopbackOrigins && isLoopbackOrigin(origin))) return;
     request.log.warn({ origin }, 'refused legacy SSE request from a disallowed origin');
-    return badRequest(reply, 403, -32000, `Forbidden: origin ${origin} is not allowed; add it to ALLOWED_ORIGINS`);
+    return badRequest(
+      reply,
+      403,
+      -32000,
+      `Forbidden: origin ${origin} is not allowed; add it to ALLOWED_ORIGINS`,
+    );
   };
 
   const closeSession = async (session: SseSession, reason: string) => {
     if (sessions.get(session.id) !== session) return;
     sessions.delete(session.id);
-    await session.close(reason);
-    await relay
+    // Stop accepting messages for the session before aborting what it is running.
+    const unregistered = relay
       .unregister(session.id)
-      .catch((error: unknown) => session.log.warn({ err: error }, 'legacy SSE: could not remove the session record'));
+      .catch((error: unknown) =>
+        session.log.warn({ err: error }, 'legacy SSE: could not remove the session record'),
+      );
+    await session.close(reason);
+    await unregistered;
     session.log.info({ reason }, 'legacy SSE session closed');
   };
 
@@ -308,12 +342,24 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
 
   app.get(
     ssePath,
-    { onRequest: checkOrigin, sse: { kind: 'only', heartbeat: false, serializer: (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) } },
+    {
+      onRequest: checkOrigin,
+      sse: {
+        kind: 'only',
+        heartbeat: false,
+        serializer: (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)),
+      },
+    },
     async (request, reply) => {
       if (sessions.size >= maxStreams) {
         request.log.warn({ maxStreams }, 'legacy SSE: stream limit reached');
         reply.header('retry-after', '5');
-        return badRequest(reply, 503, -32000, `Too many open SSE streams on this replica (limit ${maxStreams}); retry shortly`);
+        return badRequest(
+          reply,
+          503,
+          -32000,
+          `Too many open SSE streams on this replica (limit ${maxStreams}); retry shortly`,
+        );
       }
       const caller = request.caller ?? ANONYMOUS;
       const id = randomUUID();
@@ -348,7 +394,9 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
         if (reply.sse.isConnected) reply.raw.write(': keep-alive\n\n');
         relay
           .refresh(id, session.record)
-          .catch((error: unknown) => log.warn({ err: error }, 'legacy SSE: could not refresh the session record'));
+          .catch((error: unknown) =>
+            log.warn({ err: error }, 'legacy SSE: could not refresh the session record'),
+          );
       });
       log.info({ owner: caller.subject }, 'legacy SSE session opened');
     },
@@ -357,20 +405,40 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
   app.post(messagesPath, { onRequest: checkOrigin, bodyLimit: maxBodyBytes }, async (request, reply) => {
     const sessionId = (request.query as Record<string, unknown> | undefined)?.sessionId;
     if (typeof sessionId !== 'string' || !UUID.test(sessionId)) {
-      return badRequest(reply, 400, RpcCode.InvalidRequest, `Missing or malformed sessionId: use the endpoint URL announced on ${ssePath}`);
+      return badRequest(
+        reply,
+        400,
+        RpcCode.InvalidRequest,
+        `Missing or malformed sessionId: use the endpoint URL announced on ${ssePath}`,
+      );
     }
     const body = request.body;
     if (body === UNSUPPORTED_MEDIA) {
-      return badRequest(reply, 415, -32000, 'Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json');
+      return badRequest(
+        reply,
+        415,
+        -32000,
+        'Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json',
+      );
     }
     if (body === PARSE_FAILED || body === undefined) {
       return badRequest(reply, 400, RpcCode.ParseError, 'Parse error: the request body is not valid JSON');
     }
     if (Array.isArray(body)) {
-      return badRequest(reply, 400, RpcCode.InvalidRequest, 'Invalid Request: JSON-RPC batches are not supported; send one message per POST');
+      return badRequest(
+        reply,
+        400,
+        RpcCode.InvalidRequest,
+        'Invalid Request: JSON-RPC batches are not supported; send one message per POST',
+      );
     }
     const notFound = () =>
-      badRequest(reply, 404, SESSION_NOT_FOUND, `Session not found or expired: reconnect to ${ssePath} to start a new session`);
+      badRequest(
+        reply,
+        404,
+        SESSION_NOT_FOUND,
+        `Session not found or expired: reconnect to ${ssePath} to start a new session`,
+      );
 
     let record: SseSessionRecord | undefined;
     try {
@@ -381,16 +449,34 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
     }
     if (!record) return notFound();
     if (record.owner !== (request.caller ?? ANONYMOUS).subject) {
-      request.log.warn({ sessionId }, 'legacy SSE: refused a message for a session opened by another principal');
-      return badRequest(reply, 403, -32000, `Forbidden: this session belongs to another principal; open your own stream at ${ssePath}`);
+      request.log.warn(
+        { sessionId },
+        'legacy SSE: refused a message for a session opened by another principal',
+      );
+      return badRequest(
+        reply,
+        403,
+        -32000,
+        `Forbidden: this session belongs to another principal; open your own stream at ${ssePath}`,
+      );
     }
     if (!isRecord(body)) {
-      return badRequest(reply, 400, RpcCode.InvalidRequest, 'Invalid Request: the body must be one JSON-RPC message object');
+      return badRequest(
+        reply,
+        400,
+        RpcCode.InvalidRequest,
+        'Invalid Request: the body must be one JSON-RPC message object',
+      );
     }
     try {
       parseJSONRPCMessage(body);
     } catch {
-      return badRequest(reply, 400, RpcCode.InvalidRequest, 'Invalid Request: the body is not a JSON-RPC 2.0 request, notification or response');
+      return badRequest(
+        reply,
+        400,
+        RpcCode.InvalidRequest,
+        'Invalid Request: the body is not a JSON-RPC 2.0 request, notification or response',
+      );
     }
 
     const traceparent = request.headers.traceparent;

@@ -80,7 +80,8 @@ export interface RedisSseRelayOptions {
 function parseEnvelope(payload: string): RelayEnvelope | undefined {
   try {
     const value = JSON.parse(payload) as Partial<RelayEnvelope> | null;
-    if (typeof value !== 'object' || value === null || typeof value.correlationId !== 'string') return undefined;
+    if (typeof value !== 'object' || value === null || typeof value.correlationId !== 'string')
+      return undefined;
     return {
       message: value.message,
       correlationId: value.correlationId,
@@ -137,7 +138,9 @@ export class RedisSseRelay implements SseRelay {
   private subscriberConnection(): Redis {
     if (this.subscriber) return this.subscriber;
     const subscriber = this.createSubscriber();
-    subscriber.on('error', (error: Error) => this.log.warn({ err: error }, 'legacy SSE relay: Redis subscriber error'));
+    subscriber.on('error', (error: Error) =>
+      this.log.warn({ err: error }, 'legacy SSE relay: Redis subscriber error'),
+    );
     subscriber.on('message', (channel: string, payload: string) => {
       const deliver = this.deliveries.get(channel);
       if (!deliver) return;
