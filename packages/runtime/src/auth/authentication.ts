@@ -1,0 +1,195 @@
+import { ANONYMOUS, type Caller, jsonRpcError } from '@mcp-platform/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RuntimeConfig } from '../config.ts';
+import { InvalidTokenError, JwksUnavailableError } from '../errors.ts';
+import type { RuntimeFeature } from '../feature.ts';
+import type { RuntimeMetrics } from '../observability/metrics.ts';
+import { callerFromClaims, callerFromServiceToken } from './caller.ts';
+import { bearerChallenge } from './challenge.ts';
+import { createJwtVerifier, type JwtVerifier } from './jwt.ts';
+import { metadataPath, registerProtectedResourceMetadata } from './metadata.ts';
+import { hasAnyScope, requiredScopes } from './scopes.ts';
+import { matchServiceToken } from './service-tokens.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Reachable without credentials (health, metrics, OAuth metadata). Everything else needs a caller. */
+    public?: boolean;
+  }
+}
+
+export interface AuthenticationOptions {
+  config: RuntimeConfig;
+  /** Prefix of the default scopes (`<prefix>:read`, `<prefix>:write`). */
+  scopePrefix: string;
+  /** Every scope the server's definitions can require (metadata `scopes_supported`; the AUTH_MODE=none caller). */
+  scopesSupported: readonly string[];
+  resourceName?: string;
+  /** MCP endpoint path (default `/mcp`). */
+  mcpPath?: string;
+  /** Paths carrying JSON-RPC calls whose scopes are checked before dispatch (default: the MCP path). */
+  rpcPaths?: readonly string[];
+  metrics?: RuntimeMetrics;
+  /** Override the JWT verifier (tests); default: built from the config. */
+  verifier?: JwtVerifier;
+}
+
+const CALL_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * OAuth 2.1 resource server: every non-public route needs a bearer credential (a JWT from the issuer
+ * or a static service token); the verified principal becomes `request.caller`. The token itself is
+ * dropped right here: it is never stored on the caller, logged, or forwarded to a backend.
+ * Calls to a tool, prompt or resource the caller lacks the scope for are answered 403
+ * `insufficient_scope` before dispatch, naming the scope to ask for.
+ */
+export function authenticationFeature(options: AuthenticationOptions): RuntimeFeature {
+  const { config } = options;
+  const mcpPath = options.mcpPath ?? '/mcp';
+  const rpcPaths = new Set(options.rpcPaths ?? [mcpPath]);
+  const resourceMetadata = `${config.PUBLIC_URL}${metadataPath(mcpPath)}`;
+  const mapping = {
+    scopeClaim: config.OAUTH_SCOPE_CLAIM,
+    roleClaim: config.OAUTH_ROLE_CLAIM,
+    roleScopes: config.OAUTH_ROLE_SCOPES,
+  };
+  const rejections = options.metrics?.authRejections;
+  const server = options.metrics?.server ?? options.scopePrefix;
+  const verifier =
+    config.AUTH_MODE === 'oauth'
+      ? (options.verifier ??
+        createJwtVerifier({
+          issuer: config.OAUTH_ISSUER as string,
+          audience: config.OAUTH_AUDIENCE,
+          jwksUrl: config.OAUTH_JWKS_URL,
+          algorithms: config.OAUTH_ALGORITHMS,
+          clockToleranceSeconds: config.OAUTH_CLOCK_SKEW_SECONDS,
+          cooldownMs: config.OAUTH_JWKS_COOLDOWN_MS,
+        }))
+      : undefined;
+  // AUTH_MODE=none is only ever loopback (loadConfig refuses anything else): the local caller may do everything.
+  const localCaller: Caller = Object.freeze({
+    ...ANONYMOUS,
+    scopes: Object.freeze([...options.scopesSupported]),
+  });
+
+  const refuse = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    message: string,
+    challenge?: string,
+  ) => {
+    if (challenge !== undefined) reply.header('www-authenticate', challenge);
+    const body = isRecord(request.body) ? request.body : undefined;
+    const payload = rpcPaths.has(request.routeOptions.url ?? '')
+      ? jsonRpcError(body?.id, -32001, message)
+      : {
+          error: status === 403 ? 'insufficient_scope' : status === 401 ? 'invalid_token' : 'unavailable',
+          message,
+        };
+    return reply.code(status).send(payload);
+  };
+
+  const authenticate = async (token: string): Promise<Caller> => {
+    const service = matchServiceToken(token, config.SERVICE_TOKENS);
+    if (service) return callerFromServiceToken(service);
+    if (!verifier) throw new InvalidTokenError('Unknown token');
+    return callerFromClaims(await verifier.verify(token), mapping);
+  };
+
+  return {
+    name: 'authentication',
+    register(app: FastifyInstance) {
+      registerProtectedResourceMetadata(app, {
+        resource: config.OAUTH_AUDIENCE,
+        authorizationServers: config.OAUTH_ISSUER === undefined ? [] : [config.OAUTH_ISSUER],
+        scopesSupported: options.scopesSupported,
+        mcpPath,
+        ...(options.resourceName === undefined ? {} : { resourceName: options.resourceName }),
+      });
+
+      app.addHook('onRequest', async (request, reply) => {
+        if (request.routeOptions.config?.public === true) return;
+        if (config.AUTH_MODE === 'none') {
+          request.caller = localCaller;
+          return;
+        }
+        const header = request.headers.authorization;
+        if (header === undefined) {
+          rejections?.inc({ server, reason: 'missing' });
+          return refuse(
+            request,
+            reply,
+            401,
+            'Unauthorized: send an OAuth access token as Authorization: Bearer <token>',
+            bearerChallenge({ resourceMetadata }),
+          );
+        }
+        const match = BEARER.exec(header);
+        try {
+          if (!match) throw new InvalidTokenError('Use the Authorization: Bearer <token> scheme');
+          request.caller = await authenticate(match[1] as string);
+        } catch (error) {
+          if (error instanceof JwksUnavailableError) {
+            rejections?.inc({ server, reason: 'jwks_unavailable' });
+            request.log.error({ err: error }, 'cannot verify access tokens: issuer keys unavailable');
+            reply.header('retry-after', '5');
+            return refuse(
+              request,
+              reply,
+              503,
+              'Service unavailable: access tokens cannot be verified right now; retry shortly',
+            );
+          }
+          if (!(error instanceof InvalidTokenError)) throw error;
+          rejections?.inc({ server, reason: 'invalid_token' });
+          request.log.info({ reason: error.message }, 'rejected bearer credential');
+          return refuse(
+            request,
+            reply,
+            401,
+            `Unauthorized: ${error.message}`,
+            bearerChallenge({ resourceMetadata, error: 'invalid_token', description: error.message }),
+          );
+        }
+      });
+
+      // Scope check before dispatch, so the client gets the standard step-up challenge (403 + scope).
+      app.addHook('preHandler', async (request, reply) => {
+        if (request.method !== 'POST' || !rpcPaths.has(request.routeOptions.url ?? '')) return;
+        const body = request.body;
+        if (!isRecord(body) || typeof body.method !== 'string' || !CALL_METHODS.has(body.method)) return;
+        const dispatcher = request.server.mcpDispatcher;
+        const target = dispatcher?.lookup(body.method, body.params);
+        if (!target) return;
+        const scopes = requiredScopes(target.kind, target.policy, target.annotations, options.scopePrefix);
+        const caller = request.caller ?? ANONYMOUS;
+        if (hasAnyScope(caller, scopes)) return;
+        rejections?.inc({ server, reason: 'insufficient_scope' });
+        const scope = scopes.join(' ');
+        request.log.info(
+          { kind: target.kind, name: target.name, requiredScopes: scopes },
+          'refused call: insufficient scope',
+        );
+        return refuse(
+          request,
+          reply,
+          403,
+          `Forbidden: ${target.kind} ${target.name} needs the scope ${scopes.length > 1 ? `(any of) ${scope}` : scope}`,
+          bearerChallenge({
+            resourceMetadata,
+            error: 'insufficient_scope',
+            description: `${target.kind} ${target.name} needs ${scope}`,
+            scope,
+          }),
+        );
+      });
+    },
+  };
+}

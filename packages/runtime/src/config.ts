@@ -1,0 +1,300 @@
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { parseRoleScopes, type RoleScopeMap } from './auth/roles.ts';
+import { parseServiceTokens, type ServiceTokenEntry } from './auth/service-tokens.ts';
+import { ConfigError } from './errors.ts';
+import { isLoopbackHost } from './net.ts';
+import { parseRateLimitOverrides } from './rate-limit/limits.ts';
+
+/** Asymmetric JWS algorithms the resource server may accept; `none` and HS* can never be configured. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
+
+// Descriptions go last: zod attaches them to the exact schema instance, and they name the expected form in errors.
+const list = () =>
+  z.string().transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
+
+const httpUrl = () =>
+  z
+    .url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' })
+    .transform((value) => value.replace(/\/+$/, ''));
+
+/**
+ * The environment every server shares. One line per variable, coerced and defaulted. Servers add
+ * their own variables with `baseConfigSchema.extend({...})` and load both with `loadConfig`.
+ * Cross-variable rules (AUTH_MODE=none only on loopback, derived defaults) live in `loadConfig`,
+ * because zod cannot extend an object schema that carries refinements.
+ */
+export const baseConfigSchema = z.object({
+  // Interface to bind; loopback by default so a development server is never exposed by accident.
+  HOST: z.string().min(1).default('127.0.0.1').describe('an IP address or host name to bind, e.g. 0.0.0.0'),
+  // TCP port to listen on (0 picks a free one).
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('a TCP port 0-65535'),
+  // pino log level.
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('one of fatal, error, warn, info, debug, trace, silent'),
+  // Externally visible base URL (scheme://host[:port]); default http://HOST:PORT. The MCP resource URI is PUBLIC_URL/mcp.
+  PUBLIC_URL: httpUrl().optional().describe('an absolute URL like https://crm-mcp.example.com'),
+  // `oauth` (bearer tokens required) or `none` (no authentication; refused unless HOST is loopback).
+  AUTH_MODE: z.enum(['oauth', 'none']).default('oauth').describe('oauth or none'),
+  // Issuer of the access tokens (exact `iss` value); required when AUTH_MODE=oauth.
+  OAUTH_ISSUER: z
+    .url({ error: 'expected an absolute URL' })
+    .optional()
+    .describe('the authorization server issuer URL'),
+  // JWKS location; default: discovered from the issuer's /.well-known/oauth-authorization-server or openid-configuration.
+  OAUTH_JWKS_URL: httpUrl().optional().describe('an absolute URL of the issuer JWK Set'),
+  // Expected `aud` of access tokens (RFC 8707 resource); default PUBLIC_URL/mcp.
+  OAUTH_AUDIENCE: z.string().min(1).optional().describe('the resource URI tokens must be issued for'),
+  // Accepted JWS algorithms (comma-separated, asymmetric only).
+  OAUTH_ALGORITHMS: list()
+    .pipe(z.array(z.enum(ASYMMETRIC_ALGORITHMS)).min(1))
+    .default(['RS256', 'PS256', 'ES256'])
+    .describe(`a comma-separated subset of ${ASYMMETRIC_ALGORITHMS.join(', ')}`),
+  // Allowed clock difference when checking exp/nbf/iat, in seconds.
+  OAUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30).describe('seconds, 0-300'),
+  // Minimum time between two JWKS downloads (an unknown `kid` refetches at most this often).
+  OAUTH_JWKS_COOLDOWN_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .default(30_000)
+    .describe('milliseconds'),
+  // Claim holding granted scopes (space-separated string or array), e.g. `scope` or `scp`.
+  OAUTH_SCOPE_CLAIM: z.string().min(1).default('scope').describe('a claim name'),
+  // Optional claim (dot path, e.g. `roles`, `groups`, `realm_access.roles`) whose values map to scopes.
+  OAUTH_ROLE_CLAIM: z.string().min(1).optional().describe('a claim name or dot path'),
+  // Role/group value to scopes: `value=scope scope;value2=scope` (split at the last `=`; `;` between entries).
+  OAUTH_ROLE_SCOPES: z
+    .string()
+    .transform((value, ctx): RoleScopeMap => {
+      try {
+        return parseRoleScopes(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional()
+    .describe('entries like `crm-admins=crm:read crm:write;crm-readers=crm:read`'),
+  // Prefix of the default scopes `<prefix>:read` / `<prefix>:write`; default: the server name.
+  OAUTH_SCOPE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 letters, digits, `.`, `_` or `-`')
+    .optional()
+    .describe('a scope prefix like `crm`'),
+  // Static service tokens for machine clients: `name:sha256hex:scope scope,...` (only hashes are stored).
+  SERVICE_TOKENS: z
+    .string()
+    .transform((value, ctx): ServiceTokenEntry[] => {
+      try {
+        return parseServiceTokens(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .default([])
+    .describe('entries like `reporting:<64 hex chars of sha256(token)>:crm:read`, comma-separated'),
+  // Browser origins allowed to call /mcp (comma-separated; `loopback` allows localhost origins).
+  ALLOWED_ORIGINS: list().default([]).describe('comma-separated origins like https://app.example.com'),
+  // Fastify trustProxy: `false`, `true`, a hop count, or comma-separated addresses/CIDRs of the proxies.
+  TRUST_PROXY: z
+    .string()
+    .transform((value): boolean | number | string[] => {
+      if (value === 'true') return true;
+      if (value === 'false') return false;
+      if (/^\d+$/.test(value)) return Number(value);
+      return value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
+    })
+    .default(false)
+    .describe('false, true, a hop count or comma-separated proxy addresses'),
+  // PostgreSQL for the audit trail and approvals (postgres://user:pass@host:5432/db).
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:5432/database' })
+    .optional()
+    .describe('postgres://user:password@host:5432/database'),
+  // Redis shared by replicas for rate limits and legacy SSE sessions (redis://host:6379).
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'expected redis://host:6379 or rediss://...' })
+    .optional()
+    .describe('redis://[:password@]host:6379[/db]'),
+  // HMAC key (>= 32 bytes) protecting multi round-trip requestState; the same on every replica.
+  REQUEST_STATE_SECRET: z
+    .string()
+    .refine((v) => Buffer.byteLength(v, 'utf8') >= 32, 'must be at least 32 bytes long')
+    .optional()
+    .describe('a random string of at least 32 bytes, e.g. `openssl rand -base64 48`'),
+  // Write the audit trail to DATABASE_URL (with AUTH_MODE=oauth, turning it off must be explicit).
+  AUDIT_ENABLED: z.stringbool().default(true).describe('true or false'),
+  // Directory where audit rows are spooled while PostgreSQL is unreachable (a writable volume).
+  AUDIT_SPOOL_DIR: z
+    .string()
+    .min(1)
+    .default(join(tmpdir(), 'mcp-audit-spool'))
+    .describe('a writable directory path'),
+  // Default time limit of one tool call, in milliseconds (a tool's policy.timeoutMs overrides it).
+  TOOL_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(60_000)
+    .describe('milliseconds, 100-3600000'),
+  // How long in-flight calls may run after SIGTERM before they are aborted, in milliseconds.
+  SHUTDOWN_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .default(20_000)
+    .describe('milliseconds, 0-600000'),
+  // Default calls per minute per principal and tool (0 = unlimited); a tool's policy.rateLimitPerMinute overrides it.
+  RATE_LIMIT_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(120)
+    .describe('calls per minute, 0 = unlimited'),
+  // Per-tool limits that win over the definitions: `tool=limit,tool2=limit` (0 = unlimited).
+  RATE_LIMIT_OVERRIDES: z
+    .string()
+    .transform((value, ctx): ReadonlyMap<string, number> => {
+      try {
+        return parseRateLimitOverrides(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .default(new Map())
+    .describe('entries like `create_task=10,search_accounts=600`'),
+  // Serve Prometheus metrics at /metrics.
+  METRICS_ENABLED: z.stringbool().default(true).describe('true or false'),
+});
+
+export type BaseConfigInput = z.input<typeof baseConfigSchema>;
+type ParsedBase = z.output<typeof baseConfigSchema>;
+
+/** Base values `loadConfig` always resolves (derived defaults applied). */
+export interface ResolvedBase {
+  PUBLIC_URL: string;
+  OAUTH_AUDIENCE: string;
+  REQUEST_STATE_SECRET: string;
+}
+
+/** The loaded common configuration every runtime component reads. */
+export type RuntimeConfig = Omit<ParsedBase, keyof ResolvedBase> & ResolvedBase;
+
+function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>, schema: z.ZodType): string {
+  const name = issue.path.map(String).join('.') || '(environment)';
+  const key = String(issue.path[0] ?? '');
+  const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape;
+  const expected = shape?.[key]?.description;
+  const missing = input[key] === undefined;
+  const problem = missing ? 'is required but not set' : issue.message.replace(/^Invalid input: /, '');
+  return `${name}: ${problem}${expected === undefined ? '' : ` (expected ${expected})`}`;
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * Parses environment variables with any zod object schema; throws one `ConfigError` naming every bad
+ * variable and its expected form (the schema field's description). Empty values count as unset
+ * (Helm and Kubernetes often render unset variables as '').
+ */
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.output<S> {
+  const input: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, input, schema)));
+  }
+  return parsed.data;
+}
+
+/**
+ * Parses the environment with `schema` (the base schema or an extension of it) and applies the
+ * cross-variable rules. Throws one `ConfigError` naming every bad variable and its expected form.
+ */
+export function loadConfig<S extends z.ZodType<ParsedBase>>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): Omit<z.output<S>, keyof ResolvedBase> & ResolvedBase {
+  const config = parseEnv(schema, env) as ParsedBase & Record<string, unknown>;
+  const problems: string[] = [];
+  const loopback = isLoopbackHost(config.HOST);
+  if (config.AUTH_MODE === 'none' && !loopback) {
+    problems.push(
+      `AUTH_MODE: none is only allowed when HOST is a loopback address (127.0.0.1, ::1 or localhost), but HOST=${config.HOST}; ` +
+        'set AUTH_MODE=oauth with OAUTH_ISSUER, or bind HOST=127.0.0.1 for local development',
+    );
+  }
+  if (config.AUTH_MODE === 'oauth' && config.OAUTH_ISSUER === undefined) {
+    problems.push(
+      'OAUTH_ISSUER: is required when AUTH_MODE=oauth (expected the authorization server issuer URL, e.g. https://login.example.com/realms/main)',
+    );
+  }
+  if (config.OAUTH_ROLE_SCOPES !== undefined && config.OAUTH_ROLE_CLAIM === undefined) {
+    problems.push(
+      'OAUTH_ROLE_CLAIM: is required when OAUTH_ROLE_SCOPES is set (expected a claim name like `roles` or `groups`)',
+    );
+  }
+  if (config.AUTH_MODE === 'oauth' && config.AUDIT_ENABLED && config.DATABASE_URL === undefined) {
+    problems.push(
+      'DATABASE_URL: is required for the audit trail (expected postgres://user:password@host:5432/database); ' +
+        'AUDIT_ENABLED=false runs without any record of who called what and is not for production',
+    );
+  }
+  let secret = config.REQUEST_STATE_SECRET;
+  if (secret === undefined) {
+    if (config.AUTH_MODE === 'none' && loopback) {
+      // Local development only: a per-process key is fine because nothing else has to verify it.
+      secret = randomBytes(32).toString('base64url');
+    } else {
+      problems.push(
+        'REQUEST_STATE_SECRET: is required (expected a random string of at least 32 bytes, the same on every replica, e.g. `openssl rand -base64 48`)',
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const publicUrl = config.PUBLIC_URL ?? `http://${hostForUrl(config.HOST)}:${config.PORT}`;
+  return {
+    ...config,
+    PUBLIC_URL: publicUrl,
+    OAUTH_AUDIENCE: config.OAUTH_AUDIENCE ?? `${publicUrl}/mcp`,
+    REQUEST_STATE_SECRET: secret as string,
+  } as Omit<z.output<S>, keyof ResolvedBase> & ResolvedBase;
+}

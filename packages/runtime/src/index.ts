@@ -1,0 +1,57 @@
+export { type AuthenticationOptions, authenticationFeature } from './auth/authentication.ts';
+export { type ClaimMapping, callerFromClaims, callerFromServiceToken } from './auth/caller.ts';
+export { type BearerChallenge, bearerChallenge } from './auth/challenge.ts';
+export { createJwtVerifier, discoverJwksUrl, type JwtVerifier, type JwtVerifierOptions } from './auth/jwt.ts';
+export { metadataPath } from './auth/metadata.ts';
+export { claimValues, parseRoleScopes, type RoleScopeMap } from './auth/roles.ts';
+export { allScopes, authorizationFeature, hasAnyScope, requiredScopes } from './auth/scopes.ts';
+export {
+  hashServiceToken,
+  matchServiceToken,
+  parseServiceTokens,
+  type ServiceTokenEntry,
+} from './auth/service-tokens.ts';
+export {
+  ASYMMETRIC_ALGORITHMS,
+  type BaseConfigInput,
+  baseConfigSchema,
+  loadConfig,
+  parseEnv,
+  type ResolvedBase,
+  type RuntimeConfig,
+} from './config.ts';
+export { ConfigError, InvalidTokenError, JwksUnavailableError } from './errors.ts';
+export { type FeatureStage, type ReadinessCheck, type RuntimeFeature, STAGE_ORDER } from './feature.ts';
+export { orderFeatures, orderForClose, stageOf } from './feature-order.ts';
+export { type HealthOptions, type NamedCheck, registerHealthRoutes } from './health.ts';
+export { Lifecycle, lifecycleFeature, registerDrainHooks } from './lifecycle.ts';
+export { isLoopbackHost } from './net.ts';
+export { type BackendMetrics, backendMetrics, errorCodeOf } from './observability/backend-metrics.ts';
+export { type CallOutcomeLabel, callLabel, observabilityFeature } from './observability/feature.ts';
+export { genReqId, loggerOptions, REDACT_PATHS } from './observability/logger.ts';
+export { type CreateMetricsOptions, createMetrics, type RuntimeMetrics } from './observability/metrics.ts';
+export { REDACTED, redactPaths } from './observability/redact.ts';
+export { parseTraceparent, type TraceContext, traceHeaders } from './observability/trace.ts';
+export { FallbackRateLimiter, type RateLimitFeatureOptions, rateLimitFeature } from './rate-limit/feature.ts';
+export { limitFor, parseRateLimitOverrides } from './rate-limit/limits.ts';
+export { MemoryRateLimitStore } from './rate-limit/memory-store.ts';
+export { RedisRateLimitStore } from './rate-limit/redis-store.ts';
+export { type RateDecision, type RateLimitStore, retryAfterSeconds } from './rate-limit/store.ts';
+export { closeRedis, createRedis, redisReadiness } from './redis.ts';
+export {
+  handleSignals,
+  type LoadedConfig,
+  type RunServerOptions,
+  runServer,
+  type ServerParts,
+} from './run.ts';
+export {
+  type CreateServerOptions,
+  createServer,
+  drainAndClose,
+  type FeatureList,
+  type RuntimeDeps,
+  type RuntimeServer,
+} from './server.ts';
+export { type FullStack, type FullStackOptions, startFullStack } from './testing/full-stack.ts';
+export { type LocalIssuer, startLocalIssuer, type TokenOptions } from './testing/local-issuer.ts';

@@ -1,0 +1,134 @@
+import { type Interceptor, jsonRpcError, ToolError } from '@mcp-platform/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RuntimeFeature } from './feature.ts';
+
+/**
+ * Drain state of one server: in-flight MCP requests and calls, whether new ones are still accepted,
+ * and a signal that aborts whatever is left when the grace period is over.
+ */
+export class Lifecycle {
+  private inflight = 0;
+  private draining = false;
+  private readonly idleWaiters = new Set<() => void>();
+  private readonly shutdownController = new AbortController();
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  get inflightCount(): number {
+    return this.inflight;
+  }
+
+  /** Fires when in-flight calls are aborted at the end of the grace period. */
+  get abortSignal(): AbortSignal {
+    return this.shutdownController.signal;
+  }
+
+  enter(): void {
+    this.inflight++;
+  }
+
+  leave(): void {
+    this.inflight--;
+    if (this.inflight <= 0) {
+      this.inflight = 0;
+      for (const resolve of this.idleWaiters) resolve();
+      this.idleWaiters.clear();
+    }
+  }
+
+  /** Readiness turns 503 and new MCP requests are refused from now on. */
+  beginDrain(): void {
+    this.draining = true;
+  }
+
+  /** Resolves true once nothing is in flight, false when `timeoutMs` passes first. */
+  waitForIdle(timeoutMs: number): Promise<boolean> {
+    if (this.inflight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.idleWaiters.delete(done);
+        resolve(false);
+      }, timeoutMs);
+      this.idleWaiters.add(done);
+    });
+  }
+
+  /** Aborts every call still running (their handlers see `ctx.signal` fire). */
+  abortInflight(): void {
+    this.shutdownController.abort(new Error('server shutting down'));
+  }
+}
+
+const tracked = new WeakSet<FastifyRequest>();
+
+/**
+ * While draining, MCP requests are answered 503 with a JSON-RPC error and `Retry-After` (the client
+ * retries, and reaches another replica once this one is out of the load balancer); otherwise POSTs
+ * to the MCP endpoints count as in flight until their response is finished or the client is gone.
+ */
+export function registerDrainHooks(
+  app: FastifyInstance,
+  lifecycle: Lifecycle,
+  mcpPaths: ReadonlySet<string>,
+): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (!mcpPaths.has(request.routeOptions.url ?? '')) return;
+    if (lifecycle.isDraining) {
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .header('connection', 'close')
+        .send(
+          jsonRpcError(
+            null,
+            -32000,
+            'Service unavailable: this server is shutting down; retry the request, another replica will serve it',
+            {
+              retryAfterSeconds: 1,
+            },
+          ),
+        );
+    }
+    // Long-lived legacy SSE streams are sessions, not calls: they would hold the drain for the whole grace period.
+    if (request.method !== 'POST') return;
+    tracked.add(request);
+    lifecycle.enter();
+  });
+  const release = async (request: FastifyRequest) => {
+    if (tracked.delete(request)) lifecycle.leave();
+  };
+  app.addHook('onResponse', release);
+  app.addHook('onRequestAbort', release);
+}
+
+/**
+ * Tracks every call (whatever path carried it, including legacy SSE messages answered on another
+ * stream) and ties it to the shutdown signal: a call still running when the grace period ends is
+ * aborted and answered UNAVAILABLE (retryable, but the change may have been applied).
+ */
+export function lifecycleFeature(lifecycle: Lifecycle): RuntimeFeature {
+  const interceptor: Interceptor = async (call, next) => {
+    lifecycle.enter();
+    call.ctx = { ...call.ctx, signal: AbortSignal.any([call.ctx.signal, lifecycle.abortSignal]) };
+    try {
+      return await next();
+    } catch (error) {
+      if (lifecycle.abortSignal.aborted && !(error instanceof ToolError)) {
+        throw new ToolError('UNAVAILABLE', 'The server shut down before the call finished', {
+          retryable: true,
+          hint: 'Call again; for a change, first check whether it was applied (the server stopped mid-call).',
+        });
+      }
+      throw error;
+    } finally {
+      lifecycle.leave();
+    }
+  };
+  return { name: 'lifecycle', stage: 'observe', interceptors: [interceptor] };
+}

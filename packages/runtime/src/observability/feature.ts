@@ -1,0 +1,93 @@
+import { type CallInfo, type Interceptor, RpcError, ToolError } from '@mcp-platform/protocol';
+import type { RuntimeFeature } from '../feature.ts';
+import type { RuntimeMetrics } from './metrics.ts';
+import { redactPaths } from './redact.ts';
+
+/** The bounded `outcome` label of `mcp_tool_calls_total`. */
+export type CallOutcomeLabel =
+  | 'ok'
+  | 'error'
+  | 'invalid_arguments'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'timeout'
+  | 'internal_error'
+  | 'input_required'
+  | 'rpc_error';
+
+const CODE_OUTCOMES: Record<string, CallOutcomeLabel> = {
+  INVALID_ARGUMENTS: 'invalid_arguments',
+  FORBIDDEN: 'forbidden',
+  RATE_LIMITED: 'rate_limited',
+  TIMEOUT: 'timeout',
+  INTERNAL_ERROR: 'internal_error',
+};
+
+function outcomeOfCode(code: unknown): CallOutcomeLabel {
+  return (typeof code === 'string' ? CODE_OUTCOMES[code] : undefined) ?? 'error';
+}
+
+function outcomeOfResult(result: Record<string, unknown>): { outcome: CallOutcomeLabel; code?: string } {
+  if (result.resultType === 'input_required') return { outcome: 'input_required' };
+  if (result.isError === true) {
+    const code = (result.structuredContent as { code?: unknown } | undefined)?.code;
+    return { outcome: outcomeOfCode(code), ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { outcome: 'ok' };
+}
+
+/** The metrics label of a call: the tool name, or `resource:<name>` / `prompt:<name>` (never a raw URI). */
+export function callLabel(call: Pick<CallInfo, 'kind' | 'definitionName'>): string {
+  return call.kind === 'tool' ? call.definitionName : `${call.kind}:${call.definitionName}`;
+}
+
+/**
+ * Outermost interceptor: counts every call by outcome (refusals by inner stages included), times it,
+ * tracks in-flight calls and writes one log line per call (arguments only at debug, with the fields
+ * the definition marks sensitive redacted).
+ */
+export function observabilityFeature(metrics: RuntimeMetrics): RuntimeFeature {
+  const { server } = metrics;
+  const interceptor: Interceptor = async (call, next) => {
+    const tool = callLabel(call);
+    const started = performance.now();
+    metrics.inflightCalls.inc({ server });
+    let outcome: CallOutcomeLabel = 'internal_error';
+    let code: string | undefined;
+    try {
+      const result = await next();
+      ({ outcome, code } = outcomeOfResult(result));
+      return result;
+    } catch (error) {
+      if (error instanceof ToolError) {
+        outcome = outcomeOfCode(error.code);
+        code = error.code;
+      } else if (error instanceof RpcError) {
+        outcome = 'rpc_error';
+      } else if (call.ctx.signal.aborted) {
+        outcome = 'timeout';
+      }
+      throw error;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      metrics.inflightCalls.dec({ server });
+      metrics.toolCalls.inc({ server, tool, outcome });
+      metrics.toolCallDuration.observe({ server, tool }, seconds);
+      const log = call.ctx.log;
+      const fields = {
+        kind: call.kind,
+        tool: call.definitionName,
+        outcome,
+        ...(code === undefined ? {} : { code }),
+        durationMs: Math.round(seconds * 10_000) / 10,
+        subject: call.ctx.caller.subject,
+      };
+      if (log.level === 'debug' || log.level === 'trace') {
+        log.debug({ ...fields, args: redactPaths(call.rawArgs, call.policy.sensitive) }, 'call completed');
+      } else {
+        log.info(fields, 'call completed');
+      }
+    }
+  };
+  return { name: 'observability', stage: 'observe', interceptors: [interceptor] };
+}
