@@ -1,0 +1,698 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { Connection } from 'jsforce';
+import {
+  type Account,
+  type AccountOverview,
+  type Activity,
+  CASE_PRIORITIES,
+  type Case,
+  type Contact,
+  type Contract,
+  cap,
+  INDUSTRIES,
+  OPPORTUNITY_STAGES,
+  type Opportunity,
+  type OpportunityDetail,
+} from '../model.ts';
+import type {
+  AccountSearch,
+  CaseSearch,
+  ContactSearch,
+  CrmBackend,
+  NewActivity,
+  NewOpportunity,
+  OpportunitySearch,
+  OverviewOptions,
+  Page,
+  RecordLabel,
+  RenewalSearch,
+  StageUpdate,
+} from './crm-backend.ts';
+import { recordTypeOf } from './crm-backend.ts';
+import { decodeKeyset, keysetPage } from './cursor.ts';
+import { assembleOverview } from './overview.ts';
+import { requestSession, type SalesforceAuth, type SalesforceSession } from './salesforce-auth.ts';
+import { errorCodeOf, mapSalesforceError, type Operation } from './salesforce-errors.ts';
+import {
+  dateLiteral,
+  datetimeLiteral,
+  idLiteral,
+  keysetAfter,
+  likeContains,
+  numberLiteral,
+  picklistLiteral,
+  quote,
+  soql,
+} from './soql.ts';
+
+export interface SalesforceBackendOptions {
+  auth: SalesforceAuth;
+  /** Pinned REST API version, e.g. `62.0`. */
+  apiVersion: string;
+  log: FastifyBaseLogger;
+  /** Called with the org's API usage after every response that carries `Sforce-Limit-Info`. */
+  onApiUsage?: (used: number, limit: number) => void;
+}
+
+type SfRecord = Record<string, unknown>;
+
+// Field lists are fixed in code: no input ever chooses a field.
+const ACCOUNT_FIELDS = [
+  'Id',
+  'Name',
+  'Industry',
+  'Type',
+  'Owner.Name',
+  'BillingCity',
+  'BillingCountry',
+  'AnnualRevenue',
+  'NumberOfEmployees',
+  'Website',
+  'Phone',
+] as const;
+const OPPORTUNITY_FIELDS = [
+  'Id',
+  'Name',
+  'AccountId',
+  'Account.Name',
+  'StageName',
+  'Amount',
+  'CloseDate',
+  'Probability',
+  'Owner.Name',
+  'NextStep',
+] as const;
+const OPPORTUNITY_DETAIL_FIELDS = [
+  ...OPPORTUNITY_FIELDS,
+  'Type',
+  'LeadSource',
+  'ForecastCategoryName',
+  'Description',
+  'IsClosed',
+  'IsWon',
+  'CreatedDate',
+  'LastModifiedDate',
+] as const;
+const CONTACT_FIELDS = [
+  'Id',
+  'Name',
+  'Title',
+  'Email',
+  'Phone',
+  'AccountId',
+  'Account.Name',
+  'LastActivityDate',
+] as const;
+const CASE_FIELDS = [
+  'Id',
+  'CaseNumber',
+  'Subject',
+  'Status',
+  'Priority',
+  'Origin',
+  'CreatedDate',
+  'AccountId',
+  'Contact.Name',
+] as const;
+const TASK_FIELDS = [
+  'Id',
+  'Subject',
+  'Type',
+  'Status',
+  'ActivityDate',
+  'WhatId',
+  'WhoId',
+  'Owner.Name',
+  'Description',
+] as const;
+const CONTRACT_FIELDS = [
+  'Id',
+  'ContractNumber',
+  'AccountId',
+  'Account.Name',
+  'Status',
+  'StartDate',
+  'EndDate',
+  'ContractTerm',
+  'Owner.Name',
+] as const;
+
+function get(record: SfRecord, path: string): unknown {
+  let value: unknown = record;
+  for (const part of path.split('.')) {
+    if (typeof value !== 'object' || value === null) return null;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value ?? null;
+}
+const str = (r: SfRecord, path: string): string | null => {
+  const v = get(r, path);
+  return v === null ? null : String(v);
+};
+const num = (r: SfRecord, path: string): number | null => {
+  const v = get(r, path);
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+};
+
+function toAccount(r: SfRecord): Account {
+  return {
+    id: String(r.Id),
+    name: String(r.Name ?? ''),
+    industry: str(r, 'Industry'),
+    type: str(r, 'Type'),
+    ownerName: str(r, 'Owner.Name'),
+    billingCity: str(r, 'BillingCity'),
+    billingCountry: str(r, 'BillingCountry'),
+    annualRevenue: num(r, 'AnnualRevenue'),
+    employees: num(r, 'NumberOfEmployees'),
+    website: str(r, 'Website'),
+    phone: str(r, 'Phone'),
+  };
+}
+
+function toOpportunity(r: SfRecord): Opportunity {
+  return {
+    id: String(r.Id),
+    name: String(r.Name ?? ''),
+    accountId: str(r, 'AccountId'),
+    accountName: str(r, 'Account.Name'),
+    stage: String(r.StageName ?? ''),
+    amount: num(r, 'Amount'),
+    closeDate: str(r, 'CloseDate'),
+    probability: num(r, 'Probability'),
+    ownerName: str(r, 'Owner.Name'),
+    nextStep: cap(str(r, 'NextStep'), 255),
+  };
+}
+
+function toOpportunityDetail(r: SfRecord): OpportunityDetail {
+  return {
+    ...toOpportunity(r),
+    type: str(r, 'Type'),
+    leadSource: str(r, 'LeadSource'),
+    forecastCategory: str(r, 'ForecastCategoryName'),
+    description: cap(str(r, 'Description')),
+    isClosed: r.IsClosed === true,
+    isWon: r.IsWon === true,
+    createdDate: str(r, 'CreatedDate'),
+    lastModifiedDate: str(r, 'LastModifiedDate'),
+  };
+}
+
+function toContact(r: SfRecord): Contact {
+  return {
+    id: String(r.Id),
+    name: String(r.Name ?? ''),
+    title: str(r, 'Title'),
+    email: str(r, 'Email'),
+    phone: str(r, 'Phone'),
+    accountId: str(r, 'AccountId'),
+    accountName: str(r, 'Account.Name'),
+    lastActivityDate: str(r, 'LastActivityDate'),
+  };
+}
+
+function toCase(r: SfRecord): Case {
+  return {
+    id: String(r.Id),
+    caseNumber: String(r.CaseNumber ?? ''),
+    subject: cap(str(r, 'Subject'), 255),
+    status: String(r.Status ?? ''),
+    priority: str(r, 'Priority'),
+    origin: str(r, 'Origin'),
+    createdDate: str(r, 'CreatedDate'),
+    accountId: str(r, 'AccountId'),
+    contactName: str(r, 'Contact.Name'),
+  };
+}
+
+function toActivity(r: SfRecord): Activity {
+  return {
+    id: String(r.Id),
+    subject: cap(str(r, 'Subject'), 255),
+    type: str(r, 'Type'),
+    status: str(r, 'Status'),
+    activityDate: str(r, 'ActivityDate'),
+    relatedToId: str(r, 'WhatId'),
+    contactId: str(r, 'WhoId'),
+    ownerName: str(r, 'Owner.Name'),
+    description: cap(str(r, 'Description'), 300),
+  };
+}
+
+function toContract(r: SfRecord): Contract {
+  return {
+    id: String(r.Id),
+    contractNumber: String(r.ContractNumber ?? ''),
+    accountId: str(r, 'AccountId'),
+    accountName: str(r, 'Account.Name'),
+    status: str(r, 'Status'),
+    startDate: str(r, 'StartDate'),
+    endDate: str(r, 'EndDate'),
+    termMonths: num(r, 'ContractTerm'),
+    ownerName: str(r, 'Owner.Name'),
+  };
+}
+
+interface QueryResult {
+  done: boolean;
+  nextRecordsUrl?: string;
+  records: SfRecord[];
+}
+
+/**
+ * The CRM operations over the Salesforce REST API through jsforce. One connection is reused for every
+ * call; its token is refreshed once when Salesforce answers INVALID_SESSION_ID (concurrent calls
+ * share one refresh), and every failure is mapped to a platform error naming the object involved.
+ */
+export class SalesforceBackend implements CrmBackend {
+  readonly kind = 'salesforce' as const;
+  private readonly options: SalesforceBackendOptions;
+  private connection: Connection | undefined;
+  /** The session being fetched, shared by concurrent callers. */
+  private pending: Promise<Connection> | undefined;
+  private generation = 0;
+
+  constructor(options: SalesforceBackendOptions) {
+    this.options = options;
+  }
+
+  // ---------------------------------------------------------------- session
+
+  private async connect(): Promise<Connection> {
+    if (this.connection) return this.connection;
+    return this.refresh(this.generation);
+  }
+
+  /** Fetches a new token unless another caller already did since `seenGeneration`. */
+  private refresh(seenGeneration: number): Promise<Connection> {
+    if (this.generation !== seenGeneration && this.connection) return Promise.resolve(this.connection);
+    this.pending ??= (async () => {
+      try {
+        const session: SalesforceSession = await requestSession(this.options.auth);
+        if (this.connection) {
+          this.connection.accessToken = session.accessToken;
+          this.connection.instanceUrl = session.instanceUrl;
+        } else {
+          this.connection = this.newConnection(session);
+        }
+        this.generation++;
+        this.options.log.info(
+          { instanceUrl: session.instanceUrl, flow: this.options.auth.flow },
+          'salesforce session established',
+        );
+        return this.connection;
+      } catch (error) {
+        throw mapAuthError(error);
+      } finally {
+        this.pending = undefined;
+      }
+    })();
+    return this.pending;
+  }
+
+  private newConnection(session: SalesforceSession): Connection {
+    // No oauth2 client on the connection: jsforce would otherwise refresh on every 401 without a
+    // bound; this class refreshes exactly once per call.
+    const conn = new Connection({
+      version: this.options.apiVersion,
+      instanceUrl: session.instanceUrl,
+      accessToken: session.accessToken,
+    });
+    return conn;
+  }
+
+  /** Runs `fn` on the shared connection, refreshing the session once on INVALID_SESSION_ID. */
+  private async call<T>(op: Operation, fn: (conn: Connection) => Promise<T>): Promise<T> {
+    let conn = await this.connect();
+    const generation = this.generation;
+    try {
+      try {
+        return await fn(conn);
+      } catch (error) {
+        if (errorCodeOf(error) !== 'INVALID_SESSION_ID') throw error;
+        this.options.log.info({ object: op.object }, 'salesforce session expired; refreshing once');
+        conn = await this.refresh(generation);
+        return await fn(conn);
+      }
+    } catch (error) {
+      throw mapSalesforceError(error, op);
+    } finally {
+      this.recordUsage(conn);
+    }
+  }
+
+  private recordUsage(conn: Connection): void {
+    const usage = conn.limitInfo?.apiUsage;
+    if (usage && this.options.onApiUsage) this.options.onApiUsage(usage.used, usage.limit);
+  }
+
+  /** Runs a query and follows `nextRecordsUrl` (queryMore) until `max` records or the end. */
+  private async query(object: string, text: string, max: number): Promise<SfRecord[]> {
+    return this.call({ object, action: 'read' }, async (conn) => {
+      let result = (await conn.query(text)) as unknown as QueryResult;
+      const records = [...result.records];
+      while (!result.done && result.nextRecordsUrl && records.length < max) {
+        result = (await conn.queryMore(result.nextRecordsUrl)) as unknown as QueryResult;
+        records.push(...result.records);
+      }
+      return records.slice(0, max);
+    });
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  async searchAccounts(q: AccountSearch): Promise<Page<Account>> {
+    const filters = { name: q.name, industry: q.industry, owner: q.owner };
+    const after = decodeKeyset('accounts', filters, q.cursor);
+    const where: string[] = [];
+    if (q.name !== undefined) where.push(`Name LIKE ${likeContains(q.name)}`);
+    if (q.industry !== undefined) where.push(`Industry = ${picklistLiteral(q.industry, INDUSTRIES)}`);
+    if (q.owner !== undefined) where.push(`Owner.Name LIKE ${likeContains(q.owner)}`);
+    if (after) where.push(keysetAfter('Name', quote(String(after.v)), after.id));
+    const text = soql({
+      select: ACCOUNT_FIELDS,
+      from: 'Account',
+      where,
+      orderBy: ['Name ASC', 'Id ASC'],
+      limit: q.limit + 1,
+    });
+    const rows = (await this.query('Account', text, q.limit + 1)).map(toAccount);
+    return keysetPage('accounts', filters, rows, q.limit, (a) => a.name);
+  }
+
+  async getAccountOverview(accountId: string, o: OverviewOptions): Promise<AccountOverview | undefined> {
+    const id = idLiteral(accountId);
+    const today = dateLiteral(o.today);
+    const n = o.perList + 1;
+    const [accounts, opportunities, cases, contacts, tasks, contracts] = await Promise.all([
+      this.query(
+        'Account',
+        soql({
+          select: [...ACCOUNT_FIELDS, 'Description'],
+          from: 'Account',
+          where: [`Id = ${id}`],
+          limit: 1,
+        }),
+        1,
+      ),
+      this.query(
+        'Opportunity',
+        soql({
+          select: OPPORTUNITY_FIELDS,
+          from: 'Opportunity',
+          where: [`AccountId = ${id}`, 'IsClosed = false'],
+          orderBy: ['CloseDate ASC', 'Id ASC'],
+          limit: n,
+        }),
+        n,
+      ),
+      this.query(
+        'Case',
+        soql({
+          select: CASE_FIELDS,
+          from: 'Case',
+          where: [`AccountId = ${id}`, 'IsClosed = false'],
+          orderBy: ['CreatedDate DESC', 'Id DESC'],
+          limit: n,
+        }),
+        n,
+      ),
+      this.query(
+        'Contact',
+        soql({
+          select: CONTACT_FIELDS,
+          from: 'Contact',
+          where: [`AccountId = ${id}`],
+          orderBy: ['LastActivityDate DESC NULLS LAST', 'Id ASC'],
+          limit: n,
+        }),
+        n,
+      ),
+      this.query(
+        'Task',
+        soql({
+          select: TASK_FIELDS,
+          from: 'Task',
+          where: [`AccountId = ${id}`, `ActivityDate <= ${today}`],
+          orderBy: ['ActivityDate DESC', 'Id DESC'],
+          limit: o.activities + 1,
+        }),
+        o.activities + 1,
+      ),
+      this.query(
+        'Contract',
+        soql({
+          select: CONTRACT_FIELDS,
+          from: 'Contract',
+          where: [`AccountId = ${id}`, `Status = 'Activated'`, `EndDate >= ${today}`],
+          orderBy: ['EndDate ASC', 'Id ASC'],
+          limit: n,
+        }),
+        n,
+      ),
+    ]);
+    const account = accounts[0];
+    if (!account) return undefined;
+    return assembleOverview(
+      { ...toAccount(account), description: cap(str(account, 'Description')) },
+      opportunities.map(toOpportunity),
+      cases.map(toCase),
+      contacts.map(toContact),
+      tasks.map(toActivity),
+      contracts.map(toContract),
+      o,
+    );
+  }
+
+  async listOpenOpportunities(q: OpportunitySearch): Promise<Page<Opportunity>> {
+    const filters = {
+      owner: q.owner,
+      stage: q.stage,
+      accountId: q.accountId,
+      closeFrom: q.closeFrom,
+      closeTo: q.closeTo,
+      minAmount: q.minAmount,
+    };
+    const after = decodeKeyset('opportunities', filters, q.cursor);
+    const where = ['IsClosed = false'];
+    if (q.owner !== undefined) where.push(`Owner.Name LIKE ${likeContains(q.owner)}`);
+    if (q.stage !== undefined) where.push(`StageName = ${picklistLiteral(q.stage, OPPORTUNITY_STAGES)}`);
+    if (q.accountId !== undefined) where.push(`AccountId = ${idLiteral(q.accountId)}`);
+    if (q.closeFrom !== undefined) where.push(`CloseDate >= ${dateLiteral(q.closeFrom)}`);
+    if (q.closeTo !== undefined) where.push(`CloseDate <= ${dateLiteral(q.closeTo)}`);
+    if (q.minAmount !== undefined) where.push(`Amount >= ${numberLiteral(q.minAmount)}`);
+    if (after) where.push(keysetAfter('CloseDate', dateLiteral(String(after.v)), after.id));
+    const text = soql({
+      select: OPPORTUNITY_FIELDS,
+      from: 'Opportunity',
+      where,
+      orderBy: ['CloseDate ASC', 'Id ASC'],
+      limit: q.limit + 1,
+    });
+    const rows = (await this.query('Opportunity', text, q.limit + 1)).map(toOpportunity);
+    return keysetPage('opportunities', filters, rows, q.limit, (o) => o.closeDate);
+  }
+
+  async getOpportunity(opportunityId: string): Promise<OpportunityDetail | undefined> {
+    const text = soql({
+      select: OPPORTUNITY_DETAIL_FIELDS,
+      from: 'Opportunity',
+      where: [`Id = ${idLiteral(opportunityId)}`],
+      limit: 1,
+    });
+    const [row] = await this.query('Opportunity', text, 1);
+    return row ? toOpportunityDetail(row) : undefined;
+  }
+
+  async findContacts(q: ContactSearch): Promise<Page<Contact>> {
+    const filters = { name: q.name, email: q.email, title: q.title, accountId: q.accountId };
+    const after = decodeKeyset('contacts', filters, q.cursor);
+    const where: string[] = [];
+    if (q.name !== undefined) where.push(`Name LIKE ${likeContains(q.name)}`);
+    if (q.email !== undefined) where.push(`Email LIKE ${likeContains(q.email)}`);
+    if (q.title !== undefined) where.push(`Title LIKE ${likeContains(q.title)}`);
+    if (q.accountId !== undefined) where.push(`AccountId = ${idLiteral(q.accountId)}`);
+    if (after) where.push(keysetAfter('Name', quote(String(after.v)), after.id));
+    const text = soql({
+      select: CONTACT_FIELDS,
+      from: 'Contact',
+      where,
+      orderBy: ['Name ASC', 'Id ASC'],
+      limit: q.limit + 1,
+    });
+    const rows = (await this.query('Contact', text, q.limit + 1)).map(toContact);
+    return keysetPage('contacts', filters, rows, q.limit, (c) => c.name);
+  }
+
+  async listOpenCases(q: CaseSearch): Promise<Page<Case>> {
+    const filters = { accountId: q.accountId, priority: q.priority };
+    const after = decodeKeyset('cases', filters, q.cursor);
+    const where = [`AccountId = ${idLiteral(q.accountId)}`, 'IsClosed = false'];
+    if (q.priority !== undefined) where.push(`Priority = ${picklistLiteral(q.priority, CASE_PRIORITIES)}`);
+    if (after) where.push(keysetAfter('CreatedDate', datetimeLiteral(String(after.v)), after.id, 'DESC'));
+    const text = soql({
+      select: CASE_FIELDS,
+      from: 'Case',
+      where,
+      orderBy: ['CreatedDate DESC', 'Id DESC'],
+      limit: q.limit + 1,
+    });
+    const rows = (await this.query('Case', text, q.limit + 1)).map(toCase);
+    return keysetPage('cases', filters, rows, q.limit, (c) => c.createdDate);
+  }
+
+  async listRenewals(q: RenewalSearch): Promise<Page<Contract>> {
+    const filters = { from: q.from, to: q.to, owner: q.owner };
+    const after = decodeKeyset('renewals', filters, q.cursor);
+    const where = [
+      `Status = 'Activated'`,
+      `EndDate >= ${dateLiteral(q.from)}`,
+      `EndDate <= ${dateLiteral(q.to)}`,
+    ];
+    if (q.owner !== undefined) where.push(`Owner.Name LIKE ${likeContains(q.owner)}`);
+    if (after) where.push(keysetAfter('EndDate', dateLiteral(String(after.v)), after.id));
+    const text = soql({
+      select: CONTRACT_FIELDS,
+      from: 'Contract',
+      where,
+      orderBy: ['EndDate ASC', 'Id ASC'],
+      limit: q.limit + 1,
+    });
+    const rows = (await this.query('Contract', text, q.limit + 1)).map(toContract);
+    return keysetPage('renewals', filters, rows, q.limit, (c) => c.endDate);
+  }
+
+  async describeRecord(recordId: string): Promise<RecordLabel | undefined> {
+    const type = recordTypeOf(recordId);
+    if (!type) return undefined;
+    const fields = type === 'Account' ? ['Id', 'Name'] : ['Id', 'Name', 'AccountId'];
+    try {
+      const record = (await this.call({ object: type, action: 'read' }, (conn) =>
+        conn.retrieve(type, recordId, { fields }),
+      )) as SfRecord;
+      return {
+        id: String(record.Id),
+        type,
+        name: String(record.Name ?? ''),
+        accountId: type === 'Account' ? String(record.Id) : str(record, 'AccountId'),
+      };
+    } catch (error) {
+      if (error instanceof Error && (error as { code?: unknown }).code === 'NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  async logActivity(input: NewActivity): Promise<{ id: string; activity: Activity }> {
+    const { relatedTo } = input;
+    const record: SfRecord = {
+      Subject: input.subject,
+      Type: input.type,
+      Status: 'Completed',
+      Priority: 'Normal',
+      ActivityDate: dateLiteral(input.date),
+      ...(input.description === undefined ? {} : { Description: input.description }),
+      ...(relatedTo.type === 'Contact'
+        ? { WhoId: relatedTo.id, ...(relatedTo.accountId ? { WhatId: relatedTo.accountId } : {}) }
+        : { WhatId: relatedTo.id }),
+    };
+    const id = await this.create('Task', record);
+    const text = soql({ select: TASK_FIELDS, from: 'Task', where: [`Id = ${idLiteral(id)}`], limit: 1 });
+    const [row] = await this.query('Task', text, 1);
+    const activity: Activity = row
+      ? toActivity(row)
+      : {
+          id,
+          subject: input.subject,
+          type: input.type,
+          status: 'Completed',
+          activityDate: input.date,
+          relatedToId: (record.WhatId as string | undefined) ?? null,
+          contactId: (record.WhoId as string | undefined) ?? null,
+          ownerName: null,
+          description: cap(input.description ?? null, 300),
+        };
+    return { id, activity };
+  }
+
+  async updateOpportunityStage(input: StageUpdate): Promise<OpportunityDetail> {
+    idLiteral(input.opportunityId);
+    const changes: SfRecord = {
+      Id: input.opportunityId,
+      StageName: input.stage,
+      ...(input.nextStep === undefined ? {} : { NextStep: input.nextStep }),
+    };
+    await this.call({ object: 'Opportunity', action: 'edit' }, async (conn) => {
+      const result = await conn.update('Opportunity', changes as never);
+      assertSaved(result);
+    });
+    const after = await this.getOpportunity(input.opportunityId);
+    if (!after)
+      throw mapSalesforceError({ errorCode: 'NOT_FOUND' }, { object: 'Opportunity', action: 'read' });
+    return after;
+  }
+
+  async createOpportunity(input: NewOpportunity): Promise<OpportunityDetail> {
+    idLiteral(input.accountId);
+    const id = await this.create('Opportunity', {
+      AccountId: input.accountId,
+      Name: input.name,
+      StageName: input.stage,
+      CloseDate: dateLiteral(input.closeDate),
+      ...(input.amount === undefined ? {} : { Amount: input.amount }),
+      ...(input.nextStep === undefined ? {} : { NextStep: input.nextStep }),
+      ...(input.description === undefined ? {} : { Description: input.description }),
+    });
+    const created = await this.getOpportunity(id);
+    if (!created)
+      throw mapSalesforceError({ errorCode: 'NOT_FOUND' }, { object: 'Opportunity', action: 'read' });
+    return created;
+  }
+
+  private async create(object: string, record: SfRecord): Promise<string> {
+    return this.call({ object, action: 'create' }, async (conn) => {
+      const result = await conn.create(object, record as never);
+      assertSaved(result);
+      return String((result as unknown as { id: string }).id);
+    });
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async ready(): Promise<{ ok: boolean; detail?: string }> {
+    try {
+      await this.connect();
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, detail: `salesforce: ${error instanceof Error ? error.message : 'unreachable'}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.connection = undefined;
+  }
+}
+
+function assertSaved(result: unknown): void {
+  const r = result as { success?: boolean; errors?: unknown[] };
+  if (r.success === false) {
+    const first = (r.errors?.[0] ?? {}) as { statusCode?: string; errorCode?: string; message?: string };
+    throw Object.assign(new Error(first.message ?? 'save failed'), {
+      errorCode: first.errorCode ?? first.statusCode,
+    });
+  }
+}
+
+function mapAuthError(error: unknown): Error {
+  const name = error instanceof Error ? error.name : 'error';
+  const mapped = mapSalesforceError(error, { object: 'session', action: 'read' });
+  if (mapped !== error) return mapped as Error;
+  return Object.assign(
+    new Error(
+      `Salesforce authentication failed (${name}); check SALESFORCE_* credentials and the connected app`,
+    ),
+    { cause: error },
+  );
+}

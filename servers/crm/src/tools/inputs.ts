@@ -1,0 +1,81 @@
+/**
+ * Input fragments every tool reuses, built once at module level. Every argument is attacker-controlled:
+ * ids must look like Salesforce ids of the right object, picklists are enums, free text is bounded
+ * (and escaped later by the backend), dates are real calendar dates.
+ */
+import { z } from 'zod';
+import type { CrmBackend } from '../backends/crm-backend.ts';
+import { SALESFORCE_ID } from '../backends/soql.ts';
+
+/** What every tool factory receives. */
+export interface ToolDeps {
+  crm: CrmBackend;
+  /** Today's date as YYYY-MM-DD (injectable for tests). */
+  today: () => string;
+}
+
+const PREFIX_NAMES: Record<string, string> = {
+  '001': 'an account',
+  '003': 'a contact',
+  '006': 'an opportunity',
+};
+
+/** A Salesforce id whose key prefix is one of `prefixes` (001 account, 003 contact, 006 opportunity). */
+export function recordId(prefixes: readonly string[], description: string) {
+  const expected = prefixes.map((p) => `${PREFIX_NAMES[p] ?? p} id (starts with ${p})`).join(' or ');
+  return z
+    .string()
+    .regex(SALESFORCE_ID, 'must be a 15- or 18-character Salesforce id (letters and digits only)')
+    .refine((value) => prefixes.includes(value.slice(0, 3)), `must be ${expected}`)
+    .describe(description);
+}
+
+export const accountId = recordId(['001'], 'Account id (starts with 001), e.g. from search_accounts');
+export const opportunityId = recordId(['006'], 'Opportunity id (starts with 006)');
+
+/** Bounded search text: trimmed, 1-80 characters; matched as a literal substring (wildcards are not special). */
+export function searchText(description: string) {
+  return z.string().trim().min(1).max(80).describe(description);
+}
+
+export const isoDate = z.iso.date().describe('Date as YYYY-MM-DD');
+
+export function limit(defaultValue: number, max: number) {
+  return z
+    .number()
+    .int()
+    .min(1)
+    .max(max)
+    .default(defaultValue)
+    .describe(`Maximum records to return (1-${max}, default ${defaultValue})`);
+}
+
+export const cursor = z
+  .string()
+  .max(600)
+  .optional()
+  .describe('nextCursor from a previous call with the same filters, to get the next page');
+
+/** A page result: the items, whether more exist, and the cursor to get them. */
+export function pageOutput<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    hasMore: z.boolean().describe('True when more records match than returned'),
+    nextCursor: z.string().optional().describe('Pass back as `cursor` (same filters) to get the next page'),
+  });
+}
+
+export function pageResult<T>(page: { items: T[]; nextCursor: string | undefined }) {
+  return page.nextCursor === undefined
+    ? { items: page.items, hasMore: false }
+    : { items: page.items, hasMore: true, nextCursor: page.nextCursor };
+}
+
+/** The "more available" line every list rendering ends with. */
+export function moreLine(result: { hasMore: boolean }): string {
+  return result.hasMore ? '\nMore records match: call again with `cursor` set to nextCursor.' : '';
+}
+
+export function money(amount: number | null): string {
+  return amount === null ? 'no amount' : `$${Math.round(amount).toLocaleString('en-US')}`;
+}

@@ -1,0 +1,35 @@
+import { defineTool } from '@mcp-platform/protocol';
+import { z } from 'zod';
+import { CASE_PRIORITIES, caseSchema } from '../model.ts';
+import { accountId, cursor, limit, moreLine, pageOutput, pageResult, type ToolDeps } from './inputs.ts';
+
+const input = z.object({
+  accountId,
+  priority: z.enum(CASE_PRIORITIES).optional().describe('Only cases of this priority'),
+  limit: limit(10, 50),
+  cursor,
+});
+const output = pageOutput(caseSchema);
+
+export function listOpenCases({ crm }: ToolDeps) {
+  return defineTool({
+    name: 'list_open_cases',
+    title: 'List open support cases',
+    description:
+      'Lists the open (not closed) support cases of one account, newest first, with subject, status, ' +
+      'priority and contact. Use it to check for escalations before a customer call. At most 50 per call.',
+    input,
+    output,
+    annotations: { readOnlyHint: true, openWorldHint: true },
+    handler: async (args) => pageResult(await crm.listOpenCases(args)),
+    render: (out) =>
+      out.items.length === 0
+        ? 'No open cases.'
+        : out.items
+            .map(
+              (c) =>
+                `#${c.caseNumber} (${c.id}) ${c.subject ?? ''} — ${c.priority ?? '-'} priority, ${c.status}`,
+            )
+            .join('\n') + moreLine(out),
+  });
+}

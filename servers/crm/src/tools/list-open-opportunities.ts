@@ -1,0 +1,59 @@
+import { defineTool, ToolError } from '@mcp-platform/protocol';
+import { z } from 'zod';
+import { OPEN_STAGES, opportunitySchema } from '../model.ts';
+import {
+  accountId,
+  cursor,
+  isoDate,
+  limit,
+  money,
+  moreLine,
+  pageOutput,
+  pageResult,
+  searchText,
+  type ToolDeps,
+} from './inputs.ts';
+
+const input = z.object({
+  owner: searchText("Part of the opportunity owner's name").optional(),
+  stage: z
+    .enum(OPEN_STAGES as [string, ...string[]])
+    .optional()
+    .describe('Only opportunities in this open stage'),
+  accountId: accountId.optional(),
+  closeFrom: isoDate.optional().describe('Earliest close date (YYYY-MM-DD, inclusive)'),
+  closeTo: isoDate.optional().describe('Latest close date (YYYY-MM-DD, inclusive)'),
+  minAmount: z.number().min(0).max(1e12).optional().describe('Only opportunities worth at least this amount'),
+  limit: limit(20, 50),
+  cursor,
+});
+const output = pageOutput(opportunitySchema);
+
+export function listOpenOpportunities({ crm }: ToolDeps) {
+  return defineTool({
+    name: 'list_open_opportunities',
+    title: 'List open opportunities',
+    description:
+      'Lists open (not closed) opportunities, soonest close date first, filtered by owner, stage, account, ' +
+      'close-date window and minimum amount. Use it for pipeline reviews ("what closes this quarter"). ' +
+      'At most 50 per call; follow nextCursor for the rest.',
+    input,
+    output,
+    annotations: { readOnlyHint: true, openWorldHint: true },
+    handler: async (args) => {
+      if (args.closeFrom && args.closeTo && args.closeFrom > args.closeTo) {
+        throw new ToolError('INVALID_ARGUMENTS', 'closeFrom is after closeTo', { hint: 'Swap the dates.' });
+      }
+      return pageResult(await crm.listOpenOpportunities({ ...args, stage: args.stage as never }));
+    },
+    render: (out) =>
+      out.items.length === 0
+        ? 'No open opportunities match.'
+        : out.items
+            .map(
+              (o) =>
+                `${o.closeDate} ${o.name} (${o.id}) — ${o.stage}, ${money(o.amount)}, ${o.accountName ?? ''}, owner ${o.ownerName ?? '?'}`,
+            )
+            .join('\n') + moreLine(out),
+  });
+}

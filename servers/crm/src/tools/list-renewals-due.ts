@@ -1,0 +1,67 @@
+import { defineTool, ToolError } from '@mcp-platform/protocol';
+import { z } from 'zod';
+import { contractSchema } from '../model.ts';
+import {
+  cursor,
+  isoDate,
+  limit,
+  moreLine,
+  pageOutput,
+  pageResult,
+  searchText,
+  type ToolDeps,
+} from './inputs.ts';
+
+const input = z.object({
+  from: isoDate.optional().describe('Window start (YYYY-MM-DD, inclusive; default today)'),
+  to: isoDate.optional().describe('Window end (YYYY-MM-DD, inclusive; default 90 days after the start)'),
+  owner: searchText("Part of the contract owner's name").optional(),
+  limit: limit(20, 50),
+  cursor,
+});
+const output = pageOutput(contractSchema).extend({ from: z.string(), to: z.string() });
+
+const DAY = 86_400_000;
+
+export function listRenewalsDue({ crm, today }: ToolDeps) {
+  return defineTool({
+    name: 'list_renewals_due',
+    title: 'List renewals due',
+    description:
+      'Lists activated contracts whose end date (the renewal date) falls in a date window, soonest first, ' +
+      'with account and owner. Defaults to the next 90 days. The window may span at most 366 days. ' +
+      'At most 50 per call; follow nextCursor for more.',
+    input,
+    output,
+    annotations: { readOnlyHint: true, openWorldHint: true },
+    handler: async (args) => {
+      const from = args.from ?? today();
+      const to = args.to ?? new Date(Date.parse(from) + 90 * DAY).toISOString().slice(0, 10);
+      const span = (Date.parse(to) - Date.parse(from)) / DAY;
+      if (span < 0)
+        throw new ToolError('INVALID_ARGUMENTS', '`from` is after `to`', { hint: 'Swap the dates.' });
+      if (span > 366) {
+        throw new ToolError('INVALID_ARGUMENTS', 'The window is longer than 366 days', {
+          hint: 'Ask for one year at a time.',
+        });
+      }
+      const page = await crm.listRenewals({
+        from,
+        to,
+        owner: args.owner,
+        limit: args.limit,
+        cursor: args.cursor,
+      });
+      return { ...pageResult(page), from, to };
+    },
+    render: (out) =>
+      (out.items.length === 0
+        ? `No renewals due between ${out.from} and ${out.to}.`
+        : out.items
+            .map(
+              (c) =>
+                `${c.endDate} ${c.accountName ?? ''} — contract ${c.contractNumber} (${c.id}), owner ${c.ownerName ?? '?'}`,
+            )
+            .join('\n')) + moreLine(out),
+  });
+}
