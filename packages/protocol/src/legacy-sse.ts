@@ -180,6 +180,7 @@ class SseSession {
   }
 
   startKeepAlive(intervalMs: number, tick: () => void): void {
+    if (this.closing) return;
     this.keepAlive = setInterval(tick, intervalMs);
     this.keepAlive.unref();
   }
@@ -344,6 +345,8 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
     ssePath,
     {
       onRequest: checkOrigin,
+      // A HEAD would open (and leak) a session without ever reading it.
+      exposeHeadRoute: false,
       sse: {
         kind: 'only',
         heartbeat: false,
@@ -383,8 +386,10 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
         request.log.error({ err: error }, 'legacy SSE: could not register the session');
         return badRequest(reply, 503, -32000, 'Session store unavailable: retry shortly');
       }
-      if (!reply.sse.isConnected) {
+      if (sessions.get(id) !== session || !reply.sse.isConnected) {
+        // The client left while the session was being registered: undo what registration did.
         await closeSession(session, 'client closed the stream');
+        await relay.unregister(id).catch(() => {});
         return;
       }
 

@@ -52,7 +52,8 @@ export class LocalSseRelay implements SseRelay {
   async publish(sessionId: string, envelope: RelayEnvelope): Promise<boolean> {
     const entry = this.sessions.get(sessionId);
     if (!entry) return false;
-    entry.deliver(envelope);
+    // Like the Redis relay: the message is handled after the POST got its 202, in posting order.
+    setImmediate(() => entry.deliver(envelope));
     return true;
   }
 

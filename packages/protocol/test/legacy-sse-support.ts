@@ -55,7 +55,8 @@ export interface AppOptions {
 
 /** A server with the legacy SSE transport; `x-test-subject` plays the part of the runtime's auth hook. */
 export async function buildApp(options: AppOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
+  // Request ids come from `x-request-id` so tests can follow one POST to the call it carried.
+  const app = Fastify({ logger: false, requestIdHeader: 'x-request-id' });
   app.addHook('onRequest', async (request) => {
     const subject = request.headers[SUBJECT_HEADER];
     if (typeof subject === 'string') {
@@ -295,4 +296,30 @@ export function slowCallProbe(marker = 5000): {
     return next();
   };
   return { interceptor, started, aborted };
+}
+
+export interface SeenCall {
+  name: string;
+  correlationId: string;
+  subject: string;
+  traceparent: string | undefined;
+  client: { era: string; protocolVersion: string; name?: string };
+}
+
+/** An interceptor that records the context every `echo` call was given. */
+export function contextRecorder(): { interceptor: Interceptor; calls: SeenCall[] } {
+  const calls: SeenCall[] = [];
+  const interceptor: Interceptor = async (call, next) => {
+    if (call.name === 'echo') {
+      calls.push({
+        name: call.name,
+        correlationId: call.ctx.correlationId,
+        subject: call.ctx.caller.subject,
+        traceparent: call.ctx.traceparent,
+        client: call.ctx.client,
+      });
+    }
+    return next();
+  };
+  return { interceptor, calls };
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildApp,
+  contextRecorder,
   initialize,
   initialized,
   listen,
@@ -19,9 +20,10 @@ describe('legacy HTTP+SSE transport, single process (no Redis)', () => {
   let app: FastifyInstance;
   let base: string;
   const probe = slowCallProbe();
+  const recorder = contextRecorder();
 
   beforeAll(async () => {
-    app = await buildApp({ interceptors: [probe.interceptor], maxBodyBytes: 4096 });
+    app = await buildApp({ interceptors: [probe.interceptor, recorder.interceptor], maxBodyBytes: 4096 });
     base = await listen(app);
   });
   afterAll(async () => {
@@ -137,6 +139,42 @@ describe('legacy HTTP+SSE transport, single process (no Redis)', () => {
     }
   });
 
+  it("gives handlers the session owner, the POST's request id and the negotiated client", async () => {
+    const stream = await openRawStream(`${base}/sse`, { [SUBJECT_HEADER]: 'frank' });
+    try {
+      const url = `${base}${stream.endpoint}`;
+      const owner = { [SUBJECT_HEADER]: 'frank' };
+      await postJson(url, initialize('2024-11-05'), owner);
+      await stream.response(1);
+      await postJson(url, initialized, owner);
+      const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+      const call = { name: 'echo', arguments: { text: 'who am i' } };
+      await postJson(
+        url,
+        { jsonrpc: '2.0', id: 2, method: 'tools/call', params: call },
+        {
+          ...owner,
+          'x-request-id': 'corr-legacy-1',
+          traceparent,
+        },
+      );
+      expect(await stream.response(2)).toMatchObject({ result: { structuredContent: { text: 'who am i' } } });
+      expect(recorder.calls.find((c) => c.correlationId === 'corr-legacy-1')).toEqual({
+        name: 'echo',
+        correlationId: 'corr-legacy-1',
+        subject: 'frank',
+        traceparent,
+        client: expect.objectContaining({
+          era: '2024-sse',
+          protocolVersion: '2024-11-05',
+          name: 'raw-legacy-client',
+        }),
+      });
+    } finally {
+      stream.close();
+    }
+  });
+
   it('gives every stream its own random session id', async () => {
     const a = await openRawStream(`${base}/sse`);
     const b = await openRawStream(`${base}/sse`);
@@ -234,7 +272,7 @@ describe('legacy HTTP+SSE transport, single process (no Redis)', () => {
     await probe.started;
     stream.close();
     const reason = await probe.aborted;
-    expect(String((reason as Error).message ?? reason)).toMatch(/closed/i);
+    expect(String(reason)).toMatch(/legacy SSE stream closed/);
 
     // The session is gone with its stream.
     const after = await postJson(url, { jsonrpc: '2.0', id: 3, method: 'ping' });
