@@ -62,25 +62,29 @@ export MCP_VENV="$MCP_REPO_ROOT/.venv"
 export MCP_PYTHON="$MCP_VENV/bin/python"
 
 # ---------------------------------------------------------------- services (loopback only)
-# Shared instances, started by setup-toolchain.sh. Role mcp is a superuser (so it also has
-# CREATEROLE/CREATEDB: audit tests create restricted roles with it).
-export DATABASE_URL="${DATABASE_URL:-postgres://mcp:mcp@127.0.0.1:5432/mcp_test}"
+# Shared instances, started by setup-toolchain.sh: Debian's cluster 15/main and one redis-server.
+# (Cluster and ports can be moved, e.g. to try the setup beside running instances.)
+export MCP_PG_CLUSTER="${MCP_PG_CLUSTER:-main}" MCP_PG_PORT="${MCP_PG_PORT:-5432}" MCP_REDIS_PORT="${MCP_REDIS_PORT:-6379}"
+# Role mcp is a superuser (so it has CREATEROLE/CREATEDB: audit tests create restricted roles).
+export DATABASE_URL="postgres://mcp:mcp@127.0.0.1:$MCP_PG_PORT/mcp_test"
 # Same superuser; points at the test database so GRANTs on its schema work too.
-export PGADMIN_URL="${PGADMIN_URL:-postgres://mcp:mcp@127.0.0.1:5432/mcp_test}"
-export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+export PGADMIN_URL="$DATABASE_URL"
+export REDIS_URL="redis://127.0.0.1:$MCP_REDIS_PORT"
 export MCP_RUN_DIR="$MCP_CACHE_DIR/run"   # redis working dir and logs
 # Outage tests must not stop the shared instances: they start their own throwaway
-# redis-server / initdb+postgres on other ports with these binaries.
+# redis-server / initdb+postgres on other ports with these binaries. initdb and postgres refuse
+# to run as root (CI is root): run them as the postgres user, e.g. `runuser -u postgres -- ...`,
+# on a data dir that user owns.
 export PG_BIN_DIR="/usr/lib/postgresql/$MCP_PG_MAJOR/bin"   # initdb, pg_ctl, postgres
 REDIS_SERVER_BIN=$(command -v redis-server 2>/dev/null || echo /usr/bin/redis-server)
 export REDIS_SERVER_BIN
 # Commands that stop/start the shared instances (for a manual check; tests should prefer their own).
-export PG_CTL_STOP="pg_ctlcluster $MCP_PG_MAJOR main stop -m fast"
-export PG_CTL_START="pg_ctlcluster $MCP_PG_MAJOR main start"
-export REDIS_STOP="redis-cli -p 6379 shutdown nosave"
+export PG_CTL_STOP="pg_ctlcluster $MCP_PG_MAJOR $MCP_PG_CLUSTER stop -m fast"
+export PG_CTL_START="pg_ctlcluster $MCP_PG_MAJOR $MCP_PG_CLUSTER start"
+export REDIS_STOP="redis-cli -p $MCP_REDIS_PORT shutdown nosave"
 # --dir: redis would otherwise write dump.rdb into whatever directory it was started from.
 # (No quoted arguments, so the string works both through a shell and split on spaces.)
-export REDIS_START="redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir $MCP_RUN_DIR --logfile $MCP_RUN_DIR/redis-6379.log"
+export REDIS_START="redis-server --daemonize yes --bind 127.0.0.1 --port $MCP_REDIS_PORT --dir $MCP_RUN_DIR --logfile $MCP_RUN_DIR/redis-$MCP_REDIS_PORT.log"
 
 # ---------------------------------------------------------------- containers
 # podman and the base image come from shared/tools/container-sandbox.sh (beside the repo, as in

@@ -77,7 +77,7 @@ wait_for() { # wait_for SECONDS CMD... : retry CMD until it succeeds
     sleep 0.2
   done
 }
-redis_up() { [[ $(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null) == PONG ]]; }
+redis_up() { [[ $(redis-cli -h 127.0.0.1 -p "$MCP_REDIS_PORT" ping 2>/dev/null) == PONG ]]; }
 
 step_services() {
   local missing=()
@@ -92,22 +92,30 @@ step_services() {
     source "$ROOT/scripts/env.sh" # REDIS_SERVER_BIN
   fi
 
-  # PostgreSQL: Debian's cluster 15/main listens on localhost:5432; host connections use scram.
-  if ! pg_lsclusters -h 2>/dev/null | awk -v v="$MCP_PG_MAJOR" '$1 == v && $2 == "main" {f=1} END {exit !f}'; then
-    log "services: creating cluster $MCP_PG_MAJOR/main"
-    as_root pg_createcluster --port 5432 "$MCP_PG_MAJOR" main >/dev/null
+  # PostgreSQL: Debian's cluster (15/main) listens on localhost; host connections use scram.
+  local pg=("$MCP_PG_MAJOR" "$MCP_PG_CLUSTER") port
+  port=$(pg_lsclusters -h 2>/dev/null | awk -v v="${pg[0]}" -v c="${pg[1]}" '$1 == v && $2 == c {print $3}')
+  if [[ -z $port ]]; then
+    log "services: creating cluster ${pg[0]}/${pg[1]} on port $MCP_PG_PORT"
+    as_root pg_createcluster --port "$MCP_PG_PORT" "${pg[@]}" >/dev/null
+    port=$MCP_PG_PORT
   fi
-  local port; port=$(pg_lsclusters -h | awk -v v="$MCP_PG_MAJOR" '$1 == v && $2 == "main" {print $3}')
-  [[ $port == 5432 ]] || die "cluster $MCP_PG_MAJOR/main is on port $port, expected 5432"
-  if ! as_root pg_ctlcluster "$MCP_PG_MAJOR" main status >/dev/null 2>&1; then
-    log "services: starting PostgreSQL $MCP_PG_MAJOR"
+  if [[ $port != "$MCP_PG_PORT" ]]; then
+    # The package's postinst picks the next free port when 5432 is taken at install time.
+    as_root pg_ctlcluster "${pg[@]}" status >/dev/null 2>&1 &&
+      die "cluster ${pg[0]}/${pg[1]} is running on port $port, expected $MCP_PG_PORT"
+    log "services: moving cluster ${pg[0]}/${pg[1]} from port $port to $MCP_PG_PORT"
+    as_root pg_conftool "${pg[@]}" set port "$MCP_PG_PORT"
+  fi
+  if ! as_root pg_ctlcluster "${pg[@]}" status >/dev/null 2>&1; then
+    log "services: starting PostgreSQL ${pg[0]}/${pg[1]}"
     # A concurrent start (another shell) makes this fail with "already running": re-check.
-    as_root pg_ctlcluster "$MCP_PG_MAJOR" main start || as_root pg_ctlcluster "$MCP_PG_MAJOR" main status >/dev/null
+    as_root pg_ctlcluster "${pg[@]}" start || as_root pg_ctlcluster "${pg[@]}" status >/dev/null
   fi
-  wait_for 30 pg_isready -q -h 127.0.0.1 -p 5432 || die "PostgreSQL does not answer on 127.0.0.1:5432"
+  wait_for 30 pg_isready -q -h 127.0.0.1 -p "$MCP_PG_PORT" || die "PostgreSQL does not answer on 127.0.0.1:$MCP_PG_PORT"
   # Role mcp: superuser (hence CREATEROLE and CREATEDB too; audit tests create restricted roles).
   # ALTER on every run so a changed password or attribute is put back.
-  as_postgres "psql -X -q -v ON_ERROR_STOP=1 -d postgres" <<'SQL'
+  as_postgres "psql -X -q -v ON_ERROR_STOP=1 -p $MCP_PG_PORT -d postgres" <<'SQL'
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mcp') THEN
@@ -123,15 +131,15 @@ SQL
   [[ $(psql -X -At "$DATABASE_URL" -c 'select 1' 2>&1) == 1 ]] || die "cannot log in with $DATABASE_URL"
   log "services: PostgreSQL ok ($DATABASE_URL)"
 
-  # Redis: the one on 6379 may be ours from an earlier run or Debian's init script: any will do.
+  # Redis: the one on this port may be ours from an earlier run or Debian's init script: any will do.
   if ! redis_up; then
-    log "services: starting redis-server on 127.0.0.1:6379"
+    log "services: starting redis-server on 127.0.0.1:$MCP_REDIS_PORT"
     mkdir -p "$MCP_RUN_DIR"
     # shellcheck disable=SC2086 # REDIS_START is a command line without quoted parts
     $REDIS_START
-    wait_for 10 redis_up || die "redis does not answer on 127.0.0.1:6379 (log: $MCP_RUN_DIR/redis-6379.log)"
+    wait_for 10 redis_up || die "redis does not answer on 127.0.0.1:$MCP_REDIS_PORT (log: $MCP_RUN_DIR)"
   fi
-  log "services: Redis ok ($REDIS_URL, $(redis-cli -h 127.0.0.1 -p 6379 info server | sed -n 's/^redis_version:\(.*\)\r$/\1/p'))"
+  log "services: Redis ok ($REDIS_URL, $(redis-cli -h 127.0.0.1 -p "$MCP_REDIS_PORT" info server | sed -n 's/^redis_version:\(.*\)\r$/\1/p'))"
 }
 
 # ---------------------------------------------------------------- python
