@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type CallInfo,
+  type CallOutcome,
+  type Interceptor,
+  RpcError,
+  ToolError,
+} from '@mcp-platform/protocol';
+import { auditUnavailable } from './errors.ts';
+import {
+  type AuditOutcome,
+  type AuditRecord,
+  makeRecord,
+  outcomeOfCode,
+  traceIdOf,
+  whoColumns,
+} from './record.ts';
+import { redact } from './redact.ts';
+import type { AuditTrail } from './trail.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+/** What inner features tell the audit interceptor about a call (the approval it ran under). */
+export interface CallAnnotation {
+  approvalId?: string;
+}
+
+const annotations = new WeakMap<CallInfo, CallAnnotation>();
+
+/** Attaches facts to a call for its audit row (used by the approvals feature). */
+export function annotateCall(call: CallInfo, annotation: CallAnnotation): void {
+  annotations.set(call, { ...annotations.get(call), ...annotation });
+}
+
+/**
+ * A write: a tool with an approval policy, or one that does not declare itself read-only.
+ * Writes fail closed when their intent cannot be audited.
+ */
+export function isWriteCall(call: Pick<CallInfo, 'kind' | 'policy' | 'annotations'>): boolean {
+  if (call.kind !== 'tool') return false;
+  const approval = call.policy.approval;
+  if (approval !== undefined && approval !== 'none') return true;
+  return call.annotations?.readOnlyHint !== true;
+}
+
+/** The arguments as audited: validated when valid, as sent otherwise, sensitive paths redacted. */
+export function auditedArguments(call: CallInfo): unknown {
+  const source = call.args ?? call.rawArgs;
+  const { approvalId: _approvalId, ...rest } = source;
+  return redact(call.kind === 'tool' ? rest : source, call.policy.sensitive);
+}
+
+function outcomeOfResult(out: CallOutcome): { outcome: AuditOutcome; errorCode: string | null } {
+  if (out.resultType === 'input_required') return { outcome: 'input_required', errorCode: null };
+  if (out.isError === true) {
+    const structured = out.structuredContent as { code?: unknown } | undefined;
+    const code = typeof structured?.code === 'string' ? structured.code : 'TOOL_ERROR';
+    return { outcome: outcomeOfCode(code), errorCode: code };
+  }
+  return { outcome: 'ok', errorCode: null };
+}
+
+function outcomeOfError(error: unknown): { outcome: AuditOutcome; errorCode: string } {
+  if (error instanceof ToolError) return { outcome: outcomeOfCode(error.code), errorCode: error.code };
+  if (error instanceof RpcError) {
+    const data = error.data as { code?: unknown } | undefined;
+    const code = typeof data?.code === 'string' ? data.code : `RPC_${error.code}`;
+    return { outcome: outcomeOfCode(code), errorCode: code };
+  }
+  return { outcome: 'error', errorCode: 'INTERNAL_ERROR' };
+}
+
+/** The columns every row about `call` shares. */
+export function callColumns(
+  call: CallInfo,
+  server: string,
+): Omit<
+  AuditRecord,
+  'id' | 'at' | 'event' | 'outcome' | 'errorCode' | 'durationMs' | 'approvalId' | 'detail'
+> {
+  return {
+    server,
+    kind: call.kind,
+    name: call.name,
+    ...whoColumns(call.ctx.caller, call.ctx.client),
+    correlationId: call.ctx.correlationId,
+    traceId: traceIdOf(call.ctx.traceparent),
+    arguments: auditedArguments(call),
+    resultBytes: null,
+    resultSha256: null,
+    touched: [],
+  };
+}
+
+/**
+ * Audits every tools/call, resources/read and prompts/get: a write's intent row is stored
+ * synchronously before it runs (or the call fails closed with AUDIT_UNAVAILABLE); the outcome row
+ * of every call is queued and written in batches.
+ */
+export function auditInterceptor(trail: AuditTrail, server: string): Interceptor {
+  return async (call, next) => {
+    if (!trail.accepting()) {
+      throw auditUnavailable('the local audit spool is full and the audit database is down');
+    }
+    const at = new Date().toISOString();
+    const started = performance.now();
+    const columns = callColumns(call, server);
+    const claimed = call.args?.approvalId ?? call.rawArgs.approvalId;
+    let intentId: string | null = null;
+    if (isWriteCall(call)) {
+      const intent = makeRecord({
+        ...columns,
+        id: randomUUID(),
+        at,
+        event: 'intent',
+        outcome: 'pending',
+        errorCode: null,
+        durationMs: null,
+        approvalId: isUuid(claimed) ? claimed.toLowerCase() : null,
+        detail: null,
+      });
+      await trail.recordNow(intent);
+      intentId = intent.id;
+    }
+    const complete = (outcome: AuditOutcome, errorCode: string | null, result?: unknown) => {
+      const approvalId =
+        annotations.get(call)?.approvalId ?? (isUuid(claimed) ? claimed.toLowerCase() : null);
+      trail.record(
+        makeRecord({
+          ...columns,
+          id: randomUUID(),
+          at,
+          event: 'call',
+          outcome,
+          errorCode,
+          durationMs: performance.now() - started,
+          touched: [...call.touched],
+          approvalId,
+          detail: intentId === null ? null : { intentId },
+        }),
+        result,
+      );
+    };
+    try {
+      const out = await next();
+      const { outcome, errorCode } = outcomeOfResult(out);
+      complete(outcome, errorCode, out);
+      return out;
+    } catch (error) {
+      const { outcome, errorCode } = outcomeOfError(error);
+      complete(outcome, errorCode);
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { FastifyBaseLogger } from 'fastify';
+import type pg from 'pg';
+import { jsonSafe, sha256Hex } from './canonical-json.ts';
+import type { ChainHead } from './chain.ts';
+import { auditUnavailable } from './errors.ts';
+import { appendRecords } from './pg-store.ts';
+import type { AuditRecord } from './record.ts';
+import { Spool } from './spool.ts';
+
+export type AuditLogger = Pick<FastifyBaseLogger, 'debug' | 'info' | 'warn' | 'error'>;
+
+export interface AuditTrailOptions {
+  pool: pg.Pool;
+  /** Local directory for the spool file (one writer process per directory). */
+  spoolDir: string;
+  /** Spool cap in bytes; at the cap, new calls are refused (AUDIT_UNAVAILABLE) rather than rows dropped. */
+  spoolMaxBytes?: number;
+  /** Flush the queue at least this often. */
+  flushIntervalMs?: number;
+  /** ...or as soon as this many rows are queued; also the largest batch per INSERT. */
+  batchRows?: number;
+  /** Longest a write tool waits for its intent row before the call fails closed. */
+  intentTimeoutMs?: number;
+  /** Back-off between attempts while PostgreSQL is down. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  /** Chain identity; default: one new chain per process (`<host>/<pid>/<random>`). */
+  chainId?: string;
+  log?: AuditLogger;
+}
+
+export interface AuditStatus {
+  /** Whether the last attempt to write to PostgreSQL succeeded. */
+  databaseHealthy: boolean;
+  queueDepth: number;
+  spoolBytes: number;
+  spoolCapacityBytes: number;
+  /** The spool is at its cap and PostgreSQL is down: calls are refused until it recovers. */
+  saturated: boolean;
+  rowsWritten: number;
+  rowsSpooled: number;
+  rowsReplayed: number;
+  writeFailures: number;
+  corruptSpoolLines: number;
+}
+
+interface Queued {
+  record: AuditRecord;
+  /** The call's result; size and digest are computed at flush time, off the request path. */
+  result?: unknown;
+}
+
+const SILENT: AuditLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+function finalize(item: Queued): AuditRecord {
+  if (item.result === undefined) return item.record;
+  const text = JSON.stringify(item.result) ?? 'null';
+  const bytes = Buffer.byteLength(text, 'utf8');
+  return { ...item.record, resultBytes: bytes, resultSha256: sha256Hex(text) };
+}
+
+export function newChainId(): string {
+  return `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * The audit writer of one process: an in-memory queue flushed to PostgreSQL in batches (one
+ * transaction per batch, on this process's own hash chain), a fsync'd local spool while PostgreSQL
+ * is down, replayed in order once it is back, and a synchronous path for write intents.
+ * All database and spool work runs one step at a time, so the chain head is never raced.
+ */
+export class AuditTrail {
+  readonly chainId: string;
+  private readonly pool: pg.Pool;
+  private readonly spool: Spool;
+  private readonly log: AuditLogger;
+  private readonly flushIntervalMs: number;
+  private readonly batchRows: number;
+  private readonly intentTimeoutMs: number;
+  private readonly retryMinMs: number;
+  private readonly retryMaxMs: number;
+  private queue: Queued[] = [];
+  private head: ChainHead | undefined;
+  private healthy = true;
+  private backoffMs = 0;
+  private retryAt = 0;
+  private saturated = false;
+  private lock: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private flushScheduled = false;
+  private started = false;
+  private closed = false;
+  private counters = { rowsWritten: 0, rowsSpooled: 0, rowsReplayed: 0, writeFailures: 0 };
+
+  constructor(options: AuditTrailOptions) {
+    this.pool = options.pool;
+    this.spool = new Spool(options.spoolDir, options.spoolMaxBytes ?? 256 * 1024 * 1024);
+    this.log = options.log ?? SILENT;
+    this.flushIntervalMs = options.flushIntervalMs ?? 200;
+    this.batchRows = options.batchRows ?? 500;
+    this.intentTimeoutMs = options.intentTimeoutMs ?? 5_000;
+    this.retryMinMs = options.retryMinMs ?? 250;
+    this.retryMaxMs = options.retryMaxMs ?? 5_000;
+    this.chainId = options.chainId ?? newChainId();
+  }
+
+  /** Opens the spool (replaying what a previous run left there) and starts the flush timer. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    const { repairedBytes } = await this.spool.open();
+    if (repairedBytes > 0) {
+      this.log.warn(
+        { repairedBytes, spool: this.spool.path },
+        'audit spool ended with a torn line (crash while writing); cut it',
+      );
+    }
+    if (this.spool.hasPending) {
+      this.log.info(
+        { spoolBytes: this.spool.bytes },
+        'audit spool holds rows from an earlier run; replaying them',
+      );
+    }
+    this.started = true;
+    this.timer = setInterval(() => {
+      if (this.queue.length > 0 || this.spool.hasPending) void this.flush();
+    }, this.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Queues a row; it is written within `flushIntervalMs` (or spooled if PostgreSQL is down). */
+  record(record: AuditRecord, result?: unknown): void {
+    this.queue.push(result === undefined ? { record } : { record, result });
+    if (this.queue.length >= this.batchRows && !this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        void this.flush();
+      });
+    }
+  }
+
+  /**
+   * Stores a row in PostgreSQL before returning (write intents). Throws the retryable
+   * `AUDIT_UNAVAILABLE` tool error when it cannot: the caller must not go ahead.
+   */
+  async recordNow(record: AuditRecord): Promise<void> {
+    if (this.closed) throw auditUnavailable('the server is shutting down');
+    if (!this.databaseUsable()) throw auditUnavailable('the audit database is unreachable');
+    let abandoned = false;
+    const attempt = this.exclusive(async () => {
+      if (abandoned) throw new Error('abandoned');
+      await this.write([record], false);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${this.intentTimeoutMs} ms`)),
+        this.intentTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([attempt, timeout]);
+    } catch (error) {
+      abandoned = true;
+      attempt.catch(() => {});
+      this.log.error(
+        { err: error, chainId: this.chainId },
+        'audit intent could not be stored; refusing the write',
+      );
+      throw auditUnavailable('the audit database did not accept the record');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Writes everything queued (and replays the spool) now. */
+  flush(): Promise<void> {
+    return this.exclusive(() => this.drain());
+  }
+
+  /** Whether new calls may run: false only when the spool is full and PostgreSQL is down. */
+  accepting(): boolean {
+    return !this.saturated && !this.closed;
+  }
+
+  status(): AuditStatus {
+    return {
+      databaseHealthy: this.healthy,
+      queueDepth: this.queue.length,
+      spoolBytes: this.spool.bytes,
+      spoolCapacityBytes: this.spool.capacityBytes,
+      saturated: this.saturated,
+      ...this.counters,
+      corruptSpoolLines: this.spool.corruptLines,
+    };
+  }
+
+  /** Stops the timer, flushes (to PostgreSQL or the spool) and releases the spool. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    if (!this.started) return;
+    // A last attempt at the database even while backing off: shutdown is when it matters most.
+    this.retryAt = 0;
+    await this.flush();
+    if (this.queue.length > 0) {
+      this.log.error(
+        { lostRows: this.queue.length, spool: this.spool.path },
+        'audit rows lost at shutdown: PostgreSQL is down and the spool is full',
+      );
+    }
+    await this.spool.close();
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => {});
+    return run;
+  }
+
+  private databaseUsable(): boolean {
+    return this.healthy || Date.now() >= this.retryAt;
+  }
+
+  private async write(records: readonly AuditRecord[], dedupe: boolean): Promise<void> {
+    try {
+      const { head, inserted } = await appendRecords(this.pool, this.chainId, this.head, records, dedupe);
+      this.head = head;
+      this.counters.rowsWritten += inserted;
+      if (!this.healthy) this.log.info({ chainId: this.chainId }, 'audit database reachable again');
+      this.healthy = true;
+      this.backoffMs = 0;
+    } catch (error) {
+      // The transaction may or may not have committed: re-read the head and de-duplicate next time.
+      this.head = undefined;
+      this.counters.writeFailures += 1;
+      if (this.healthy)
+        this.log.warn(
+          { err: error, chainId: this.chainId },
+          'audit database unreachable; spooling audit rows locally',
+        );
+      this.healthy = false;
+      this.backoffMs = Math.min(this.retryMaxMs, this.backoffMs === 0 ? this.retryMinMs : this.backoffMs * 2);
+      this.retryAt = Date.now() + this.backoffMs;
+      throw error;
+    }
+  }
+
+  private async drain(): Promise<void> {
+    // 1. Replay the spool first (bounded per round so queued rows and intents are not starved).
+    for (let round = 0; round < 20 && this.spool.hasPending && this.databaseUsable(); round++) {
+      const { records, endOffset } = await this.spool.peek(this.batchRows);
+      try {
+        await this.write(records, true);
+      } catch {
+        break;
+      }
+      await this.spool.consume(endOffset);
+      this.counters.rowsReplayed += records.length;
+    }
+    // 2. The in-memory queue: to PostgreSQL when it answers, else to the spool.
+    while (this.queue.length > 0) {
+      const batch = this.queue.slice(0, this.batchRows);
+      const records = batch.map(finalize);
+      if (this.databaseUsable()) {
+        try {
+          await this.write(records, false);
+          this.queue.splice(0, batch.length);
+          this.saturated = false;
+          continue;
+        } catch {
+          // Fall through to the spool.
+        }
+      }
+      let spooled = 0;
+      try {
+        spooled = await this.spool.append(records.map((r) => jsonSafe(r) as AuditRecord));
+      } catch (error) {
+        this.log.error({ err: error, spool: this.spool.path }, 'audit spool write failed');
+      }
+      this.counters.rowsSpooled += spooled;
+      this.queue.splice(0, spooled);
+      if (spooled < batch.length) {
+        if (!this.saturated) {
+          this.log.error(
+            { spoolBytes: this.spool.bytes, capacity: this.spool.capacityBytes, waiting: this.queue.length },
+            'audit spool is full and PostgreSQL is down: refusing new calls until the audit database is back',
+          );
+        }
+        this.saturated = true;
+        return;
+      }
+    }
+    if (this.healthy) this.saturated = false;
+  }
+}
