@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { buildFixtureServer } from './fixture-server.ts';
 
 /**
- * Runs the conformance fixture server: `node --conditions=source test/conformance/server.ts --port 3100`
+ * Runs the conformance fixture server: `node --conditions=@mcp-platform/source test/conformance/server.ts --port 3100`
  * (port 0 picks a free one; `--no-fast-path` serves every request through the SDK path). Prints `listening on <url>` once it accepts connections.
  */
 const { values } = parseArgs({
