@@ -61,7 +61,7 @@ async function startTarget(
 ): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
   const port = nextPort++;
   const script = fileURLToPath(new URL('./targets/serve.ts', import.meta.url));
-  const args = [process.execPath, '--conditions=source', script, target.kind, String(port)];
+  const args = [process.execPath, '--conditions=@mcp-platform/source', script, target.kind, String(port)];
   const child = twoCores
     ? spawn('taskset', ['-c', '1', ...args], {
         stdio: ['ignore', 'pipe', 'inherit'],

@@ -14,7 +14,7 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const servers = Object.entries(PORTS).filter(([name]) => existsSync(`${root}servers/${name}/src/main.ts`));
 const children: ChildProcess[] = [];
 const start = (name: string, script: string, port: number) => {
-  const child = spawn(process.execPath, ['--conditions=source', script], {
+  const child = spawn(process.execPath, ['--conditions=@mcp-platform/source', script], {
     cwd: root,
     stdio: 'inherit',
     env: { HOST: '127.0.0.1', PORT: String(port), AUTH_MODE: 'none', ...process.env },
