@@ -76,6 +76,26 @@ interface PromptEntry {
 
 const EMPTY_POLICY: Policy = Object.freeze({});
 
+/**
+ * Every failed call carries `{code, message, retryable, hint}` as structured content. Clients check
+ * structured content against the advertised output schema even on `isError` results (SDK v1 does),
+ * so a tool's advertised schema admits either its own output or this error shape.
+ */
+const TOOL_ERROR_JSON_SCHEMA = Object.freeze({
+  type: 'object',
+  properties: {
+    code: { type: 'string' },
+    message: { type: 'string' },
+    retryable: { type: 'boolean' },
+    hint: { type: 'string' },
+  },
+  required: ['code', 'message', 'retryable'],
+});
+
+function advertisedOutputSchema(output: z.ZodType): Record<string, unknown> {
+  return { type: 'object', anyOf: [jsonSchemaOf(output, 'output'), TOOL_ERROR_JSON_SCHEMA] };
+}
+
 /** JSON Schema for a zod schema, without `$schema` (older clients' validators reject the 2020-12 URI). */
 function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
@@ -147,7 +167,7 @@ export class Dispatcher {
         ...(def.title === undefined ? {} : { title: def.title }),
         description: def.description,
         inputSchema: jsonSchemaOf(def.input, 'input'),
-        ...(def.output === undefined ? {} : { outputSchema: jsonSchemaOf(def.output, 'output') }),
+        ...(def.output === undefined ? {} : { outputSchema: advertisedOutputSchema(def.output) }),
         ...(def.annotations === undefined ? {} : { annotations: { ...def.annotations } }),
       };
       const entry = { def, descriptor };
