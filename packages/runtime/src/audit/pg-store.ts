@@ -79,6 +79,10 @@ export async function appendRecords(
   dedupe: boolean,
 ): Promise<{ head: ChainHead; inserted: number }> {
   const client = await pool.connect();
+  // A connection terminated mid-transaction (database restart) is reported both as the query's
+  // rejection and as an 'error' event; the event must not become an uncaught exception.
+  const ignore = () => {};
+  client.on('error', ignore);
   let broken = false;
   try {
     await client.query('BEGIN');
@@ -104,6 +108,7 @@ export async function appendRecords(
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   } finally {
+    if (!broken) client.off('error', ignore);
     client.release(broken);
   }
 }

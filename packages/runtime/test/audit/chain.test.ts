@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { describeWithPostgres } from '@mcp-platform/test-support';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AuditRecord,
+  AuditTrail,
+  canonicalJson,
+  chainRecords,
+  GENESIS_HASH,
+  makeRecord,
+  migrate,
+  verifyChains,
+} from '../../src/audit/index.ts';
+import { createTestDatabase, SERVER, tempDir } from './support.ts';
+
+function record(name: string, args: unknown): AuditRecord {
+  return makeRecord({
+    id: randomUUID(),
+    at: new Date().toISOString(),
+    server: SERVER,
+    event: 'call',
+    kind: 'tool',
+    name,
+    subject: 'alice',
+    principalKind: 'user',
+    clientId: 'c1',
+    clientName: null,
+    clientVersion: null,
+    protocolEra: '2026',
+    protocolVersion: '2026-07-28',
+    correlationId: randomUUID(),
+    traceId: null,
+    arguments: args,
+    outcome: 'ok',
+    errorCode: null,
+    durationMs: Math.random() * 10,
+    resultBytes: 12,
+    resultSha256: 'a'.repeat(64),
+    touched: ['crm:Account/001'],
+    approvalId: null,
+    detail: null,
+  });
+}
+
+describe('canonical JSON and chaining', () => {
+  it('sorts keys at every level and is independent of insertion order', () => {
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
+    expect(canonicalJson({ x: 1, y: 2 })).toBe(canonicalJson({ y: 2, x: 1 }));
+  });
+
+  it('links each row to the previous one, starting from the genesis hash', () => {
+    const { rows, head } = chainRecords('c', { chainSeq: 0, hash: GENESIS_HASH }, [
+      record('a', {}),
+      record('b', {}),
+    ]);
+    expect(rows.map((r) => r.chainSeq)).toEqual([1, 2]);
+    expect(rows[0]!.prevHash).toBe(GENESIS_HASH);
+    expect(rows[1]!.prevHash).toBe(rows[0]!.hash);
+    expect(head).toEqual({ chainSeq: 2, hash: rows[1]!.hash });
+  });
+});
+
+describeWithPostgres('hash chains in PostgreSQL', (databaseUrl) => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: pg.Pool;
+  let dirs: Array<Awaited<ReturnType<typeof tempDir>>>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(databaseUrl, 'audit_chain');
+    await migrate(db.url);
+    pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    dirs = [await tempDir('chain-a'), await tempDir('chain-b')];
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+    for (const d of dirs ?? []) await d.remove();
+  });
+
+  it('two replicas writing concurrently each keep a chain that verifies on its own', async () => {
+    const replicas = dirs.map(
+      (d) => new AuditTrail({ pool, spoolDir: d.path, flushIntervalMs: 5, batchRows: 7 }),
+    );
+    for (const r of replicas) await r.start();
+    // Values PostgreSQL would otherwise store differently from what was hashed: NUL, lone surrogates,
+    // big and tiny numbers, unicode, deep nesting, key order.
+    const tricky = [
+      {
+        text: 'nul\u0000byte',
+        lone: '\ud800x',
+        emoji: '🦄',
+        big: 12345678901234567000,
+        tiny: 1e-7,
+        huge: 1e21,
+      },
+      { z: { y: { x: [1, 2.5, -0, 'ü'] } }, a: true, n: null },
+    ];
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < 60; i++) {
+      const replica = replicas[i % 2]!;
+      replica.record(record(`tool_${i % 3}`, { i, ...tricky[i % 2] }));
+      if (i % 10 === 0) writes.push(replica.recordNow(record('intent_tool', { i })));
+    }
+    await Promise.all(writes);
+    for (const r of replicas) await r.close();
+
+    const report = await verifyChains(pool);
+    expect(report).toEqual({ chains: 2, rows: 66, broken: [] });
+    const { rows } = await pool.query(
+      `SELECT arguments FROM audit_log WHERE arguments->>'i' = '2' AND name = 'tool_2'`,
+    );
+    expect(rows[0].arguments.text).toBe('nul\ufffdbyte');
+  });
+
+  it('reports the first modified row of a chain', async () => {
+    const { rows } = await pool.query(
+      `SELECT chain_id, chain_seq, id FROM audit_log ORDER BY chain_id, chain_seq OFFSET 5 LIMIT 1`,
+    );
+    const victim = rows[0];
+    const admin = await pool.connect();
+    try {
+      // A superuser can bypass the append-only trigger; the chain still gives it away.
+      await admin.query(`SET session_replication_role = replica`);
+      await admin.query(`UPDATE audit_log SET arguments = '{"i": 999}' WHERE id = $1`, [victim.id]);
+      await admin.query(`RESET session_replication_role`);
+    } finally {
+      admin.release();
+    }
+    const report = await verifyChains(pool);
+    expect(report.broken).toEqual([
+      expect.objectContaining({
+        chainId: victim.chain_id,
+        chainSeq: Number(victim.chain_seq),
+        id: victim.id,
+        reason: expect.stringContaining('modified'),
+      }),
+    ]);
+  });
+
+  it('reports rows deleted from the middle of a chain', async () => {
+    const { rows } = await pool.query(
+      `SELECT chain_id, chain_seq, id FROM audit_log
+        WHERE chain_id <> (SELECT chain_id FROM audit_log ORDER BY chain_id LIMIT 1)
+        ORDER BY chain_seq OFFSET 3 LIMIT 1`,
+    );
+    const victim = rows[0];
+    const admin = await pool.connect();
+    try {
+      await admin.query(`SET session_replication_role = replica`);
+      await admin.query(`DELETE FROM audit_log WHERE id = $1`, [victim.id]);
+      await admin.query(`RESET session_replication_role`);
+    } finally {
+      admin.release();
+    }
+    const report = await verifyChains(pool, { chainId: victim.chain_id });
+    expect(report.broken).toEqual([
+      expect.objectContaining({
+        chainId: victim.chain_id,
+        chainSeq: Number(victim.chain_seq) + 1,
+        reason: expect.stringContaining('missing rows'),
+      }),
+    ]);
+  });
+});

@@ -1,0 +1,129 @@
+import { loudSkip } from '@mcp-platform/test-support';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AuditFeature, createAuditFeature, migrate, verifyChains } from '../../src/audit/index.ts';
+import { buildApp, connectClient, errorOf, RecordStore, SERVER, tempDir, testDefinition } from './support.ts';
+import {
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+  throwawayUnavailable,
+} from './throwaway-postgres.ts';
+
+const unavailable = throwawayUnavailable();
+if (unavailable) loudSkip('audit outage (own PostgreSQL stopped under load)', unavailable);
+
+async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  limitMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe.skipIf(unavailable !== undefined)('audit outage: PostgreSQL stopped under load', () => {
+  let pgServer: ThrowawayPostgres;
+  let spool: Awaited<ReturnType<typeof tempDir>>;
+  let audit: AuditFeature;
+  let app: FastifyInstance;
+  let base: string;
+  const store = new RecordStore();
+
+  beforeAll(async () => {
+    pgServer = await startThrowawayPostgres();
+    await migrate(pgServer.url);
+    spool = await tempDir('audit-outage');
+    audit = await createAuditFeature({
+      server: SERVER,
+      databaseUrl: pgServer.url,
+      spoolDir: spool.path,
+      flushIntervalMs: 20,
+      batchRows: 25,
+      retryMinMs: 50,
+      retryMaxMs: 200,
+    });
+    app = await buildApp(testDefinition(store), [audit]);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await audit?.close?.();
+    await pgServer?.destroy();
+    await spool?.remove();
+  });
+
+  it('loses no audit row: reads keep working while it is down, the spool is replayed once it is back', async () => {
+    const TOTAL = 240;
+    const WORKERS = 6;
+    let issued = 0;
+    let completed = 0;
+    const phases = { stopAt: TOTAL / 3, startAt: (2 * TOTAL) / 3 };
+    const clients = await Promise.all(
+      Array.from({ length: WORKERS }, (_, i) =>
+        connectClient(base, { user: `reader-${i}`, era: i % 2 ? '2025' : '2026' }),
+      ),
+    );
+
+    let outage: Promise<void> = Promise.resolve();
+    let writeDuringOutage: unknown;
+    const worker = async (client: (typeof clients)[number]) => {
+      while (issued < TOTAL) {
+        issued += 1;
+        const result = await client.callTool({
+          name: 'get_record',
+          arguments: { id: issued % 2 ? '006A' : '006B' },
+        });
+        expect(result.isError).toBeFalsy();
+        completed += 1;
+        if (completed === phases.stopAt) {
+          outage = (async () => {
+            await pgServer.stop();
+            // While PostgreSQL is down, a write is refused and never runs.
+            writeDuringOutage = await client.callTool({
+              name: 'add_note',
+              arguments: { id: '006A', text: 'x' },
+            });
+          })();
+        }
+        if (completed === phases.startAt) {
+          await outage;
+          await pgServer.start();
+        }
+      }
+    };
+    await Promise.all(clients.map(worker));
+    await Promise.all(clients.map((c) => c.close()));
+    expect(completed).toBe(TOTAL);
+    expect(errorOf(writeDuringOutage).code).toBe('AUDIT_UNAVAILABLE');
+    expect(store.writes).toEqual([]);
+
+    await until(async () => {
+      await audit.trail.flush();
+      const s = audit.trail.status();
+      return s.queueDepth === 0 && s.spoolBytes === 0 && s.databaseHealthy;
+    }, 'the spool to drain into PostgreSQL');
+
+    const status = audit.trail.status();
+    expect(status.rowsSpooled).toBeGreaterThan(0);
+    expect(status.rowsReplayed).toBe(status.rowsSpooled);
+
+    const pool = new pg.Pool({ connectionString: pgServer.url });
+    try {
+      const { rows } = await pool.query(
+        `SELECT count(*)::int AS calls, count(DISTINCT id)::int AS distinct_ids
+           FROM audit_log WHERE name = 'get_record' AND event = 'call'`,
+      );
+      expect(rows[0]).toEqual({ calls: TOTAL, distinct_ids: TOTAL });
+      const report = await verifyChains(pool);
+      expect(report.broken).toEqual([]);
+    } finally {
+      await pool.end();
+    }
+  });
+});

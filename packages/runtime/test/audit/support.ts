@@ -1,0 +1,258 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire, registerHooks } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Caller,
+  createStateCodec,
+  Dispatcher,
+  defineResource,
+  defineTool,
+  mcpPlugin,
+  type ServerDefinition,
+  ToolError,
+} from '@mcp-platform/protocol';
+import type * as McpClient from '@modelcontextprotocol/client';
+import Fastify, { type FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { z } from 'zod';
+import { withApprovalArgument } from '../../src/approvals/index.ts';
+import type { RuntimeFeature } from '../../src/feature.ts';
+
+// Vitest runs the workers with `--conditions=source` (for the workspace packages); a third-party
+// package that also publishes a `source` export (the client's `eventsource`) would then resolve to
+// TypeScript under node_modules, which Node refuses to load. Resolve imports made from inside
+// node_modules without that condition.
+registerHooks({
+  resolve(specifier, context, nextResolve) {
+    if (context.parentURL?.includes('/node_modules/') && context.conditions?.includes('source')) {
+      return nextResolve(specifier, {
+        ...context,
+        conditions: context.conditions.filter((c) => c !== 'source'),
+      });
+    }
+    return nextResolve(specifier, context);
+  },
+});
+const { Client, StreamableHTTPClientTransport } = createRequire(import.meta.url)(
+  '@modelcontextprotocol/client',
+) as typeof McpClient;
+type Client = McpClient.Client;
+
+export const SECRET = 'audit-approvals-test-state-secret-0123456789';
+export const SERVER = 'crm-test';
+
+/** A throwaway database on the shared PostgreSQL, dropped at the end. */
+export async function createTestDatabase(
+  baseUrl: string,
+  prefix: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** In-memory "system of record" the test tools read and change. */
+export class RecordStore {
+  records = new Map<string, { name: string; stage: string }>([
+    ['006A', { name: 'Acme renewal', stage: 'Prospecting' }],
+    ['006B', { name: 'Globex upsell', stage: 'Qualification' }],
+  ]);
+  writes: Array<{ id: string; stage: string }> = [];
+}
+
+export function testDefinition(store: RecordStore): ServerDefinition {
+  const getRecord = defineTool({
+    name: 'get_record',
+    description: 'Reads an opportunity.',
+    input: z.object({ id: z.string().regex(/^[0-9A-Z]{4}$/) }),
+    annotations: { readOnlyHint: true },
+    handler: async ({ id }) => {
+      const record = store.records.get(id);
+      if (!record) throw new ToolError('NOT_FOUND', `No opportunity ${id}`);
+      return { content: [{ type: 'text', text: JSON.stringify({ id, ...record }) }] };
+    },
+  });
+  const updateStage = defineTool({
+    name: 'update_stage',
+    description: 'Moves an opportunity to another stage (needs the caller to confirm).',
+    input: z.object({
+      id: z.string().regex(/^[0-9A-Z]{4}$/),
+      stage: z.string().min(1),
+      note: z.string().optional(),
+      credentials: z.object({ apiKey: z.string() }).optional(),
+    }),
+    policy: { approval: 'confirm', sensitive: ['credentials.apiKey'] },
+    preview: async ({ id, stage }) => {
+      const record = store.records.get(id);
+      if (!record) throw new ToolError('NOT_FOUND', `No opportunity ${id}`);
+      return {
+        summary: `Move opportunity ${id} (${record.name}) from ${record.stage} to ${stage}.`,
+        changes: { StageName: { from: record.stage, to: stage } },
+        records: [`crm:Opportunity/${id}`],
+      };
+    },
+    handler: async ({ id, stage }, ctx) => {
+      const record = store.records.get(id);
+      if (!record) throw new ToolError('NOT_FOUND', `No opportunity ${id}`);
+      record.stage = stage;
+      store.writes.push({ id, stage });
+      ctx.touch(`crm:Opportunity/${id}`);
+      return { content: [{ type: 'text', text: `Opportunity ${id} is now in ${stage}` }] };
+    },
+  });
+  const closeDeal = defineTool({
+    name: 'close_deal',
+    description: 'Closes an opportunity as won (needs an approver).',
+    input: z.object({ id: z.string().regex(/^[0-9A-Z]{4}$/), amount: z.number().positive() }),
+    policy: { approval: 'approver' },
+    preview: async ({ id, amount }) => ({
+      summary: `Close opportunity ${id} as won for ${amount}.`,
+      changes: {
+        StageName: { from: store.records.get(id)?.stage ?? null, to: 'Closed Won' },
+        Amount: amount,
+      },
+      records: [`crm:Opportunity/${id}`],
+    }),
+    handler: async ({ id }, ctx) => {
+      const record = store.records.get(id);
+      if (!record) throw new ToolError('NOT_FOUND', `No opportunity ${id}`);
+      record.stage = 'Closed Won';
+      store.writes.push({ id, stage: 'Closed Won' });
+      ctx.touch(`crm:Opportunity/${id}`);
+      return { content: [{ type: 'text', text: `Opportunity ${id} closed` }] };
+    },
+  });
+  const addNote = defineTool({
+    name: 'add_note',
+    description: 'Adds a note (a write without an approval policy).',
+    input: z.object({ id: z.string(), text: z.string(), token: z.string().optional() }),
+    policy: { sensitive: ['token'] },
+    handler: async ({ id }, ctx) => {
+      store.writes.push({ id, stage: 'note' });
+      ctx.touch(`crm:Note/${id}-1`);
+      return { content: [{ type: 'text', text: 'noted' }] };
+    },
+  });
+  const readme = defineResource({
+    uri: 'crm://readme',
+    name: 'readme',
+    read: async () => [{ uri: 'crm://readme', text: 'hello' }],
+  });
+  return {
+    name: SERVER,
+    version: '1.0.0',
+    tools: [getRecord, updateStage, closeDeal, addNote].map((t) => withApprovalArgument(t)),
+    resources: [readme],
+  };
+}
+
+/** Stand-in for the runtime's auth hook: the caller comes from test headers. */
+function callerFromHeaders(headers: Record<string, string | string[] | undefined>): Caller | undefined {
+  const user = headers['x-test-user'];
+  if (typeof user !== 'string') return undefined;
+  const client = headers['x-test-client'];
+  const scopes = headers['x-test-scopes'];
+  return {
+    subject: user,
+    kind: 'user',
+    clientId: typeof client === 'string' ? client : 'test-client',
+    scopes: typeof scopes === 'string' ? scopes.split(' ').filter(Boolean) : [],
+    claims: {},
+  };
+}
+
+export async function buildApp(
+  definition: ServerDefinition,
+  features: readonly RuntimeFeature[],
+): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  app.addHook('onRequest', async (request) => {
+    const caller = callerFromHeaders(request.headers);
+    if (caller) request.caller = caller;
+  });
+  for (const feature of features) await feature.register?.(app);
+  await app.register(mcpPlugin, {
+    dispatcher: new Dispatcher(definition, { interceptors: features.flatMap((f) => f.interceptors ?? []) }),
+    requestStateSecret: SECRET,
+  });
+  await app.ready();
+  return app;
+}
+
+export const mintState = (() => {
+  const codec = createStateCodec(SECRET);
+  return (payload: unknown) => codec.mint(payload);
+})();
+
+export interface ClientOptions {
+  user: string;
+  clientId?: string;
+  scopes?: string;
+  era?: '2026' | '2025';
+  /** Answer to elicitation requests (declares the elicitation capability when set). */
+  elicit?: (message: string) => {
+    action: 'accept' | 'decline' | 'cancel';
+    content?: Record<string, unknown>;
+  };
+}
+
+/** A real MCP client (SDK v2) talking to `baseUrl` as the given user. */
+export async function connectClient(
+  baseUrl: string,
+  options: ClientOptions,
+): Promise<Client & { elicited: string[] }> {
+  const elicited: string[] = [];
+  const client = new Client(
+    { name: 'audit-test-client', version: '9.9.9' },
+    {
+      ...(options.elicit ? { capabilities: { elicitation: { form: {} } } } : {}),
+      ...(options.era === '2025' ? {} : { versionNegotiation: { mode: { pin: '2026-07-28' } } }),
+    },
+  );
+  if (options.elicit) {
+    const answer = options.elicit;
+    client.setRequestHandler('elicitation/create', async (request) => {
+      const message = (request.params as { message: string }).message;
+      elicited.push(message);
+      return answer(message) as never;
+    });
+  }
+  const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
+    requestInit: {
+      headers: {
+        'x-test-user': options.user,
+        'x-test-client': options.clientId ?? 'test-client',
+        ...(options.scopes === undefined ? {} : { 'x-test-scopes': options.scopes }),
+      },
+    },
+  });
+  await client.connect(transport);
+  return Object.assign(client, { elicited });
+}
+
+/** Structured error content of a failed tool result. */
+export function errorOf(result: unknown): { code: string; approvalId?: string; [key: string]: unknown } {
+  const r = result as { isError?: boolean; structuredContent?: Record<string, unknown> };
+  if (r.isError !== true) throw new Error(`expected an error result, got ${JSON.stringify(result)}`);
+  return r.structuredContent as { code: string };
+}
