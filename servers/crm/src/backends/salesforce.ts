@@ -149,6 +149,12 @@ const str = (r: SfRecord, path: string): string | null => {
   const v = get(r, path);
   return v === null ? null : String(v);
 };
+/** Salesforce datetimes (`2026-05-01T10:00:00.000+0000`) as ISO-8601 UTC, like the sandbox's. */
+const dt = (r: SfRecord, path: string): string | null => {
+  const v = get(r, path);
+  const ms = v === null ? Number.NaN : Date.parse(String(v));
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+};
 const num = (r: SfRecord, path: string): number | null => {
   const v = get(r, path);
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -194,8 +200,8 @@ function toOpportunityDetail(r: SfRecord): OpportunityDetail {
     description: cap(str(r, 'Description')),
     isClosed: r.IsClosed === true,
     isWon: r.IsWon === true,
-    createdDate: str(r, 'CreatedDate'),
-    lastModifiedDate: str(r, 'LastModifiedDate'),
+    createdDate: dt(r, 'CreatedDate'),
+    lastModifiedDate: dt(r, 'LastModifiedDate'),
   };
 }
 
@@ -220,7 +226,7 @@ function toCase(r: SfRecord): Case {
     status: String(r.Status ?? ''),
     priority: str(r, 'Priority'),
     origin: str(r, 'Origin'),
-    createdDate: str(r, 'CreatedDate'),
+    createdDate: dt(r, 'CreatedDate'),
     accountId: str(r, 'AccountId'),
     contactName: str(r, 'Contact.Name'),
   };

@@ -70,8 +70,8 @@ export function dateLiteral(date: string): string {
 /** A SOQL number literal; refuses non-finite values and never uses exponent notation. */
 export function numberLiteral(value: number): string {
   if (!Number.isFinite(value)) throw new SoqlValueError(`Not a finite number: ${String(value)}`);
-  const text = Number.isInteger(value) ? value.toFixed(0) : value.toFixed(2);
-  return text;
+  // toFixed switches to exponent notation from 1e21; every float that large is an integer.
+  return Number.isInteger(value) ? BigInt(value).toString() : value.toFixed(2);
 }
 
 /** A quoted picklist value checked against the allowed list fixed in code. */
