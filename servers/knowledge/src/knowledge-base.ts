@@ -69,6 +69,7 @@ export async function openKnowledgeBase(options: KnowledgeBaseOptions): Promise<
     const vector = provider !== undefined && dims === provider.dimensions;
     const embedder = vector ? provider : undefined;
     const indexer = new Indexer(ingestPool, { embedder, limits: options.limits ?? DEFAULT_LIMITS });
+    let closing: Promise<void> | undefined;
     return {
       pool,
       ingestPool,
@@ -81,9 +82,12 @@ export async function openKnowledgeBase(options: KnowledgeBaseOptions): Promise<
         );
         return rows[0]?.empty === true;
       },
-      async close() {
-        await pool.end();
-        if (ingestPool !== pool) await ingestPool.end();
+      close() {
+        closing ??= (async () => {
+          await pool.end();
+          if (ingestPool !== pool) await ingestPool.end();
+        })();
+        return closing;
       },
     };
   } catch (error) {
