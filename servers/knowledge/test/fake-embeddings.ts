@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A deterministic embedding endpoint on 127.0.0.1 speaking the OpenAI-compatible wire format
+ * (POST {input: string[], model} → {object: 'list', data: [{object: 'embedding', index, embedding}]}).
+ * Vectors are hashed bags of words after a small synonym table, so texts that share meaning but no
+ * words ("sluggish" vs "latency") land close together, as with a real model. Texts containing
+ * FAIL-EMBED get HTTP 500.
+ */
+const SYNONYMS: Record<string, string> = {
+  sluggish: 'latency',
+  slow: 'latency',
+  slowness: 'latency',
+  delay: 'latency',
+  delays: 'latency',
+  lag: 'latency',
+  laggy: 'latency',
+  purchase: 'checkout',
+  buying: 'checkout',
+  basket: 'checkout',
+  holiday: 'leave',
+  vacation: 'leave',
+};
+
+export function fakeEmbedding(text: string, dimensions: number): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
+  for (const raw of text.toLowerCase().match(/[a-z]{3,}/g) ?? []) {
+    const word = SYNONYMS[raw] ?? raw;
+    const h = createHash('sha256').update(word).digest();
+    vector[h.readUInt16BE(0) % dimensions]! += 1;
+    vector[h.readUInt16BE(2) % dimensions]! += 0.5;
+  }
+  const norm = Math.hypot(...vector) || 1;
+  return vector.map((v) => v / norm);
+}
+
+export async function startFakeEmbeddings(
+  dimensions: number,
+): Promise<{ url: string; requests: number; close(): Promise<void> }> {
+  const state = { requests: 0 };
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      state.requests++;
+      const input = (JSON.parse(body) as { input: string[] | string }).input;
+      const texts = Array.isArray(input) ? input : [input];
+      if (texts.some((t) => t.includes('FAIL-EMBED'))) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'model crashed' } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          object: 'list',
+          model: 'fake-embed',
+          data: texts.map((t, index) => ({
+            object: 'embedding',
+            index,
+            embedding: fakeEmbedding(t, dimensions),
+          })),
+          usage: { prompt_tokens: 0, total_tokens: 0 },
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/embeddings`,
+    get requests() {
+      return state.requests;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

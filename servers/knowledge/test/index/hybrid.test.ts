@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/embedded-postgres.ts';
+import { migrate } from '../../src/index/migrate.ts';
+import { reciprocalRankFusion, search, textSearch } from '../../src/index/search.ts';
+import { type KnowledgeBase, openKnowledgeBase } from '../../src/knowledge-base.ts';
+import { startFakeEmbeddings } from '../fake-embeddings.ts';
+import { markdownDoc } from '../support.ts';
+
+const DIMS = 64;
+
+describe('hybrid search on PGlite with pgvector', () => {
+  let pglite: EmbeddedPostgres;
+  let embeddings: Awaited<ReturnType<typeof startFakeEmbeddings>>;
+  let kb: KnowledgeBase;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    [pglite, embeddings] = await Promise.all([startEmbeddedPostgres('memory://'), startFakeEmbeddings(DIMS)]);
+    const result = await migrate(pglite.url, { embeddingDimensions: DIMS });
+    expect(result.vector).toBe(true);
+    kb = await openKnowledgeBase({
+      databaseUrl: pglite.url,
+      embedding: { url: embeddings.url, dimensions: DIMS, timeoutMs: 5000 },
+    });
+    const docs = [
+      markdownDoc(
+        'checkout-latency.md',
+        '# Checkout API latency runbook\n\n## Mitigation\n\nScale out the checkout pods when p99 latency is high.',
+      ),
+      markdownDoc('leave.md', '# Paid time off\n\nEmployees receive 28 days of leave per year.', {
+        space: { key: 'HR' },
+      }),
+      markdownDoc('vpn.md', '# VPN client rollout\n\nInstall the new client by Friday.', {
+        space: { key: 'IT' },
+      }),
+      markdownDoc('disk.md', '# Disk space runbook\n\nExpand the volume when usage is above 85 percent.'),
+    ];
+    for (const doc of docs) {
+      const outcome = await kb.indexer.ingest(doc);
+      expect(outcome.status).toBe('added');
+      ids[doc.sourceKey] = outcome.documentId!;
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await kb?.close();
+    await embeddings?.close();
+    await pglite?.close();
+  });
+
+  it('embeds every chunk on ingestion', async () => {
+    expect(kb.vector).toBe(true);
+    const { rows } = await kb.pool.query(
+      'SELECT (SELECT count(*) FROM kb_chunks)::int AS chunks, (SELECT count(*) FROM kb_chunk_embeddings)::int AS embeddings',
+    );
+    expect(rows[0]).toEqual({ chunks: 4, embeddings: 4 });
+  });
+
+  it('finds by meaning what full-text search cannot, and says it ran hybrid', async () => {
+    const request = { query: 'sluggish purchase', filters: {}, offset: 0, limit: 3 };
+    expect((await textSearch(kb.pool, request)).hits).toHaveLength(0);
+    const page = await search(kb, request);
+    expect(page.mode).toBe('hybrid');
+    expect(page.hits[0]!.documentId).toBe(ids['checkout-latency.md']);
+  });
+
+  it('fuses both rankings: a document matching words and meaning comes first', async () => {
+    const page = await search(kb, { query: 'days of leave', filters: {}, offset: 0, limit: 4 });
+    expect(page.hits[0]!.documentId).toBe(ids['leave.md']);
+    expect(page.hits[0]!.score).toBeCloseTo(2 / 61, 6);
+  });
+
+  it('applies filters to the vector side too', async () => {
+    const page = await search(kb, {
+      query: 'sluggish purchase',
+      filters: { spaces: ['HR'] },
+      offset: 0,
+      limit: 5,
+    });
+    expect(page.hits.every((h) => h.spaceKey === 'HR')).toBe(true);
+  });
+
+  it('replaces embeddings with the chunks, and writes nothing when embedding fails', async () => {
+    const updated = await kb.indexer.ingest(
+      markdownDoc('disk.md', '# Disk space runbook\n\n## One\n\nExpand.\n\n## Two\n\nClean logs.'),
+    );
+    expect(updated.status).toBe('updated');
+    const { rows } = await kb.pool.query(
+      'SELECT count(*)::int AS n FROM kb_chunk_embeddings e JOIN kb_chunks c ON c.id = e.chunk_id WHERE c.document_id = $1',
+      [updated.documentId],
+    );
+    expect(rows[0].n).toBe(2);
+    const failed = await kb.indexer.ingest(markdownDoc('disk.md', '# Disk space runbook\n\nFAIL-EMBED'));
+    expect(failed).toMatchObject({ status: 'failed', reason: { code: 'EMBEDDING_FAILED' } });
+    const { rows: still } = await kb.pool.query(
+      'SELECT version, chunk_count FROM kb_documents WHERE id = $1',
+      [updated.documentId],
+    );
+    expect(still[0]).toEqual({ version: 2, chunk_count: 2 });
+  });
+
+  it('without an embedding provider the same index answers in text mode', async () => {
+    const textOnly = await openKnowledgeBase({ databaseUrl: pglite.url });
+    try {
+      const page = await search(textOnly, { query: 'checkout latency', filters: {}, offset: 0, limit: 3 });
+      expect(page.mode).toBe('text');
+      expect(page.hits[0]!.documentId).toBe(ids['checkout-latency.md']);
+    } finally {
+      await textOnly.close();
+    }
+  });
+});
+
+describe('reciprocalRankFusion', () => {
+  it('sums 1/(k + rank) over the lists and orders by the sum', () => {
+    const fused = reciprocalRankFusion(
+      [
+        ['a', 'b', 'c'],
+        ['c', 'a'],
+      ],
+      60,
+    );
+    expect(fused.map((f) => f.id)).toEqual(['a', 'c', 'b']);
+    expect(fused[0]!.score).toBeCloseTo(1 / 61 + 1 / 62, 12);
+    expect(fused[2]!.score).toBeCloseTo(1 / 62, 12);
+  });
+});
