@@ -1,3 +1,8 @@
 export { describeWithEnv, describeWithPostgres, describeWithRedis, loudSkip, requireEnv } from './env.ts';
 export { listen } from './listen.ts';
-export { type RoundRobinProxy, roundRobinProxy } from './round-robin-proxy.ts';
+export {
+  type ProxiedRequest,
+  type RoundRobinProxy,
+  type RoundRobinProxyOptions,
+  roundRobinProxy,
+} from './round-robin-proxy.ts';

@@ -9,6 +9,11 @@ export interface ProxiedRequest {
   status: number;
 }
 
+export interface RoundRobinProxyOptions {
+  /** Sees every chunk of every response body as it passes through (to check what reached the client). */
+  tap?: (request: ProxiedRequest, chunk: Buffer) => void;
+}
+
 export interface RoundRobinProxy {
   /** Base URL of the proxy (no trailing slash). */
   url: string;
@@ -24,7 +29,11 @@ export interface RoundRobinProxy {
  * turn (no stickiness of any kind) and streams bodies both ways, so SSE responses flow through as
  * they are written. A client closing its connection closes the upstream request too.
  */
-export async function roundRobinProxy(upstreams: readonly string[]): Promise<RoundRobinProxy> {
+export async function roundRobinProxy(
+  upstreams: readonly string[],
+  options: RoundRobinProxyOptions = {},
+): Promise<RoundRobinProxy> {
+  const { tap } = options;
   if (upstreams.length === 0) throw new Error('roundRobinProxy needs at least one upstream URL');
   const agent = new http.Agent({ keepAlive: true });
   const requests: ProxiedRequest[] = [];
@@ -42,6 +51,7 @@ export async function roundRobinProxy(upstreams: readonly string[]): Promise<Rou
         record.status = upstreamRes.statusCode ?? 502;
         res.writeHead(record.status, upstreamRes.headers);
         res.flushHeaders();
+        if (tap) upstreamRes.on('data', (chunk: Buffer) => tap(record, chunk));
         upstreamRes.pipe(res);
       },
     );

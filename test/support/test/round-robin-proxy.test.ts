@@ -43,8 +43,12 @@ describe('roundRobinProxy', () => {
     expect(proxy.countsByUpstream()).toEqual({ [upstreams[0]!]: 2, [upstreams[1]!]: 2 });
   });
 
-  it('streams a response as it is written', async () => {
-    const res = await fetch(`${proxy.url}/stream`);
+  it('streams a response as it is written, and shows it to the tap', async () => {
+    const tapped: string[] = [];
+    const tapping = await roundRobinProxy([upstreams[0]!], {
+      tap: (_r, chunk) => tapped.push(chunk.toString()),
+    });
+    const res = await fetch(`${tapping.url}/stream`);
     const reader = res.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
     expect(first).toMatch(/^data: first from \d/);
@@ -53,6 +57,8 @@ describe('roundRobinProxy', () => {
       rest += new TextDecoder().decode(chunk.value);
     }
     expect(rest).toMatch(/data: second from \d/);
+    expect(tapped.join('')).toBe(`${first}${rest}`);
+    await tapping.close();
   });
 
   it('answers 502 when the upstream is down', async () => {
