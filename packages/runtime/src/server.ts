@@ -1,9 +1,17 @@
-import { Dispatcher, legacySsePlugin, mcpPlugin, type ServerDefinition } from '@mcp-platform/protocol';
+import {
+  createStateCodec,
+  Dispatcher,
+  legacySsePlugin,
+  mcpPlugin,
+  type ServerDefinition,
+} from '@mcp-platform/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { DestinationStream } from 'pino';
-import { createAuditFeature } from './audit/feature.ts';
+import { approvalsUnavailableFeature } from './approval-guard.ts';
+import { createApprovalsFeature, needsApproval, withApprovalArgument } from './approvals/index.ts';
+import { type AuditFeature, createAuditFeature } from './audit/feature.ts';
 import { createPool } from './audit/pool.ts';
 import { authenticationFeature } from './auth/authentication.ts';
 import type { JwtVerifier } from './auth/jwt.ts';
@@ -46,6 +54,11 @@ export interface CreateServerOptions {
   logStream?: DestinationStream;
   /** The audit trail (default: AUDIT_ENABLED, when DATABASE_URL is set). */
   audit?: boolean;
+  /**
+   * Approvals for tools with `policy.approval` (default: on when DATABASE_URL is set). Without them
+   * such tools are refused (APPROVALS_UNAVAILABLE), never run unapproved.
+   */
+  approvals?: boolean;
   /** Verifier override (tests). */
   jwtVerifier?: JwtVerifier;
   /** Time each `/readyz` check gets. */
@@ -143,6 +156,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
         .catch((error: unknown) => log.error({ err: error }, 'PostgreSQL pool failed to close'));
   };
 
+  let served: ServerDefinition = definition;
   try {
     const deps: RuntimeDeps = { config, definition, metrics, log, redis, pool };
     const builtIn: RuntimeFeature[] = [
@@ -159,8 +173,9 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
       }),
     ];
     owned.push(builtIn);
+    let audit: AuditFeature | undefined;
     if ((options.audit ?? config.AUDIT_ENABLED) && pool) {
-      const audit = await createAuditFeature({
+      audit = await createAuditFeature({
         server: definition.name,
         pool,
         spoolDir: config.AUDIT_SPOOL_DIR,
@@ -168,6 +183,24 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
         log,
       });
       builtIn.push(audit);
+    }
+    const approvalsOn = (options.approvals ?? true) && pool !== undefined;
+    if (approvalsOn) {
+      const codec = createStateCodec(config.REQUEST_STATE_SECRET);
+      builtIn.push(
+        createApprovalsFeature({
+          server: definition.name,
+          pool,
+          ...(audit === undefined ? {} : { audit: audit.trail }),
+          approverScopes: [`${scopePrefix}:approve`],
+          mintState: (payload) => codec.mint(payload),
+        }),
+      );
+      // Approval-gated tools accept the `approvalId` of the two-phase flow (schemas built once, here).
+      served = { ...definition, tools: definition.tools?.map((tool) => withApprovalArgument(tool)) };
+    } else if ((definition.tools ?? []).some(needsApproval)) {
+      builtIn.push(approvalsUnavailableFeature());
+      log.warn('tools with an approval policy are refused: approvals need DATABASE_URL');
     }
     const extra =
       typeof options.features === 'function' ? await options.features(deps) : (options.features ?? []);
@@ -178,7 +211,10 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
     const authentication = authenticationFeature({
       config,
       scopePrefix,
-      scopesSupported: allScopes(definition, scopePrefix),
+      scopesSupported: [
+        ...allScopes(definition, scopePrefix),
+        ...(approvalsOn ? [`${scopePrefix}:approve`] : []),
+      ].sort(),
       resourceName: definition.title ?? definition.name,
       mcpPath,
       rpcPaths: legacySse ? [mcpPath, LEGACY_MESSAGES_PATH] : [mcpPath],
@@ -196,7 +232,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
     for (const feature of features) await feature.register?.(app);
 
     const visibility = features.flatMap((f) => (f.isVisible ? [f.isVisible] : []));
-    const dispatcher = new Dispatcher(definition, {
+    const dispatcher = new Dispatcher(served, {
       callTimeoutMs: config.TOOL_TIMEOUT_MS,
       interceptors: features.flatMap((f) => f.interceptors ?? []),
       ...(visibility.length === 0

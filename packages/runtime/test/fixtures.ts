@@ -108,6 +108,25 @@ export const gated = defineTool({
   },
 });
 
+/** A write to a system of record that needs the caller's confirmation first. */
+export const setStage = defineTool({
+  name: 'set_stage',
+  description: 'Moves an opportunity to another stage.',
+  input: z.object({ id: z.string(), stage: z.string() }),
+  annotations: { readOnlyHint: false },
+  policy: { approval: 'confirm' },
+  preview: async ({ id, stage }) => ({
+    summary: `Move ${id} to ${stage}`,
+    changes: { stage: { to: stage } },
+    records: [`acme:Opportunity/${id}`],
+  }),
+  handler: async ({ id, stage }, ctx) => {
+    handled.push('set_stage');
+    ctx.touch(`acme:Opportunity/${id}`);
+    return { content: [{ type: 'text', text: `${id} is now ${stage}` }] };
+  },
+});
+
 export const failing = defineTool({
   name: 'failing',
   description: 'Fails with an expected error.',
@@ -136,7 +155,7 @@ export function acmeDefinition(): ServerDefinition {
   return {
     name: 'acme',
     version: '1.0.0',
-    tools: [searchAccounts, updateAccount, purgeAccount, limited, waitTool, gated, failing],
+    tools: [searchAccounts, updateAccount, purgeAccount, limited, waitTool, gated, setStage, failing],
     resources: [notes],
     prompts: [summary],
   };

@@ -198,10 +198,10 @@ describe('OAuth resource server against a real local issuer', () => {
       return (resultOf(res.body).tools as Array<{ name: string }>).map((t) => t.name).sort();
     };
     expect(await list('acme:read')).toEqual(['failing', 'gated', 'limited', 'search_accounts', 'wait']);
-    expect(await list('acme:write')).toEqual(['update_account']);
+    expect(await list('acme:write')).toEqual(['set_stage', 'update_account']);
     expect(await list('acme:read', { groups: ['acme-admins'] })).toContain('purge_account');
     // Role mapping: the acme-writers group grants acme:write.
-    expect(await list('', { groups: ['acme-writers'] })).toEqual(['update_account']);
+    expect(await list('', { groups: ['acme-writers'] })).toEqual(['set_stage', 'update_account']);
   });
 
   it('maps role claim values to scopes (role:<value> and the configured mapping)', async () => {
