@@ -1,28 +1,11 @@
-import { createRequire, registerHooks } from 'node:module';
 import { type FullStack, runServer, startFullStack } from '@mcp-platform/runtime';
-import type * as McpClient from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import pg from 'pg';
 import { crmDefinition } from '../src/app.ts';
 import type { CrmBackend } from '../src/backends/crm-backend.ts';
 import { ANCHOR } from './helpers.ts';
 
-// Vitest runs with `--conditions=source` for the workspace packages; third-party packages that also
-// publish a `source` export (the client's `eventsource`) must resolve without it.
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    if (context.parentURL?.includes('/node_modules/') && context.conditions?.includes('source')) {
-      return nextResolve(specifier, {
-        ...context,
-        conditions: context.conditions.filter((c) => c !== 'source'),
-      });
-    }
-    return nextResolve(specifier, context);
-  },
-});
-const { Client, StreamableHTTPClientTransport } = createRequire(import.meta.url)(
-  '@modelcontextprotocol/client',
-) as typeof McpClient;
-export type Client = McpClient.Client;
+export type { Client };
 
 /** The runtime's migrations (audit trail, approvals) on `databaseUrl`, as `crm migrate` applies them. */
 export async function migrateRuntime(databaseUrl: string): Promise<void> {

@@ -197,7 +197,11 @@ describeWithPostgres('every CRM tool through a real MCP client', (adminUrl) => {
     describe('writes need the user to confirm, then leave an audit row naming who did it', () => {
       const confirmFlow = async (name: string, args: Record<string, unknown>) => {
         const first = await client.callTool({ name, arguments: args });
-        const required = failure(first) as { code: string; approvalId: string; preview: { summary: string } };
+        const required = failure(first) as unknown as {
+          code: string;
+          approvalId: string;
+          preview: { summary: string };
+        };
         expect(required.code).toBe('APPROVAL_REQUIRED');
         expect(required.preview.summary.length).toBeGreaterThan(10);
         const changedArgs = await client.callTool({

@@ -1,0 +1,167 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// What `pnpm start` runs: src/main.ts with no DATABASE_URL and no Salesforce credentials, so the
+// sandbox org (and the audit trail) live in embedded PostgreSQL (PGlite). The MCP Inspector CLI, an
+// independently developed client, lists the tools and calls the account overview over HTTP.
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const require = createRequire(import.meta.url);
+const INSPECTOR = join(
+  dirname(require.resolve('@modelcontextprotocol/inspector/package.json')),
+  'clients/launcher/build/index.js',
+);
+
+interface Server {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  output: () => string;
+}
+
+function startMain(dataDir: string): Promise<Server> {
+  const { DATABASE_URL: _db, SALESFORCE_CLIENT_ID: _sf, ...env } = process.env;
+  const child = spawn(process.execPath, ['--conditions=@mcp-platform/source', MAIN], {
+    env: {
+      ...env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      AUTH_MODE: 'none',
+      LOG_LEVEL: 'info',
+      SANDBOX_DATA_DIR: dataDir,
+      SANDBOX_ANCHOR_DATE: '2026-11-23',
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${output}`));
+    }, 90_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)".*"msg":"MCP server listening"/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1]!, output: () => output });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited ${code}:\n${output}`));
+    });
+  });
+}
+
+function stop(server: Server): Promise<number | null> {
+  return new Promise((resolve) => {
+    server.child.removeAllListeners('exit');
+    server.child.once('exit', (code) => resolve(code));
+    server.child.kill('SIGTERM');
+  });
+}
+
+function inspector(
+  home: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [INSPECTOR, '--cli', ...args, '--format', 'json', '--quiet'], {
+      env: { ...process.env, HOME: home, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('pnpm start: the CRM server on embedded PostgreSQL', { timeout: 180_000 }, () => {
+  let dir: string;
+  let server: Server | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'crm-main-'));
+  });
+  afterAll(async () => {
+    if (server && server.child.exitCode === null) await stop(server);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves the sandbox; the Inspector CLI lists the tools and gets a seeded account overview', async () => {
+    server = await startMain(join(dir, 'pgdata'));
+    expect(server.output()).toContain('"msg":"sandbox org ready"');
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { sandbox: { ok: true } } });
+
+    const home = join(dir, 'home');
+    const target = [`${server.url}/mcp`, '--transport', 'http'];
+    const [list, overview] = await Promise.all([
+      inspector(home, [...target, '--method', 'tools/list']),
+      inspector(home, [
+        ...target,
+        '--method',
+        'tools/call',
+        '--tool-name',
+        'get_account_overview',
+        '--tool-arg',
+        'accountId=001SB0000000000001',
+      ]),
+    ]);
+    expect(list.code, list.stderr + list.stdout).toBe(0);
+    const tools = (JSON.parse(list.stdout) as { result: { tools: Array<{ name: string }> } }).result.tools;
+    expect(tools.map((t) => t.name)).toContain('get_account_overview');
+    expect(tools).toHaveLength(10);
+    expect(overview.code, overview.stderr + overview.stdout).toBe(0);
+    const result = (
+      JSON.parse(overview.stdout) as {
+        result: { structuredContent: { account: { name: string }; openOpportunities: { items: unknown[] } } };
+      }
+    ).result;
+    expect(result.structuredContent.account.name).toBe('Acme Corporation');
+    expect(result.structuredContent.openOpportunities.items.length).toBeGreaterThan(0);
+
+    expect(await stop(server)).toBe(0);
+  });
+
+  it('starts again on the same data directory without reseeding', async () => {
+    server = await startMain(join(dir, 'pgdata'));
+    expect(server.output()).not.toContain('"msg":"sandbox org ready"');
+    const response = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-06-18',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'search_accounts', arguments: { name: 'Globex' } },
+      }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('Globex Holdings');
+    expect(await stop(server)).toBe(0);
+  });
+});
