@@ -1,0 +1,148 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { FullStack } from '@mcp-platform/runtime';
+import { describeWithPostgres } from '@mcp-platform/test-support';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SandboxBackend } from '../src/backends/sandbox.ts';
+import { migrateSandbox } from '../src/backends/sandbox-schema.ts';
+import { ANCHOR, freshDatabase } from './helpers.ts';
+import { auditRowsFor, type Client, connect, ok, startCrm, textOf } from './support.ts';
+
+// The story from the issue: before a call a rep asks for a briefing on an account, checks renewals,
+// and logs the call, confirming the write when asked; afterwards the audit query (the same CLI an
+// auditor runs: `pnpm audit query --record <ref>`) shows who logged it.
+
+const AUDIT_CLI = fileURLToPath(new URL('../../../packages/runtime/src/audit/cli.ts', import.meta.url));
+
+function auditQuery(
+  databaseUrl: string,
+  record: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@mcp-platform/source',
+        AUDIT_CLI,
+        'query',
+        '--record',
+        record,
+        '--events',
+        'all',
+        '--json',
+      ],
+      { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describeWithPostgres('sales briefing scenario', (adminUrl) => {
+  let db: { url: string; drop: () => Promise<void> };
+  let crm: SandboxBackend;
+  let stack: FullStack;
+  let client: Client & { elicited: string[] };
+
+  beforeAll(async () => {
+    db = await freshDatabase(adminUrl, 'briefing');
+    crm = new SandboxBackend(db.url);
+    await migrateSandbox(crm.pool, { anchorDate: ANCHOR, seed: 20_261 });
+    stack = await startCrm(crm, db.url);
+    // A 2026-era client that can show a form: writes are confirmed inline by the person.
+    client = await connect(stack.url, {
+      token: await stack.token('crm:read crm:write', 'rep.jane@example.com'),
+      elicit: () => ({ action: 'accept', content: { approve: true } }),
+    });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await stack?.close();
+    await crm?.close();
+    await db?.drop();
+  });
+
+  it('search → overview → renewals → log the call (confirmed) → the audit query shows who logged it', async () => {
+    const search = ok<{ items: Array<{ id: string; name: string }> }>(
+      await client.callTool({ name: 'search_accounts', arguments: { name: 'Globex Corp' } }),
+    );
+    expect(search.items).toHaveLength(1);
+    const account = search.items[0]!;
+    expect(account.name).toBe('Globex Corporation');
+
+    const overviewResult = await client.callTool({
+      name: 'get_account_overview',
+      arguments: { accountId: account.id },
+    });
+    const overview = ok<{
+      nextRenewalDate: string | null;
+      keyContacts: { items: Array<{ id: string; name: string }> };
+      openOpportunities: { items: Array<{ id: string }> };
+    }>(overviewResult);
+    expect(overview.nextRenewalDate).not.toBeNull();
+    expect(textOf(overviewResult)).toContain(`Next renewal: ${overview.nextRenewalDate}`);
+    const contact = overview.keyContacts.items[0]!;
+
+    const renewals = ok<{ items: Array<{ accountId: string; endDate: string }> }>(
+      await client.callTool({ name: 'list_renewals_due', arguments: { from: ANCHOR, to: '2027-05-23' } }),
+    );
+    const renewal = renewals.items.find((c) => c.accountId === account.id);
+    expect(renewal?.endDate).toBe(overview.nextRenewalDate);
+
+    const logged = await client.callTool({
+      name: 'log_activity',
+      arguments: {
+        relatedTo: contact.id,
+        type: 'Call',
+        subject: 'Renewal prep call',
+        description: `Walked ${contact.name} through the renewal due ${renewal?.endDate}.`,
+        date: ANCHOR,
+      },
+    });
+    // The person saw the exact change before it was written.
+    expect(client.elicited).toHaveLength(1);
+    expect(client.elicited[0]).toContain('Log a completed Call "Renewal prep call"');
+    expect(client.elicited[0]).toContain(contact.name);
+    const activity = ok<{ activity: { id: string; contactId: string; relatedToId: string } }>(
+      logged,
+    ).activity;
+    expect(activity).toMatchObject({ contactId: contact.id, relatedToId: account.id });
+
+    const overviewAfter = ok<{ recentActivities: { items: Array<{ id: string }> } }>(
+      await client.callTool({
+        name: 'get_account_overview',
+        arguments: { accountId: account.id, activities: 20 },
+      }),
+    );
+    expect(overviewAfter.recentActivities.items.map((a) => a.id)).toContain(activity.id);
+
+    const record = `sandbox:Task/${activity.id}`;
+    await auditRowsFor(db.url, record); // the audit trail writes asynchronously; wait for the row
+    const run = await auditQuery(db.url, record);
+    expect(run.code, run.stderr).toBe(0);
+    const rows = JSON.parse(run.stdout) as Array<{
+      event: string;
+      name: string;
+      outcome: string;
+      principal: { subject: string };
+      touched: string[];
+      approval: { approvedBy: string | null } | null;
+    }>;
+    const call = rows.find((r) => r.event === 'call');
+    expect(call).toMatchObject({
+      name: 'log_activity',
+      outcome: 'ok',
+      principal: { subject: 'rep.jane@example.com' },
+    });
+    expect(call?.touched).toContain(record);
+    expect(call?.approval?.approvedBy).toBe('rep.jane@example.com');
+  });
+});
