@@ -34,7 +34,6 @@ export interface Target {
   name: string;
   kind: string;
   description: string;
-  headers?: Record<string, string>;
   env?: Record<string, string>;
 }
 
@@ -46,6 +45,11 @@ const TARGETS: Target[] = [
     description: 'SDK v2 createMcpHandler, McpServer built per request',
   },
   { name: 'protocol', kind: 'protocol', description: 'server built from @mcp-platform/protocol' },
+  {
+    name: 'full-stack',
+    kind: 'full-stack',
+    description: 'protocol + runtime: JWT auth, rate limit, audit, metrics',
+  },
 ];
 
 const clockTicks = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 100);
@@ -71,14 +75,23 @@ async function startTarget(
         stdio: ['ignore', 'pipe', 'inherit'],
         env: { ...process.env, ...target.env },
       });
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${target.name} exited with ${code} before it was ready`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve();
-    });
-  });
+  const ready = await new Promise<{ url: string; headers?: Record<string, string>; notes?: string[] }>(
+    (resolve, reject) => {
+      child.once('exit', (code) =>
+        reject(new Error(`${target.name} exited with ${code} before it was ready`)),
+      );
+      let buffered = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const line = buffered.split('\n').find((l) => l.startsWith('ready '));
+        if (line) resolve(JSON.parse(line.slice(6)));
+      });
+    },
+  );
   return {
-    port,
+    url: ready.url,
+    headers: ready.headers ?? {},
+    notes: ready.notes ?? [],
     pid: child.pid!,
     stop: () =>
       new Promise((resolve) => {
@@ -116,11 +129,11 @@ interface Row {
 
 async function measure(target: Target): Promise<Row> {
   const server = await startTarget(target);
-  const url = `http://127.0.0.1:${server.port}/mcp`;
+  if (server.notes.length > 0) out(`  (${server.notes.join(', ')})`);
   const load = (ms: number) =>
     runLoad({
-      url,
-      headers: { ...MODERN_HEADERS, ...target.headers },
+      url: server.url,
+      headers: { ...MODERN_HEADERS, ...server.headers },
       concurrency,
       durationMs: ms,
       body: (i) =>
@@ -176,8 +189,7 @@ function table(rows: Row[], baseline: Row | undefined, floor: Row | undefined): 
 }
 
 const only = process.env.BENCH_ONLY?.split(',');
-const extra = (await import('./extra-targets.ts').catch(() => ({ targets: [] as Target[] }))).targets;
-const targets = [...TARGETS, ...extra].filter((t) => !only || only.includes(t.name));
+const targets = TARGETS.filter((t) => !only || only.includes(t.name));
 out(
   `pnpm bench — tools/call (2026-07-28, JSON response), ${concurrency} concurrent keep-alive clients, ${warmupMs} ms warm-up + ${durationMs} ms measured per target`,
 );

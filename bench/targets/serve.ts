@@ -63,17 +63,50 @@ async function floorTarget(): Promise<FastifyInstance> {
   return app;
 }
 
-const builders: Record<string, () => Promise<FastifyInstance>> = {
-  protocol: protocolTarget,
-  'sdk-naive': sdkNaiveTarget,
-  floor: floorTarget,
+/** The protocol target plus the full production stack: JWT auth, rate limits, audit, metrics. */
+async function fullStackTarget(): Promise<Ready> {
+  const { startFullStack } = await import('@mcp-platform/runtime');
+  const stack = await startFullStack({
+    definition: { ...SERVER_INFO, tools: [echoTool] },
+    databaseUrl: process.env.DATABASE_URL,
+    redisUrl: process.env.REDIS_URL,
+  });
+  const token = await stack.token();
+  process.on('SIGTERM', () => void stack.close().then(() => process.exit(0)));
+  return {
+    url: `${stack.url}/mcp`,
+    headers: { authorization: `Bearer ${token}` },
+    notes: [
+      'JWT (ES256/RS256 via JWKS)',
+      process.env.REDIS_URL ? 'rate limit in Redis' : 'rate limit per process (no REDIS_URL)',
+      process.env.DATABASE_URL ? 'audit to PostgreSQL' : 'audit OFF (no DATABASE_URL)',
+      'metrics',
+    ],
+  };
+}
+
+interface Ready {
+  url: string;
+  headers?: Record<string, string>;
+  notes?: string[];
+}
+
+async function listening(app: FastifyInstance): Promise<Ready> {
+  await app.listen({ host: '127.0.0.1', port });
+  process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+  return { url: `http://127.0.0.1:${port}/mcp` };
+}
+
+const builders: Record<string, () => Promise<Ready>> = {
+  protocol: async () => listening(await protocolTarget()),
+  'sdk-naive': async () => listening(await sdkNaiveTarget()),
+  floor: async () => listening(await floorTarget()),
+  'full-stack': fullStackTarget,
 };
 const build = kind === undefined ? undefined : builders[kind];
 if (!build || !Number.isInteger(port)) {
   process.stderr.write(`usage: serve.ts <${Object.keys(builders).join('|')}> <port>\n`);
   process.exit(2);
 }
-const app = await build();
-await app.listen({ host: '127.0.0.1', port });
-process.stdout.write('ready\n');
-process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+const ready = await build();
+process.stdout.write(`ready ${JSON.stringify(ready)}\n`);
