@@ -81,6 +81,14 @@ export const baseConfigSchema = z.object({
     .max(3_600_000)
     .default(30_000)
     .describe('milliseconds'),
+  // How long a verified token is reused without re-checking its signature (never past its expiry; 0 = off).
+  OAUTH_TOKEN_CACHE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(300_000)
+    .default(60_000)
+    .describe('milliseconds, 0-300000'),
   // Claim holding granted scopes (space-separated string or array), e.g. `scope` or `scp`.
   OAUTH_SCOPE_CLAIM: z.string().min(1).default('scope').describe('a claim name'),
   // Optional claim (dot path, e.g. `roles`, `groups`, `realm_access.roles`) whose values map to scopes.

@@ -1,11 +1,10 @@
 import type { ServerDefinition } from '@mcp-platform/protocol';
 import { z } from 'zod';
-import { migrate } from './audit/migrate.ts';
 import { baseConfigSchema, loadConfig, parseEnv, type ResolvedBase } from './config.ts';
 import { ConfigError } from './errors.ts';
 import type { ReadinessCheck } from './feature.ts';
-import { createMetrics, type RuntimeMetrics } from './observability/metrics.ts';
-import { type CreateServerOptions, createServer, type RuntimeServer } from './server.ts';
+import type { RuntimeMetrics } from './observability/metrics.ts';
+import type { CreateServerOptions, RuntimeServer } from './server.ts';
 
 type BaseSchema = typeof baseConfigSchema;
 export type LoadedConfig<S extends z.ZodType<z.output<BaseSchema>>> = Omit<z.output<S>, keyof ResolvedBase> &
@@ -69,6 +68,8 @@ async function runMigrations(
     ]);
   }
   const write = (message: string) => process.stdout.write(`${message}\n`);
+  // Loaded on demand: a migration job or a bad configuration should not pay for the whole server.
+  const { migrate } = await import('./audit/migrate.ts');
   const applied = await migrate(databaseUrl, {
     log: write,
     ...(settings.DATABASE_RUNTIME_ROLE === undefined ? {} : { runtimeRole: settings.DATABASE_RUNTIME_ROLE }),
@@ -148,6 +149,10 @@ export async function runServer<S extends z.ZodType<z.output<BaseSchema>> = Base
   } catch (error) {
     fail(error);
   }
+  const [{ createMetrics }, { createServer }] = await Promise.all([
+    import('./observability/metrics.ts'),
+    import('./server.ts'),
+  ]);
   const metrics = createMetrics({ server: options.name });
   const parts = await options.build(config, metrics);
   const server = await createServer({

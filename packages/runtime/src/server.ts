@@ -63,6 +63,8 @@ export interface CreateServerOptions {
   jwtVerifier?: JwtVerifier;
   /** Time each `/readyz` check gets. */
   readyTimeoutMs?: number;
+  /** How long `/readyz` reuses its last result (default 1 s). */
+  readyCacheMs?: number;
   /** MCP endpoint path (default `/mcp`). */
   mcpPath?: string;
   /** Serve the deprecated 2024-11-05 HTTP+SSE transport at /sse + /messages (default true). */
@@ -267,6 +269,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
       lifecycle,
       checks,
       ...(options.readyTimeoutMs === undefined ? {} : { timeoutMs: options.readyTimeoutMs }),
+      ...(options.readyCacheMs === undefined ? {} : { cacheMs: options.readyCacheMs }),
     });
     if (config.METRICS_ENABLED) {
       app.get('/metrics', { config: { public: true } }, async (_request, reply) =>

@@ -70,6 +70,7 @@ export function authenticationFeature(options: AuthenticationOptions): RuntimeFe
           algorithms: config.OAUTH_ALGORITHMS,
           clockToleranceSeconds: config.OAUTH_CLOCK_SKEW_SECONDS,
           cooldownMs: config.OAUTH_JWKS_COOLDOWN_MS,
+          cacheTtlMs: config.OAUTH_TOKEN_CACHE_MS,
         }))
       : undefined;
   // AUTH_MODE=none is only ever loopback (loadConfig refuses anything else): the local caller may do everything.

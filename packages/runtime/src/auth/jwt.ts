@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify, type RemoteJWKSet } from 'jose';
 import { InvalidTokenError, JwksUnavailableError } from '../errors.ts';
 
@@ -15,6 +16,14 @@ export interface JwtVerifierOptions {
   cooldownMs: number;
   /** Time limit of one metadata or JWKS request. */
   timeoutMs?: number;
+  /**
+   * How long a verified token's claims are reused without checking the signature again (never past
+   * its expiry; 0 disables). Bounds how long a token signed by a key the issuer has since withdrawn
+   * keeps working. Default 60 s.
+   */
+  cacheTtlMs?: number;
+  /** Most tokens kept in that cache (oldest evicted first). Default 10 000. */
+  cacheMaxEntries?: number;
 }
 
 export interface JwtVerifier {
@@ -110,7 +119,8 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /**
  * Verifies bearer JWTs as an OAuth 2.1 resource server: signature against the issuer's JWKS (cached,
  * refetched at most once per cooldown on an unknown `kid`), an explicit algorithm allow-list, issuer,
- * audience, expiry (required) and not-before with a small clock tolerance.
+ * audience, expiry (required) and not-before with a small clock tolerance. A verified token is
+ * remembered (by digest) for up to `cacheTtlMs`, never past its own expiry.
  */
 export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const timeoutMs = options.timeoutMs ?? 5000;
@@ -143,6 +153,17 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     return resolving;
   };
 
+  const cacheTtlMs = options.cacheTtlMs ?? 60_000;
+  const cacheMax = options.cacheMaxEntries ?? 10_000;
+  // Keyed by a digest, so the cache never holds the bearer tokens themselves.
+  const verified = new Map<string, { payload: JWTPayload; until: number }>();
+  const remember = (key: string, payload: JWTPayload) => {
+    if (cacheTtlMs <= 0 || typeof payload.exp !== 'number') return;
+    const until = Math.min(Date.now() + cacheTtlMs, payload.exp * 1000);
+    if (verified.size >= cacheMax) verified.delete(verified.keys().next().value as string);
+    verified.set(key, { payload, until });
+  };
+
   const verifyOptions = {
     issuer: options.issuer,
     audience: options.audience,
@@ -156,11 +177,18 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       if (token.length > 16_384 || !JWT_SHAPE.test(token)) {
         throw new InvalidTokenError('The access token is not a JWT');
       }
+      const key = cacheTtlMs > 0 ? createHash('sha256').update(token).digest('base64') : '';
+      const hit = cacheTtlMs > 0 ? verified.get(key) : undefined;
+      if (hit) {
+        if (Date.now() < hit.until) return hit.payload;
+        verified.delete(key);
+      }
       try {
         const { payload } = await jwtVerify(token, await keySet(), verifyOptions);
         if (typeof payload.sub !== 'string' && typeof payload.client_id !== 'string') {
           throw new InvalidTokenError('The access token names no subject (sub or client_id)');
         }
+        remember(key, payload);
         return payload;
       } catch (error) {
         throw describe(error);

@@ -292,6 +292,38 @@ describe('JWKS rotation and discovery', () => {
     }
   });
 
+  it('stops accepting a token signed by a withdrawn key once its cache entry is gone', async () => {
+    const issuer = await startLocalIssuer({ audience: AUDIENCE });
+    const cached = await testServer({
+      AUTH_MODE: 'oauth',
+      OAUTH_ISSUER: issuer.issuer,
+      OAUTH_JWKS_COOLDOWN_MS: '0',
+    });
+    const uncached = await testServer({
+      AUTH_MODE: 'oauth',
+      OAUTH_ISSUER: issuer.issuer,
+      OAUTH_JWKS_COOLDOWN_MS: '0',
+      OAUTH_TOKEN_CACHE_MS: '0',
+    });
+    try {
+      const token = await issuer.token({ scope: 'acme:read' });
+      for (const server of [cached, uncached])
+        expect((await rpc(server.app, 'tools/list', {}, bearer(token))).status).toBe(200);
+      await issuer.rotate({ retireOld: true });
+      // Make both servers fetch the new key set.
+      const fresh = await issuer.token({ scope: 'acme:read' });
+      for (const server of [cached, uncached])
+        expect((await rpc(server.app, 'tools/list', {}, bearer(fresh))).status).toBe(200);
+      // Within OAUTH_TOKEN_CACHE_MS (default 60 s) the verified token is reused; without the cache it is refused at once.
+      expect((await rpc(cached.app, 'tools/list', {}, bearer(token))).status).toBe(200);
+      expect((await rpc(uncached.app, 'tools/list', {}, bearer(token))).status).toBe(401);
+    } finally {
+      await cached.app.close();
+      await uncached.app.close();
+      await issuer.close();
+    }
+  });
+
   it('answers 503 with Retry-After when the issuer cannot be reached (not a 401)', async () => {
     const issuer = await startLocalIssuer({ audience: AUDIENCE });
     const token = await issuer.token({ scope: 'acme:read' });
