@@ -4,24 +4,11 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ClientUnderTest, exercise } from './exercise.ts';
+import { adaptV1 } from './adapters.ts';
+import { exercise } from './exercise.ts';
 import { buildInteropServer, type ObservedCall } from './interop-server.ts';
 
 // The official SDK v1 client (@modelcontextprotocol/sdk), the one most deployed hosts still embed.
-export function adaptV1(client: Client): ClientUnderTest {
-  return {
-    listTools: async () => (await client.listTools()).tools,
-    callTool: async (name, args, onProgress) =>
-      (await client.callTool(
-        { name, arguments: args },
-        undefined,
-        onProgress ? { onprogress: onProgress } : undefined,
-      )) as Awaited<ReturnType<ClientUnderTest['callTool']>>,
-    readResource: (uri) => client.readResource({ uri }) as ReturnType<ClientUnderTest['readResource']>,
-    getPrompt: (name, args) => client.getPrompt({ name, arguments: args }),
-  };
-}
-
 describe('SDK v1 client (@modelcontextprotocol/sdk)', () => {
   let app: FastifyInstance;
   let base: string;

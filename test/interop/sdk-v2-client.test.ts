@@ -2,20 +2,11 @@ import { listen } from '@mcp-platform/test-support';
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ClientUnderTest, exercise } from './exercise.ts';
+import { adaptV2 } from './adapters.ts';
+import { exercise } from './exercise.ts';
 import { buildInteropServer, type ObservedCall } from './interop-server.ts';
 
 // The official SDK v2 client (@modelcontextprotocol/client) against a server built from the package.
-function adapt(client: Client): ClientUnderTest {
-  return {
-    listTools: async () => (await client.listTools()).tools,
-    callTool: (name, args, onProgress) =>
-      client.callTool({ name, arguments: args }, onProgress ? { onprogress: onProgress } : undefined),
-    readResource: (uri) => client.readResource({ uri }) as ReturnType<ClientUnderTest['readResource']>,
-    getPrompt: (name, args) => client.getPrompt({ name, arguments: args }),
-  };
-}
-
 describe('SDK v2 client (@modelcontextprotocol/client)', () => {
   let app: FastifyInstance;
   let base: string;
@@ -43,7 +34,7 @@ describe('SDK v2 client (@modelcontextprotocol/client)', () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
     expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
     expect(client.getServerVersion()).toMatchObject({ name: 'interop', version: '1.2.3' });
-    await exercise(adapt(client));
+    await exercise(adaptV2(client));
     expect(observed.length).toBeGreaterThan(0);
     for (const call of observed) {
       expect(call).toMatchObject({
@@ -61,14 +52,14 @@ describe('SDK v2 client (@modelcontextprotocol/client)', () => {
     );
     await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
     expect(client.getNegotiatedProtocolVersion()).toBe('2025-11-25');
-    await exercise(adapt(client));
+    await exercise(adaptV2(client));
     for (const call of observed) expect(call).toMatchObject({ era: '2025', protocolVersion: '2025-11-25' });
   });
 
   it('speaks 2024-11-05 over the legacy HTTP+SSE transport', async () => {
     client = new Client({ name: 'sdk-v2-sse', version: '2.4.0' });
     await client.connect(new SSEClientTransport(new URL(`${base}/sse`)));
-    await exercise(adapt(client), { finalProgressMayBeDropped: true });
+    await exercise(adaptV2(client), { finalProgressMayBeDropped: true });
     // The SSE session negotiated 2025-11-25 in its initialize; the plugin reports the negotiated era.
     expect(observed.length).toBeGreaterThan(0);
     for (const call of observed) {
