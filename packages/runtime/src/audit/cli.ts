@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { migrate } from './migrate.ts';
 import { createPool } from './pool.ts';
 import { formatTable, parseSince, queryAudit, rowsAsJson } from './query.ts';
 import { verifyChains } from './verify.ts';
@@ -63,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'migrate') {
+    // Loaded only here: the migration tool is large and the other commands do not need it.
+    const { migrate } = await import('./migrate.ts');
     const applied = await migrate(databaseUrl, {
       ...(options['runtime-role'] === undefined ? {} : { runtimeRole: options['runtime-role'] }),
     });

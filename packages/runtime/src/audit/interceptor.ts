@@ -24,6 +24,10 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID.test(value);
 }
 
+function approvalInState(state: unknown): unknown {
+  return typeof state === 'object' && state !== null ? (state as { approval?: unknown }).approval : undefined;
+}
+
 /** What inner features tell the audit interceptor about a call (the approval it ran under). */
 export interface CallAnnotation {
   approvalId?: string;
@@ -109,7 +113,9 @@ export function auditInterceptor(trail: AuditTrail, server: string): Interceptor
     const at = new Date().toISOString();
     const started = performance.now();
     const columns = callColumns(call, server);
-    const claimed = call.args?.approvalId ?? call.rawArgs.approvalId;
+    // The approval a call claims: its approvalId argument, or the approval sealed in the verified
+    // requestState of an inline (2026 input_required) confirmation.
+    const claimed = call.args?.approvalId ?? call.rawArgs.approvalId ?? approvalInState(call.requestState);
     let intentId: string | null = null;
     if (isWriteCall(call)) {
       const intent = makeRecord({

@@ -80,7 +80,7 @@ function clientOf(row: AuditRow): string {
 }
 
 /** A plain-text table answering "who did what to which record, when, with which arguments". */
-export function formatTable(rows: readonly AuditQueryRow[], argumentsWidth = 60): string {
+export function formatTable(rows: readonly AuditQueryRow[], argumentsWidth = 120): string {
   if (rows.length === 0) return 'No matching audit rows.\n';
   const header = [
     'time (UTC)',

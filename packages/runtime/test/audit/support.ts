@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire, registerHooks } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,32 +12,12 @@ import {
   type ServerDefinition,
   ToolError,
 } from '@mcp-platform/protocol';
-import type * as McpClient from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { z } from 'zod';
 import { withApprovalArgument } from '../../src/approvals/index.ts';
 import type { RuntimeFeature } from '../../src/feature.ts';
-
-// Vitest runs the workers with `--conditions=source` (for the workspace packages); a third-party
-// package that also publishes a `source` export (the client's `eventsource`) would then resolve to
-// TypeScript under node_modules, which Node refuses to load. Resolve imports made from inside
-// node_modules without that condition.
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    if (context.parentURL?.includes('/node_modules/') && context.conditions?.includes('source')) {
-      return nextResolve(specifier, {
-        ...context,
-        conditions: context.conditions.filter((c) => c !== 'source'),
-      });
-    }
-    return nextResolve(specifier, context);
-  },
-});
-const { Client, StreamableHTTPClientTransport } = createRequire(import.meta.url)(
-  '@modelcontextprotocol/client',
-) as typeof McpClient;
-type Client = McpClient.Client;
 
 export const SECRET = 'audit-approvals-test-state-secret-0123456789';
 export const SERVER = 'crm-test';

@@ -1,0 +1,84 @@
+import type pg from 'pg';
+import { migrate } from '../audit/migrate.ts';
+import { createPool } from '../audit/pool.ts';
+import type { AuditTrail } from '../audit/trail.ts';
+import type { RuntimeFeature } from '../feature.ts';
+import { ApprovalAudit } from './audit-steps.ts';
+import type { ApprovalState } from './elicitation.ts';
+import { approvalInterceptor } from './interceptor.ts';
+import { registerApprovalRoutes } from './routes.ts';
+import { ApprovalStore } from './store.ts';
+
+export interface ApprovalsFeatureOptions {
+  /** Server name: approvals are scoped to it. */
+  server: string;
+  /** PostgreSQL holding `approval_requests`; ignored when `pool` is given. */
+  databaseUrl?: string;
+  /** A pool to share (not closed by the feature). */
+  pool?: pg.Pool;
+  /** Where every approval step is audited (the audit feature's `trail`). */
+  audit?: AuditTrail;
+  /** How long a request (and, once approved, its execution window) stays valid. Default 10 minutes. */
+  ttlMs?: number;
+  /** Scopes (any one) of approvers for `approver` requests. Default `<server>:approve`. */
+  approverScopes?: readonly string[];
+  /**
+   * Seals a `requestState` for the inline 2026 confirmation, e.g.
+   * `(p) => createStateCodec(REQUEST_STATE_SECRET).mint(p)` with the same secret as `mcpPlugin`.
+   * Without it every client gets the APPROVAL_REQUIRED + approvalId flow.
+   */
+  mintState?: (payload: ApprovalState) => Promise<string>;
+  /** Clock (tests). */
+  now?: () => Date;
+}
+
+export interface ApprovalsFeature extends RuntimeFeature {
+  store: ApprovalStore;
+}
+
+/** Approvals for write tools (`policy.approval`): the interceptor and the `/approvals` HTTP API. */
+export function createApprovalsFeature(options: ApprovalsFeatureOptions): ApprovalsFeature {
+  const ownsPool = options.pool === undefined;
+  if (ownsPool && options.databaseUrl === undefined) {
+    throw new Error('createApprovalsFeature needs databaseUrl or pool: set DATABASE_URL');
+  }
+  const pool = options.pool ?? createPool(options.databaseUrl!, { max: 4 });
+  const store = new ApprovalStore(pool);
+  const audit = new ApprovalAudit(options.audit, options.server);
+  const ttlMs = options.ttlMs ?? 10 * 60_000;
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+    throw new RangeError(`approvals ttlMs must be positive, got ${ttlMs}`);
+  const now = options.now ?? (() => new Date());
+  return {
+    name: 'approvals',
+    stage: 'approve',
+    store,
+    interceptors: [
+      approvalInterceptor({ server: options.server, store, audit, ttlMs, now, mintState: options.mintState }),
+    ],
+    register(app) {
+      registerApprovalRoutes(app, {
+        server: options.server,
+        store,
+        audit,
+        approverScopes: options.approverScopes ?? [`${options.server}:approve`],
+        ttlMs,
+        now,
+      });
+    },
+    async migrate() {
+      await migrate(pool);
+    },
+    async ready() {
+      try {
+        await pool.query('SELECT 1 FROM approval_requests LIMIT 1');
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, detail: `approvals: ${(error as Error).message}` };
+      }
+    },
+    async close() {
+      if (ownsPool) await pool.end();
+    },
+  };
+}

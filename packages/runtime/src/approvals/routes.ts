@@ -1,0 +1,229 @@
+import type { Caller } from '@mcp-platform/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { isUuid } from '../audit/interceptor.ts';
+import type { ApprovalAudit } from './audit-steps.ts';
+import { ApprovalCode } from './errors.ts';
+import type { ApprovalRequest, ApprovalStore } from './store.ts';
+
+export interface ApprovalRoutesOptions {
+  server: string;
+  store: ApprovalStore;
+  audit: ApprovalAudit;
+  /** Scopes (any one) that make a caller an approver. */
+  approverScopes: readonly string[];
+  /** How long an approved request stays executable. */
+  ttlMs: number;
+  now: () => Date;
+  prefix?: string;
+}
+
+const DecisionBody = z
+  .object({ reason: z.string().max(1000).optional() })
+  .strict()
+  .optional();
+
+/** The JSON view of a request (arguments are already redacted). */
+export function approvalView(a: ApprovalRequest): Record<string, unknown> {
+  return {
+    id: a.id,
+    server: a.server,
+    tool: a.tool,
+    policy: a.policy,
+    status: a.status,
+    arguments: a.arguments,
+    preview: a.preview,
+    requester: { subject: a.requesterSubject, clientId: a.requesterClientId || null },
+    createdAt: a.createdAt.toISOString(),
+    expiresAt: a.expiresAt.toISOString(),
+    decidedBy: a.decidedBy,
+    decidedAt: a.decidedAt?.toISOString() ?? null,
+    reason: a.reason,
+    executedAt: a.executedAt?.toISOString() ?? null,
+  };
+}
+
+type Handler = (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => Promise<unknown>;
+
+/** A database failure answers 503 with a stable code instead of a generic 500. */
+function safely(handler: Handler): Handler {
+  return async (request, reply) => {
+    try {
+      return await handler(request, reply);
+    } catch (error) {
+      request.log.error({ err: error }, 'approvals API failed');
+      return send(
+        reply,
+        503,
+        ApprovalCode.Unavailable,
+        'Approvals cannot be read or changed right now; try again shortly',
+      );
+    }
+  };
+}
+
+function send(reply: FastifyReply, status: number, code: string, message: string) {
+  return reply.code(status).send({ error: code, message });
+}
+
+/**
+ * The approver's HTTP API: list pending requests, read one, approve or reject one. Callers come from
+ * the runtime's auth hook (`request.caller`); approvers hold one of `approverScopes`; nobody decides
+ * their own request.
+ */
+export function registerApprovalRoutes(app: FastifyInstance, options: ApprovalRoutesOptions): void {
+  const { server, store, audit, approverScopes, now } = options;
+  const base = options.prefix ?? '/approvals';
+
+  const callerOf = (request: FastifyRequest, reply: FastifyReply): Caller | undefined => {
+    const caller = request.caller;
+    if (!caller || caller.kind === 'anonymous') {
+      send(reply, 401, 'UNAUTHENTICATED', 'Authenticate with an access token to use the approvals API');
+      return undefined;
+    }
+    return caller;
+  };
+  const isApprover = (caller: Caller) => approverScopes.some((s) => caller.scopes.includes(s));
+  const forbidden = (reply: FastifyReply) =>
+    send(
+      reply,
+      403,
+      'INSUFFICIENT_SCOPE',
+      `Only approvers can do this: it needs the scope ${approverScopes.join(' or ')}`,
+    );
+  const notFound = (reply: FastifyReply) =>
+    send(reply, 404, 'APPROVAL_NOT_FOUND', 'No approval request with this id on this server');
+
+  const sweep = async (actor: Caller, correlationId: string) => {
+    for (const expired of await store.expireAll(server, now())) {
+      audit.fromDecision(
+        actor,
+        expired,
+        { event: 'approval.expired', outcome: 'approval_refused', errorCode: ApprovalCode.Expired },
+        correlationId,
+      );
+    }
+  };
+
+  app.get(
+    base,
+    safely(async (request, reply) => {
+      const caller = callerOf(request, reply);
+      if (!caller) return reply;
+      if (!isApprover(caller)) return forbidden(reply);
+      await sweep(caller, request.id);
+      const pending = await store.listPending(server, now());
+      return { approvals: pending.map(approvalView) };
+    }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    `${base}/:id`,
+    safely(async (request, reply) => {
+      const caller = callerOf(request, reply);
+      if (!caller) return reply;
+      if (!isUuid(request.params.id)) return notFound(reply);
+      const found = await store.get(request.params.id.toLowerCase(), server);
+      // Requesters may read their own requests; approvers read all of them.
+      if (!found || (!isApprover(caller) && found.requesterSubject !== caller.subject))
+        return notFound(reply);
+      return approvalView(found);
+    }),
+  );
+
+  const decide =
+    (decision: 'approved' | 'rejected') =>
+    async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+      const caller = callerOf(request, reply);
+      if (!caller) return reply;
+      if (!isApprover(caller)) return forbidden(reply);
+      const body = DecisionBody.safeParse(request.body === null ? undefined : request.body);
+      if (!body.success) {
+        return send(
+          reply,
+          400,
+          'INVALID_BODY',
+          'Send a JSON object like {"reason": "..."} (reason optional, at most 1000 characters)',
+        );
+      }
+      if (!isUuid(request.params.id)) return notFound(reply);
+      const id = request.params.id.toLowerCase();
+      const at = now();
+      const reason = body.data?.reason ?? null;
+      const decided = await store.decide(
+        id,
+        server,
+        decision,
+        caller.subject,
+        reason,
+        at,
+        new Date(at.getTime() + options.ttlMs),
+      );
+      if (decided) {
+        audit.fromDecision(
+          caller,
+          decided,
+          {
+            event: decision === 'approved' ? 'approval.approved' : 'approval.rejected',
+            outcome: decision === 'approved' ? 'ok' : 'denied',
+            detail: { via: 'http', ...(reason === null ? {} : { reason }) },
+          },
+          request.id,
+        );
+        return approvalView(decided);
+      }
+      const found = await store.get(id, server);
+      if (!found) return notFound(reply);
+      let status: number;
+      let code: string;
+      let message: string;
+      if (found.policy !== 'approver') {
+        [status, code, message] = [
+          409,
+          'APPROVAL_NOT_APPROVER_POLICY',
+          'This request is confirmed by the caller who made it, not by an approver',
+        ];
+      } else if (found.requesterSubject === caller.subject) {
+        [status, code, message] = [
+          403,
+          'APPROVAL_SELF_DECISION',
+          'You cannot decide your own request: another approver must do it',
+        ];
+      } else if (found.status === 'expired' || (found.status === 'pending' && found.expiresAt <= at)) {
+        const expired = await store.expire(id, at);
+        if (expired)
+          audit.fromDecision(
+            caller,
+            expired,
+            { event: 'approval.expired', outcome: 'approval_refused', errorCode: ApprovalCode.Expired },
+            request.id,
+          );
+        [status, code, message] = [
+          410,
+          'APPROVAL_EXPIRED',
+          'This request has expired; the caller must request the change again',
+        ];
+      } else {
+        [status, code, message] = [
+          409,
+          'APPROVAL_ALREADY_DECIDED',
+          `This request is already ${found.status}`,
+        ];
+      }
+      audit.fromDecision(
+        caller,
+        found,
+        {
+          event: 'approval.refused',
+          outcome: 'approval_refused',
+          errorCode: code,
+          detail: { via: 'http', attempted: decision },
+        },
+        request.id,
+      );
+      return send(reply, status, code, message);
+    };
+
+  app.post<{ Params: { id: string } }>(`${base}/:id/approve`, safely(decide('approved')));
+  app.post<{ Params: { id: string } }>(`${base}/:id/reject`, safely(decide('rejected')));
+}
