@@ -2,8 +2,8 @@ export {
   ANONYMOUS,
   type ApprovalPolicy,
   type CallContext,
-  type ChangePreview,
   type Caller,
+  type ChangePreview,
   type ClientInfo,
   type ContentBlock,
   type ContentResult,
@@ -33,7 +33,14 @@ export {
   type Interceptor,
   type RoundInput,
 } from './dispatcher.ts';
-export { newErrorReference, RpcCode, RpcError, ToolError, type ToolErrorContent, type ToolErrorOptions } from './errors.ts';
+export {
+  newErrorReference,
+  RpcCode,
+  RpcError,
+  ToolError,
+  type ToolErrorContent,
+  type ToolErrorOptions,
+} from './errors.ts';
 export { type LegacySsePluginOptions, legacySsePlugin } from './legacy-sse.ts';
 export { decodeCursor, encodeCursor } from './pagination.ts';
 export { jsonRpcError, type McpPluginOptions, mcpPlugin } from './plugin.ts';
