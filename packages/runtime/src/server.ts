@@ -17,6 +17,7 @@ import { authenticationFeature } from './auth/authentication.ts';
 import type { JwtVerifier } from './auth/jwt.ts';
 import { allScopes, authorizationFeature } from './auth/scopes.ts';
 import type { RuntimeConfig } from './config.ts';
+import { auditDeniedCall } from './denied-audit.ts';
 import type { ReadinessCheck, RuntimeFeature } from './feature.ts';
 import { orderFeatures, orderForClose } from './feature-order.ts';
 import { type NamedCheck, registerHealthRoutes } from './health.ts';
@@ -222,6 +223,12 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
       rpcPaths: legacySse ? [mcpPath, LEGACY_MESSAGES_PATH] : [mcpPath],
       metrics,
       ...(options.jwtVerifier === undefined ? {} : { verifier: options.jwtVerifier }),
+      ...(audit === undefined
+        ? {}
+        : {
+            onScopeDenied: (denied) =>
+              auditDeniedCall((audit as AuditFeature).trail, definition.name, denied),
+          }),
     });
 
     // Hooks run in registration order: drain refusal first (cheapest), then authentication.

@@ -164,7 +164,22 @@ describeWithPostgres('full stack on PostgreSQL (audit, approvals) and Redis', (d
         trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
       });
       expect(row?.touched).toEqual(['acme:Account/42']);
-      const stored = JSON.stringify(rows);
+      let denied: Array<Record<string, unknown>> = [];
+      for (let i = 0; i < 200 && denied.length === 0; i++) {
+        denied = (
+          await pool.query(`SELECT * FROM audit_log WHERE subject = 'auditor-1' AND outcome = 'denied'`)
+        ).rows;
+        if (denied.length === 0) await new Promise((r) => setTimeout(r, 25));
+      }
+      // Refused at the HTTP layer (403) before dispatch, and still on record.
+      expect(denied).toHaveLength(1);
+      expect(denied[0]).toMatchObject({
+        name: 'update_account',
+        error_code: 'INSUFFICIENT_SCOPE',
+        detail: { requiredScopes: ['acme:write'] },
+        arguments: { id: '42', name: 'N' },
+      });
+      const stored = JSON.stringify([...rows, ...denied]);
       expect(stored).not.toContain('sk-SECRET');
       expect(stored).not.toContain(token);
     } finally {
@@ -207,6 +222,12 @@ describeWithPostgres('full stack on PostgreSQL (audit, approvals) and Redis', (d
     expect(text).toMatch(/^mcp_audit_queue_depth\{server="acme"\} \d+$/m);
     expect(text).toMatch(/^mcp_audit_spool_bytes\{server="acme"\} \d+$/m);
     expect(text).toMatch(/^mcp_tool_calls_total\{server="acme",tool="update_account",outcome="ok"\} 1$/m);
+    expect(text).toMatch(
+      /^mcp_tool_calls_total\{server="acme",tool="set_stage",outcome="approval_required"\} 1$/m,
+    );
+    expect(text).toMatch(
+      /^mcp_tool_calls_total\{server="acme",tool="set_stage",outcome="approval_refused"\} 1$/m,
+    );
   });
 
   it('is ready when PostgreSQL and Redis answer', async () => {

@@ -1,6 +1,7 @@
 import { ANONYMOUS, type Caller, jsonRpcError } from '@mcp-platform/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RuntimeConfig } from '../config.ts';
+import type { DeniedCall } from '../denied-audit.ts';
 import { InvalidTokenError, JwksUnavailableError } from '../errors.ts';
 import type { RuntimeFeature } from '../feature.ts';
 import type { RuntimeMetrics } from '../observability/metrics.ts';
@@ -32,6 +33,8 @@ export interface AuthenticationOptions {
   metrics?: RuntimeMetrics;
   /** Override the JWT verifier (tests); default: built from the config. */
   verifier?: JwtVerifier;
+  /** Told about every call refused with 403 before dispatch (the server audits them). */
+  onScopeDenied?: (denied: DeniedCall) => void;
 }
 
 const CALL_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
@@ -178,6 +181,25 @@ export function authenticationFeature(options: AuthenticationOptions): RuntimeFe
           { kind: target.kind, name: target.name, requiredScopes: scopes },
           'refused call: insufficient scope',
         );
+        if (options.onScopeDenied) {
+          const params = isRecord(body.params) ? body.params : {};
+          const header = (name: string) => {
+            const value = request.headers[name];
+            return typeof value === 'string' ? value : undefined;
+          };
+          options.onScopeDenied({
+            kind: target.kind,
+            name: target.name,
+            policy: target.policy,
+            caller,
+            requiredScopes: scopes,
+            correlationId: request.id,
+            traceparent: header('traceparent'),
+            protocolVersion: header('mcp-protocol-version'),
+            meta: isRecord(params._meta) ? params._meta : undefined,
+            rawArgs: target.kind === 'resource' ? {} : isRecord(params.arguments) ? params.arguments : {},
+          });
+        }
         return refuse(
           request,
           reply,

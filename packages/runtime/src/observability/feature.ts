@@ -13,6 +13,9 @@ export type CallOutcomeLabel =
   | 'timeout'
   | 'internal_error'
   | 'input_required'
+  | 'approval_required'
+  | 'approval_refused'
+  | 'unavailable'
   | 'rpc_error';
 
 const CODE_OUTCOMES: Record<string, CallOutcomeLabel> = {
@@ -24,7 +27,14 @@ const CODE_OUTCOMES: Record<string, CallOutcomeLabel> = {
 };
 
 function outcomeOfCode(code: unknown): CallOutcomeLabel {
-  return (typeof code === 'string' ? CODE_OUTCOMES[code] : undefined) ?? 'error';
+  if (typeof code !== 'string') return 'error';
+  const known = CODE_OUTCOMES[code];
+  if (known) return known;
+  if (code === 'APPROVAL_REQUIRED' || code === 'APPROVAL_PENDING') return 'approval_required';
+  if (code === 'APPROVAL_UNAVAILABLE' || code.endsWith('_UNAVAILABLE') || code === 'UNAVAILABLE')
+    return 'unavailable';
+  if (code.startsWith('APPROVAL_')) return 'approval_refused';
+  return 'error';
 }
 
 function outcomeOfResult(result: Record<string, unknown>): { outcome: CallOutcomeLabel; code?: string } {

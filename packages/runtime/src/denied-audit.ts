@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import type { Caller, CallKind, Policy } from '@mcp-platform/protocol';
+import { makeRecord, traceIdOf, whoColumns } from './audit/record.ts';
+import { redact } from './audit/redact.ts';
+import type { AuditTrail } from './audit/trail.ts';
+
+/** A call refused at the HTTP layer (403 insufficient_scope), before it could reach the interceptor chain. */
+export interface DeniedCall {
+  kind: CallKind;
+  name: string;
+  policy: Policy;
+  caller: Caller;
+  requiredScopes: readonly string[];
+  correlationId: string;
+  traceparent: string | undefined;
+  protocolVersion: string | undefined;
+  /** `_meta` of a 2026-era request (client name and version). */
+  meta: Record<string, unknown> | undefined;
+  /** Arguments as sent (tools/prompts) or the template variables' source URI (resources). */
+  rawArgs: unknown;
+}
+
+/**
+ * Records a refused call in the audit trail (outcome `denied`), so an attempt with a token lacking
+ * the scope is on record like every call that reached a handler.
+ */
+export function auditDeniedCall(trail: AuditTrail, server: string, call: DeniedCall): void {
+  const info = call.meta?.['io.modelcontextprotocol/clientInfo'] as
+    | { name?: unknown; version?: unknown }
+    | undefined;
+  const version =
+    (call.meta?.['io.modelcontextprotocol/protocolVersion'] as string | undefined) ?? call.protocolVersion;
+  trail.record(
+    makeRecord({
+      id: randomUUID(),
+      at: new Date().toISOString(),
+      server,
+      event: 'call',
+      kind: call.kind,
+      name: call.name,
+      ...whoColumns(call.caller, {
+        era: version === undefined ? '2025' : version >= '2026-07-28' ? '2026' : '2025',
+        protocolVersion: version ?? '2025-03-26',
+        ...(typeof info?.name === 'string' ? { name: info.name } : {}),
+        ...(typeof info?.version === 'string' ? { version: info.version } : {}),
+      }),
+      correlationId: call.correlationId,
+      traceId: traceIdOf(call.traceparent),
+      arguments: redact(call.rawArgs, call.policy.sensitive),
+      outcome: 'denied',
+      errorCode: 'INSUFFICIENT_SCOPE',
+      durationMs: 0,
+      resultBytes: null,
+      resultSha256: null,
+      touched: [],
+      approvalId: null,
+      detail: { requiredScopes: [...call.requiredScopes] },
+    }),
+  );
+}
