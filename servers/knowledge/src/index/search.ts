@@ -51,6 +51,14 @@ export interface SearchBackend {
   vector: boolean;
 }
 
+/**
+ * Ranking work is bounded so latency does not grow with the number of matches: the candidates are
+ * every title/section match (up to HEAD_CANDIDATES) plus body matches (up to BODY_CANDIDATES, in
+ * storage order), and only they are ranked. Queries matching fewer chunks are ranked exactly; very
+ * broad ones (a word in most chunks) are ranked among their strongest title/section matches first.
+ */
+export const HEAD_CANDIDATES = 300;
+export const BODY_CANDIDATES = 700;
 /** Candidates each side contributes to reciprocal-rank fusion (and so the deepest hybrid page). */
 export const HYBRID_CANDIDATES = 100;
 /** The usual RRF constant (Cormack et al.): dampens the weight of the very top ranks. */
@@ -70,9 +78,18 @@ const FILTERS = `($2::text[] IS NULL OR c.space_key = ANY($2::text[]))
   AND ($3::text[] IS NULL OR c.tags @> $3::text[])
   AND ($4::timestamptz IS NULL OR c.updated_at > $4::timestamptz)`;
 
+// Inlined (not a CTE) so that, with the query text bound, the planner folds it to a constant
+// tsquery and uses the lexeme statistics: a rare word goes through the GIN index, a very common one
+// through a sequential scan that stops after the candidate limit.
+const TSQ = `websearch_to_tsquery('english', $1)`;
+
 const DETAILS = `SELECT c.id::text AS chunk_id, c.document_id, c.ordinal, c.doc_title AS title, c.section, c.anchor, d.url,
        c.space_key, c.tags, c.updated_at, d.version, c.body,
-       ts_headline('english', c.body, q.q, '${HEADLINE}') AS snippet`;
+       ts_headline('english', c.body, ${TSQ}, '${HEADLINE}') AS snippet`;
+
+const CANDIDATES = `(SELECT c.id FROM kb_chunks c WHERE c.head_tsv @@ ${TSQ} AND ${FILTERS} LIMIT ${HEAD_CANDIDATES})
+  UNION
+  (SELECT c.id FROM kb_chunks c WHERE c.tsv @@ ${TSQ} AND ${FILTERS} LIMIT ${BODY_CANDIDATES})`;
 
 interface DetailRow {
   chunk_id: string;
@@ -117,15 +134,13 @@ function toHit(row: DetailRow, score: number): SearchHitRow {
  */
 export async function textSearch(pool: pg.Pool, request: SearchRequest): Promise<SearchPage> {
   const { rows } = await pool.query<DetailRow>(
-    `WITH q AS (SELECT websearch_to_tsquery('english', $1) AS q),
-     ranked AS (
-       SELECT c.id, ts_rank_cd(c.tsv, q.q, 32) AS score
-         FROM kb_chunks c, q
-        WHERE c.tsv @@ q.q AND ${FILTERS}
+    `WITH ranked AS (
+       SELECT c.id, ts_rank_cd(c.tsv, ${TSQ}, 32) AS score
+         FROM (${CANDIDATES}) k JOIN kb_chunks c ON c.id = k.id
         ORDER BY score DESC, c.id
         LIMIT $5 OFFSET $6)
      ${DETAILS}, r.score
-       FROM ranked r JOIN kb_chunks c ON c.id = r.id JOIN kb_documents d ON d.id = c.document_id, q
+       FROM ranked r JOIN kb_chunks c ON c.id = r.id JOIN kb_documents d ON d.id = c.document_id
       ORDER BY r.score DESC, r.id`,
     [request.query, ...filterParams(request.filters), request.limit + 1, request.offset],
   );
@@ -136,9 +151,8 @@ export async function textSearch(pool: pg.Pool, request: SearchRequest): Promise
 /** Ranks of the text side for fusion (ids only, no snippets). */
 async function textCandidates(pool: pg.Pool, query: string, filters: SearchFilters): Promise<string[]> {
   const { rows } = await pool.query<{ id: string }>(
-    `SELECT c.id::text AS id FROM kb_chunks c, websearch_to_tsquery('english', $1) q
-      WHERE c.tsv @@ q AND ${FILTERS}
-      ORDER BY ts_rank_cd(c.tsv, q, 32) DESC, c.id LIMIT $5`,
+    `SELECT c.id::text AS id FROM (${CANDIDATES}) k JOIN kb_chunks c ON c.id = k.id
+      ORDER BY ts_rank_cd(c.tsv, ${TSQ}, 32) DESC, c.id LIMIT $5`,
     [query, ...filterParams(filters), HYBRID_CANDIDATES],
   );
   return rows.map((r) => r.id);
@@ -192,9 +206,8 @@ export async function hybridSearch(
   const page = fused.slice(request.offset, request.offset + request.limit);
   if (page.length === 0) return { mode: 'hybrid', hits: [], hasMore: false };
   const { rows } = await pool.query<DetailRow>(
-    `WITH q AS (SELECT websearch_to_tsquery('english', $1) AS q)
-     ${DETAILS}
-       FROM kb_chunks c JOIN kb_documents d ON d.id = c.document_id, q
+    `${DETAILS}
+       FROM kb_chunks c JOIN kb_documents d ON d.id = c.document_id
       WHERE c.id = ANY($2::bigint[])`,
     [request.query, page.map((p) => p.id)],
   );
