@@ -82,6 +82,7 @@ describe('MCP Inspector CLI', () => {
     async ({ era, serverEra }) => {
       const target = [`${proxy.url}/mcp`, '--transport', 'http', '--protocol-era', era];
       const token = `inspector-progress-${era}`;
+      const seenBefore = observed.length;
       const [list, call, failed, progress, read, prompt] = await Promise.all([
         inspector([...target, '--method', 'tools/list']),
         inspector([
@@ -154,26 +155,9 @@ describe('MCP Inspector CLI', () => {
         { role: 'user', content: { type: 'text', text: 'Draft a formal reply to Ada.' } },
       ]);
 
-      const eras = new Set(observed.filter((c) => c.name === 'export_report').map((c) => c.era));
-      expect(eras.has(serverEra)).toBe(true);
+      // Every call of this run reached the handlers in the era the CLI was told to negotiate.
+      const eras = new Set(observed.slice(seenBefore).map((c) => c.era));
+      expect([...eras]).toEqual([serverEra]);
     },
   );
-
-  it('lists and calls over the legacy HTTP+SSE transport', { timeout: 120_000 }, async () => {
-    const target = [`${proxy.url}/sse`, '--transport', 'sse'];
-    const [list, call] = await Promise.all([
-      inspector([...target, '--method', 'tools/list']),
-      inspector([
-        ...target,
-        '--method',
-        'tools/call',
-        '--tool-name',
-        'lookup_order',
-        '--tool-arg',
-        'orderId=A-1002',
-      ]),
-    ]);
-    expect((resultOf(list).tools as unknown[]).length).toBe(2);
-    expect(resultOf(call).structuredContent).toEqual({ orderId: 'A-1002', status: 'pending', total: 42 });
-  });
 });
