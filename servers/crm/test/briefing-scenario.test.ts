@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SandboxBackend } from '../src/backends/sandbox.ts';
 import { migrateSandbox } from '../src/backends/sandbox-schema.ts';
 import { ANCHOR, freshDatabase } from './helpers.ts';
-import { auditRowsFor, type Client, connect, ok, startCrm, textOf } from './support.ts';
+import { auditRowsFor, type Client, connect, failure, ok, startCrm, textOf } from './support.ts';
 
 // The story from the issue: before a call a rep asks for a briefing on an account, checks renewals,
 // and logs the call, confirming the write when asked; afterwards the audit query (the same CLI an
@@ -144,5 +144,26 @@ describeWithPostgres('sales briefing scenario', (adminUrl) => {
     });
     expect(call?.touched).toContain(record);
     expect(call?.approval?.approvedBy).toBe('rep.jane@example.com');
+  });
+
+  it('when the person declines, nothing is written', async () => {
+    const declining = await connect(stack.url, {
+      token: await stack.token('crm:read crm:write', 'rep.jane@example.com'),
+      elicit: () => ({ action: 'accept', content: { approve: false } }),
+    });
+    try {
+      const count = async () =>
+        (await crm.pool.query('SELECT count(*)::int AS n FROM crm_sandbox.tasks')).rows[0].n as number;
+      const before = await count();
+      const result = await declining.callTool({
+        name: 'log_activity',
+        arguments: { relatedTo: '001SB0000000000003', type: 'Email', subject: 'Should not be logged' },
+      });
+      expect(failure(result).code).toBe('APPROVAL_DECLINED');
+      expect(declining.elicited).toHaveLength(1);
+      expect(await count()).toBe(before);
+    } finally {
+      await declining.close();
+    }
   });
 });
