@@ -69,12 +69,14 @@ export function createApprovalsFeature(options: ApprovalsFeatureOptions): Approv
     async migrate() {
       await migrate(pool);
     },
+    // Degraded, not unready: while PostgreSQL is down approval-gated tools fail closed
+    // (APPROVAL_UNAVAILABLE) but reads keep being served, so the pod stays in rotation.
     async ready() {
       try {
         await pool.query('SELECT 1 FROM approval_requests LIMIT 1');
         return { ok: true };
       } catch (error) {
-        return { ok: false, detail: `approvals: ${(error as Error).message}` };
+        return { ok: true, detail: `approvals: ${(error as Error).message}; approval-gated tools refused` };
       }
     },
     async close() {

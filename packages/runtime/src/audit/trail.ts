@@ -131,6 +131,14 @@ export class AuditTrail {
 
   /** Queues a row; it is written within `flushIntervalMs` (or spooled if PostgreSQL is down). */
   record(record: AuditRecord, result?: unknown): void {
+    if (this.closed) {
+      // Only a call that outlived the shutdown grace period gets here; say so rather than drop it silently.
+      this.log.error(
+        { event: record.event, name: record.name, id: record.id },
+        'audit row after the trail closed was not stored',
+      );
+      return;
+    }
     this.queue.push(result === undefined ? { record } : { record, result });
     if (this.queue.length >= this.batchRows && !this.flushScheduled) {
       this.flushScheduled = true;
