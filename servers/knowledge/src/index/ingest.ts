@@ -37,6 +37,8 @@ export class Indexer {
   private readonly pool: pg.Pool;
   private readonly embedder: EmbeddingProvider | undefined;
   private readonly limits: PrepareLimits;
+  /** Spaces known to exist with this name (saves a statement per document). */
+  private readonly knownSpaces = new Map<string, string>();
 
   constructor(pool: pg.Pool, options: IndexerOptions = {}) {
     this.pool = pool;
@@ -48,15 +50,17 @@ export class Indexer {
     const sourceKey = `${doc.source}:${doc.sourceKey}`;
     try {
       const prepared = prepareDocument(doc, this.limits);
-      const existing = await this.pool.query<{ content_hash: string; version: number }>(
-        'SELECT content_hash, version FROM kb_documents WHERE source_key = $1',
-        [prepared.sourceKey],
-      );
-      const before = existing.rows[0];
-      if (before?.content_hash === prepared.contentHash) {
-        return this.outcome('unchanged', prepared, before.version);
+      let vectors: number[][] | undefined;
+      if (this.embedder !== undefined) {
+        // Check before paying for embeddings; the write re-checks under the row lock anyway.
+        const existing = await this.pool.query<{ content_hash: string; version: number }>(
+          'SELECT content_hash, version FROM kb_documents WHERE source_key = $1',
+          [prepared.sourceKey],
+        );
+        const before = existing.rows[0];
+        if (before?.content_hash === prepared.contentHash) return this.outcome('unchanged', prepared, before.version);
+        vectors = await this.embed(prepared, signal);
       }
-      const vectors = await this.embed(prepared, signal);
       return await this.write(prepared, vectors);
     } catch (error) {
       return { status: 'failed', sourceKey, reason: reasonOf(error) };
@@ -85,12 +89,14 @@ export class Indexer {
       // Losing the last moments of commits in a crash is harmless here (ingestion is idempotent and
       // re-run), and skipping the WAL flush wait per document multiplies throughput.
       await client.query('BEGIN; SET LOCAL synchronous_commit = off');
-      await client.query(
-        `INSERT INTO kb_spaces (key, name) VALUES ($1, $2)
-         ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name
-          WHERE EXCLUDED.name <> EXCLUDED.key AND kb_spaces.name <> EXCLUDED.name`,
-        [doc.spaceKey, doc.spaceName],
-      );
+      if (this.knownSpaces.get(doc.spaceKey) !== doc.spaceName) {
+        await client.query(
+          `INSERT INTO kb_spaces (key, name) VALUES ($1, $2)
+           ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name
+            WHERE EXCLUDED.name <> EXCLUDED.key AND kb_spaces.name <> EXCLUDED.name`,
+          [doc.spaceKey, doc.spaceName],
+        );
+      }
       // Re-check under the row lock: a concurrent ingestion of the same document may have won.
       const locked = await client.query<{ content_hash: string; version: number }>(
         'SELECT content_hash, version FROM kb_documents WHERE source_key = $1 FOR UPDATE',
@@ -109,6 +115,7 @@ export class Indexer {
            version = COALESCE($8, kb_documents.version + 1), content_type = EXCLUDED.content_type,
            content_hash = EXCLUDED.content_hash, char_count = EXCLUDED.char_count,
            chunk_count = EXCLUDED.chunk_count, updated_at = EXCLUDED.updated_at, ingested_at = now()
+         WHERE kb_documents.content_hash <> EXCLUDED.content_hash
          RETURNING version, (xmax = 0) AS inserted`,
         [
           doc.id,
@@ -126,7 +133,13 @@ export class Indexer {
           doc.updatedAt,
         ],
       );
-      await client.query('DELETE FROM kb_chunks WHERE document_id = $1', [doc.id]);
+      const written = upsert.rows[0];
+      if (written === undefined) {
+        // A concurrent ingestion inserted the same content between our lock and our insert.
+        await client.query('ROLLBACK');
+        return this.outcome('unchanged', doc, locked.rows[0]?.version ?? 1);
+      }
+      if (!written.inserted) await client.query('DELETE FROM kb_chunks WHERE document_id = $1', [doc.id]);
       const inserted = await client.query<{ id: string; ordinal: number }>(
         `INSERT INTO kb_chunks (document_id, ordinal, section, anchor, body, doc_title, space_key, tags, updated_at)
          SELECT $1, t.ordinal, t.section, t.anchor, t.body, $2, $3, $4, $5
@@ -153,8 +166,8 @@ export class Indexer {
         );
       }
       await client.query('COMMIT');
-      const row = upsert.rows[0]!;
-      return this.outcome(row.inserted ? 'added' : 'updated', doc, row.version);
+      if (this.knownSpaces.size < 10_000) this.knownSpaces.set(doc.spaceKey, doc.spaceName);
+      return this.outcome(written.inserted ? 'added' : 'updated', doc, written.version);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
