@@ -117,16 +117,16 @@ describeWithPostgres('every CRM tool through a real MCP client', (adminUrl) => {
       let cursor: string | undefined;
       let pages = 0;
       do {
+        const result = await client.callTool({
+          name: 'list_open_opportunities',
+          arguments: { closeFrom: ANCHOR, closeTo: '2027-02-21', limit: 10, ...(cursor ? { cursor } : {}) },
+        });
         const out = ok<{
           items: Array<{ id: string; closeDate: string }>;
           hasMore: boolean;
           nextCursor?: string;
-        }>(
-          await client.callTool({
-            name: 'list_open_opportunities',
-            arguments: { closeFrom: ANCHOR, closeTo: '2027-02-21', limit: 10, ...(cursor ? { cursor } : {}) },
-          }),
-        );
+        }>(result);
+        expect(textOf(result).includes('More records match: call again with `cursor`')).toBe(out.hasMore);
         seen.push(...out.items.map((o) => o.id));
         for (const o of out.items) expect(o.closeDate >= ANCHOR && o.closeDate <= '2027-02-21').toBe(true);
         cursor = out.nextCursor;
@@ -159,6 +159,21 @@ describeWithPostgres('every CRM tool through a real MCP client', (adminUrl) => {
       );
       expect(renewals).toMatchObject({ from: ANCHOR, to: '2027-02-21' });
       expect(renewals.items.length).toBeGreaterThan(0);
+      const tooLong = await client.callTool({
+        name: 'list_renewals_due',
+        arguments: { from: '2026-01-01', to: '2027-06-30' },
+      });
+      expect(failure(tooLong)).toMatchObject({
+        code: 'INVALID_ARGUMENTS',
+        message: 'The window is longer than 366 days',
+      });
+      const backwards = await client.callTool({
+        name: 'list_renewals_due',
+        arguments: { from: '2027-01-01', to: '2026-01-01' },
+      });
+      expect(failure(backwards).code).toBe('INVALID_ARGUMENTS');
+      const noFilter = await client.callTool({ name: 'find_contacts', arguments: {} });
+      expect(failure(noFilter).code).toBe('INVALID_ARGUMENTS');
     });
 
     it('refuses hostile or malformed arguments with INVALID_ARGUMENTS before any backend call', async () => {
