@@ -104,14 +104,14 @@ export function parseContent(doc: IncomingDocument, text: string): ParsedContent
   }
 }
 
-/** A stable document id: readable slug of the source key's last segment plus a hash of the full key. */
+/** A stable document id: readable slug of the source key's last two segments plus a hash of the full key. */
 export function documentId(sourceKey: string): string {
-  const last =
-    sourceKey
-      .split(/[/\\:]/)
-      .filter(Boolean)
-      .pop() ?? 'document';
-  const base = slugify(last.replace(/\.(md|markdown|html?|txt)$/i, ''), 48);
+  const segments = sourceKey
+    .replace(/^[a-z]+:/, '')
+    .split(/[/\\:]/)
+    .filter(Boolean);
+  const tail = segments.slice(-2).join('-').replace(/\.(md|markdown|html?|txt|text)$/i, '');
+  const base = slugify(tail === '' ? 'document' : tail, 48);
   const hash = createHash('sha256').update(sourceKey).digest('hex').slice(0, 8);
   return `${base}-${hash}`;
 }
