@@ -37,8 +37,6 @@ export class Indexer {
   private readonly pool: pg.Pool;
   private readonly embedder: EmbeddingProvider | undefined;
   private readonly limits: PrepareLimits;
-  /** Spaces known to exist with this name (saves a statement per document). */
-  private readonly knownSpaces = new Map<string, string>();
 
   constructor(pool: pg.Pool, options: IndexerOptions = {}) {
     this.pool = pool;
@@ -58,7 +56,8 @@ export class Indexer {
           [prepared.sourceKey],
         );
         const before = existing.rows[0];
-        if (before?.content_hash === prepared.contentHash) return this.outcome('unchanged', prepared, before.version);
+        if (before?.content_hash === prepared.contentHash)
+          return this.outcome('unchanged', prepared, before.version);
         vectors = await this.embed(prepared, signal);
       }
       return await this.write(prepared, vectors);
@@ -84,90 +83,47 @@ export class Indexer {
   }
 
   private async write(doc: PreparedDocument, vectors: number[][] | undefined): Promise<IngestOutcome> {
+    const params = [
+      doc.id,
+      doc.source,
+      doc.sourceKey,
+      doc.spaceKey,
+      doc.spaceName,
+      doc.title,
+      doc.url,
+      doc.tags,
+      doc.version ?? null,
+      doc.contentType,
+      doc.contentHash,
+      doc.charCount,
+      doc.updatedAt,
+      doc.chunks.map((c) => c.ordinal),
+      doc.chunks.map((c) => c.section),
+      doc.chunks.map((c) => c.anchor),
+      doc.chunks.map((c) => c.body),
+    ];
+    const sql = `SELECT status, version, chunk_ids::text[] AS chunk_ids
+                   FROM kb_write_document($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`;
+    type Written = { status: IngestStatus; version: number; chunk_ids: string[] | null };
+    if (vectors === undefined) {
+      // One statement = one implicit transaction: the document and its chunks change together or not at all.
+      const { rows } = await this.pool.query<Written>(sql, params);
+      return this.outcome(rows[0]!.status, doc, rows[0]!.version);
+    }
     const client = await this.pool.connect();
     try {
-      // Losing the last moments of commits in a crash is harmless here (ingestion is idempotent and
-      // re-run), and skipping the WAL flush wait per document multiplies throughput.
-      await client.query('BEGIN; SET LOCAL synchronous_commit = off');
-      if (this.knownSpaces.get(doc.spaceKey) !== doc.spaceName) {
-        await client.query(
-          `INSERT INTO kb_spaces (key, name) VALUES ($1, $2)
-           ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name
-            WHERE EXCLUDED.name <> EXCLUDED.key AND kb_spaces.name <> EXCLUDED.name`,
-          [doc.spaceKey, doc.spaceName],
-        );
-      }
-      // Re-check under the row lock: a concurrent ingestion of the same document may have won.
-      const locked = await client.query<{ content_hash: string; version: number }>(
-        'SELECT content_hash, version FROM kb_documents WHERE source_key = $1 FOR UPDATE',
-        [doc.sourceKey],
-      );
-      if (locked.rows[0]?.content_hash === doc.contentHash) {
-        await client.query('ROLLBACK');
-        return this.outcome('unchanged', doc, locked.rows[0].version);
-      }
-      const upsert = await client.query<{ version: number; inserted: boolean }>(
-        `INSERT INTO kb_documents (id, source, source_key, space_key, title, url, tags, version, content_type,
-                                   content_hash, char_count, chunk_count, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, 1), $9, $10, $11, $12, $13)
-         ON CONFLICT (source_key) DO UPDATE SET
-           space_key = EXCLUDED.space_key, title = EXCLUDED.title, url = EXCLUDED.url, tags = EXCLUDED.tags,
-           version = COALESCE($8, kb_documents.version + 1), content_type = EXCLUDED.content_type,
-           content_hash = EXCLUDED.content_hash, char_count = EXCLUDED.char_count,
-           chunk_count = EXCLUDED.chunk_count, updated_at = EXCLUDED.updated_at, ingested_at = now()
-         WHERE kb_documents.content_hash <> EXCLUDED.content_hash
-         RETURNING version, (xmax = 0) AS inserted`,
-        [
-          doc.id,
-          doc.source,
-          doc.sourceKey,
-          doc.spaceKey,
-          doc.title,
-          doc.url,
-          doc.tags,
-          doc.version ?? null,
-          doc.contentType,
-          doc.contentHash,
-          doc.charCount,
-          doc.chunks.length,
-          doc.updatedAt,
-        ],
-      );
-      const written = upsert.rows[0];
-      if (written === undefined) {
-        // A concurrent ingestion inserted the same content between our lock and our insert.
-        await client.query('ROLLBACK');
-        return this.outcome('unchanged', doc, locked.rows[0]?.version ?? 1);
-      }
-      if (!written.inserted) await client.query('DELETE FROM kb_chunks WHERE document_id = $1', [doc.id]);
-      const inserted = await client.query<{ id: string; ordinal: number }>(
-        `INSERT INTO kb_chunks (document_id, ordinal, section, anchor, body, doc_title, space_key, tags, updated_at)
-         SELECT $1, t.ordinal, t.section, t.anchor, t.body, $2, $3, $4, $5
-           FROM unnest($6::int[], $7::text[], $8::text[], $9::text[]) AS t(ordinal, section, anchor, body)
-         RETURNING id, ordinal`,
-        [
-          doc.id,
-          doc.title,
-          doc.spaceKey,
-          doc.tags,
-          doc.updatedAt,
-          doc.chunks.map((c) => c.ordinal),
-          doc.chunks.map((c) => c.section),
-          doc.chunks.map((c) => c.anchor),
-          doc.chunks.map((c) => c.body),
-        ],
-      );
-      if (vectors !== undefined) {
-        const idByOrdinal = new Map(inserted.rows.map((r) => [r.ordinal, r.id]));
+      await client.query('BEGIN');
+      const { rows } = await client.query<Written>(sql, params);
+      const written = rows[0]!;
+      if (written.status !== 'unchanged' && written.chunk_ids !== null) {
         await client.query(
           `INSERT INTO kb_chunk_embeddings (chunk_id, document_id, embedding)
            SELECT t.chunk_id, $1, t.embedding::vector FROM unnest($2::bigint[], $3::text[]) AS t(chunk_id, embedding)`,
-          [doc.id, doc.chunks.map((c) => idByOrdinal.get(c.ordinal)), vectors.map(toVectorLiteral)],
+          [doc.id, written.chunk_ids, vectors.map(toVectorLiteral)],
         );
       }
       await client.query('COMMIT');
-      if (this.knownSpaces.size < 10_000) this.knownSpaces.set(doc.spaceKey, doc.spaceName);
-      return this.outcome(written.inserted ? 'added' : 'updated', doc, written.version);
+      return this.outcome(written.status, doc, written.version);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;

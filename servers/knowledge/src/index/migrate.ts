@@ -14,6 +14,9 @@ export interface MigrateOptions {
   log?: (message: string) => void;
 }
 
+export const WRITE_DOCUMENT_SIGNATURE =
+  'kb_write_document(text, text, text, text, text, text, text, text[], integer, text, text, integer, timestamptz, integer[], text[], text[], text[])';
+
 /** The exact privileges of the two runtime roles (also printed in docs/servers/knowledge.md). */
 export function grantStatements(
   roles: { searchRole?: string | undefined; ingestRole?: string | undefined },
@@ -39,6 +42,7 @@ export function grantStatements(
       `GRANT SELECT, INSERT, UPDATE ON kb_spaces, kb_documents, kb_sync_state TO ${r}`,
       `GRANT SELECT, INSERT, DELETE ON kb_chunks TO ${r}`,
       `GRANT USAGE ON SEQUENCE kb_chunks_id_seq TO ${r}`,
+      `GRANT EXECUTE ON FUNCTION ${WRITE_DOCUMENT_SIGNATURE} TO ${r}`,
     );
     if (vector) out.push(`GRANT INSERT ON kb_chunk_embeddings TO ${r}`);
   }

@@ -110,7 +110,10 @@ export function documentId(sourceKey: string): string {
     .replace(/^[a-z]+:/, '')
     .split(/[/\\:]/)
     .filter(Boolean);
-  const tail = segments.slice(-2).join('-').replace(/\.(md|markdown|html?|txt|text)$/i, '');
+  const tail = segments
+    .slice(-2)
+    .join('-')
+    .replace(/\.(md|markdown|html?|txt|text)$/i, '');
   const base = slugify(tail === '' ? 'document' : tail, 48);
   const hash = createHash('sha256').update(sourceKey).digest('hex').slice(0, 8);
   return `${base}-${hash}`;
