@@ -100,11 +100,22 @@ export function authenticationFeature(options: AuthenticationOptions): RuntimeFe
     return reply.code(status).send(payload);
   };
 
+  // The verifier hands back the same claims object while a token is cached: build its Caller once.
+  const callers = new WeakMap<object, Caller>();
+  const serviceCallers = new Map(
+    config.SERVICE_TOKENS.map((entry) => [entry, callerFromServiceToken(entry)]),
+  );
   const authenticate = async (token: string): Promise<Caller> => {
     const service = matchServiceToken(token, config.SERVICE_TOKENS);
-    if (service) return callerFromServiceToken(service);
+    if (service) return serviceCallers.get(service) as Caller;
     if (!verifier) throw new InvalidTokenError('Unknown token');
-    return callerFromClaims(await verifier.verify(token), mapping);
+    const claims = await verifier.verify(token);
+    let caller = callers.get(claims);
+    if (!caller) {
+      caller = callerFromClaims(claims, mapping);
+      callers.set(claims, caller);
+    }
+    return caller;
   };
 
   return {

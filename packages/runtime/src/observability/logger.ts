@@ -25,9 +25,9 @@ const SECRET_FIELDS = [
 ];
 
 /**
- * Paths pino replaces with `[REDACTED]` on every line: credentials in request/response headers, and
- * secret-looking fields up to three levels deep in anything logged. Tool arguments marked sensitive
- * are redacted before they are logged (see `redactPaths`).
+ * Header paths pino itself redacts (exact paths are cheap in pino's redactor; leading-wildcard paths
+ * like `*.password` cost tens of µs per child logger and per line, so secret-named fields at any
+ * depth are scrubbed by `scrubSecrets` in the log formatter instead).
  */
 export const REDACT_PATHS: readonly string[] = [
   'req.headers.authorization',
@@ -35,10 +35,41 @@ export const REDACT_PATHS: readonly string[] = [
   'req.headers.cookie',
   'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
-  'headers.authorization',
-  'headers.cookie',
-  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
 ];
+
+const SECRET_KEYS = new Set(SECRET_FIELDS.map((field) => field.toLowerCase()));
+const MAX_DEPTH = 4;
+
+function isPlainObject(value: object): value is Record<string, unknown> {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Replaces the values of secret-named keys (password, token, clientSecret, authorization, cookie...)
+ * in plain objects and arrays up to four levels deep. Copy-on-write: an object without secrets is
+ * returned as is. Errors and class instances are left to pino's serializers.
+ */
+export function scrubSecrets(value: unknown, depth = 0): unknown {
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, index) => {
+      const scrubbed = scrubSecrets(item, depth + 1);
+      if (scrubbed !== item) (copy ??= [...value])[index] = scrubbed;
+    });
+    return copy ?? value;
+  }
+  if (!isPlainObject(value)) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    const item = value[key];
+    const scrubbed =
+      SECRET_KEYS.has(key.toLowerCase()) && item !== undefined ? '[REDACTED]' : scrubSecrets(item, depth + 1);
+    if (scrubbed !== item) (copy ??= { ...value })[key] = scrubbed;
+  }
+  return copy ?? value;
+}
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -54,6 +85,7 @@ export function loggerOptions(level: string, server: string): LoggerOptions {
     level,
     base: { server },
     redact: { paths: [...REDACT_PATHS], censor: '[REDACTED]' },
+    formatters: { log: (object) => scrubSecrets(object) as Record<string, unknown> },
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
   };
 }
