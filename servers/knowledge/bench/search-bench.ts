@@ -7,6 +7,7 @@
  *   node --conditions=@mcp-platform/source servers/knowledge/bench/search-bench.ts
  */
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import pg from 'pg';
 import { generateCorpus } from '../corpus/index.ts';
 import { seeded } from '../corpus/random.ts';
@@ -35,6 +36,8 @@ export interface SearchBenchResult {
   search: { queries: number; p50Ms: number; p95Ms: number; p99Ms: number; meanHits: number };
   targets: { searchP95Ms: number; ingestionDocumentsPerSecond: number };
   met: { search: boolean; ingestion: boolean };
+  /** 1-minute load average at the start and end (the machine is shared: read the figures with it). */
+  loadAverage: { start: number; end: number };
 }
 
 const CHUNKS_PER_DOC = 5;
@@ -98,6 +101,7 @@ export async function runSearchBench(options: SearchBenchOptions): Promise<Searc
   const documents = Math.ceil(chunks / CHUNKS_PER_DOC);
   const timed = Math.min(options.timedDocuments ?? 3000, documents);
   const concurrency = options.concurrency ?? 4;
+  const loadAtStart = loadavg()[0]!;
   const name = `knowledge_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: options.databaseUrl });
   await admin.connect();
@@ -167,6 +171,10 @@ export async function runSearchBench(options: SearchBenchOptions): Promise<Searc
         search,
         targets: { searchP95Ms: 50, ingestionDocumentsPerSecond: 200 },
         met: { search: search.p95Ms < 50, ingestion: documentsPerSecond >= 200 },
+        loadAverage: {
+          start: Math.round(loadAtStart * 100) / 100,
+          end: Math.round(loadavg()[0]! * 100) / 100,
+        },
       };
     } finally {
       await kb.close();

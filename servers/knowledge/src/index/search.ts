@@ -57,8 +57,8 @@ export interface SearchBackend {
  * storage order), and only they are ranked. Queries matching fewer chunks are ranked exactly; very
  * broad ones (a word in most chunks) are ranked among their strongest title/section matches first.
  */
-export const HEAD_CANDIDATES = 300;
-export const BODY_CANDIDATES = 700;
+export const HEAD_CANDIDATES = 150;
+export const BODY_CANDIDATES = 350;
 /** Candidates each side contributes to reciprocal-rank fusion (and so the deepest hybrid page). */
 export const HYBRID_CANDIDATES = 100;
 /** The usual RRF constant (Cormack et al.): dampens the weight of the very top ranks. */

@@ -55,7 +55,7 @@ const output = z.object({
 
 type Output = z.output<typeof output>;
 
-const MAX_OFFSET = 1000;
+const MAX_OFFSET = 500;
 
 export function render(out: Output): string {
   if (out.hits.length === 0) {

@@ -84,7 +84,9 @@ describe('prepareDocument refuses bad documents with a reason', () => {
   });
 
   it('derives stable, readable ids that differ between sources', () => {
-    expect(documentId('folder:runbooks/payment-service/latency.md')).toMatch(/^payment-service-latency-[0-9a-f]{8}$/);
+    expect(documentId('folder:runbooks/payment-service/latency.md')).toMatch(
+      /^payment-service-latency-[0-9a-f]{8}$/,
+    );
     expect(documentId('confluence:OPS/1003')).toMatch(/^ops-1003-[0-9a-f]{8}$/);
     expect(documentId('folder:a/x.md')).not.toBe(documentId('upload:a/x.md'));
     expect(documentId('folder:a/x.md')).toBe(documentId('folder:a/x.md'));

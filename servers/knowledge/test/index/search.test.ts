@@ -102,6 +102,26 @@ describeWithPostgres('knowledge full-text search', (databaseUrl) => {
     expect(both.hits).toHaveLength(0);
   });
 
+  it('bounds ranking work but still puts a title match first when a word is in hundreds of chunks', async () => {
+    const { BODY_CANDIDATES } = await import('../../src/index/search.ts');
+    const { ingestAll } = await import('../../src/sources/source.ts');
+    const filler = Array.from({ length: BODY_CANDIDATES + 50 }, (_, i) => ({
+      kind: 'document' as const,
+      doc: markdownDoc(`gizmo-${i}.md`, `# Note ${i}\n\nThe gizmo was mentioned in passing, gizmo gizmo.`, {
+        space: { key: 'BULK' },
+      }),
+    }));
+    await ingestAll(kb.indexer, filler, { concurrency: 4 });
+    // Ingested last, so a plain "first N body matches" scan would never reach it.
+    const guide = await kb.indexer.ingest(
+      markdownDoc('gizmo-guide.md', '# Gizmo guide\n\nHow to use it.', { space: { key: 'BULK' } }),
+    );
+    const page = await run('gizmo', { spaces: ['BULK'] });
+    expect(page.hits[0]!.documentId).toBe(guide.documentId);
+    expect(page.hits).toHaveLength(10);
+    expect(page.hasMore).toBe(true);
+  });
+
   it('pages through results without overlap', async () => {
     const first = await run('deployment checklist', {}, 0, 5);
     const second = await run('deployment checklist', {}, 5, 5);
