@@ -1,3 +1,27 @@
+export {
+  APPROVAL_ARGUMENT,
+  ApprovalCode,
+  type ApprovalsFeature,
+  type ApprovalsFeatureOptions,
+  createApprovalsFeature,
+  needsApproval,
+  withApprovalArgument,
+} from './approvals/index.ts';
+export {
+  AUDIT_UNAVAILABLE,
+  type AuditFeature,
+  type AuditFeatureOptions,
+  type AuditQuery,
+  type AuditQueryRow,
+  AuditTrail,
+  createAuditFeature,
+  createPool,
+  type MigrateOptions,
+  migrate,
+  queryAudit,
+  type VerifyReport,
+  verifyChains,
+} from './audit/index.ts';
 export { type AuthenticationOptions, authenticationFeature } from './auth/authentication.ts';
 export { type ClaimMapping, callerFromClaims, callerFromServiceToken } from './auth/caller.ts';
 export { type BearerChallenge, bearerChallenge } from './auth/challenge.ts';
@@ -55,3 +79,17 @@ export {
 } from './server.ts';
 export { type FullStack, type FullStackOptions, startFullStack } from './testing/full-stack.ts';
 export { type LocalIssuer, startLocalIssuer, type TokenOptions } from './testing/local-issuer.ts';
+export {
+  detectInstructions,
+  INSTRUCTION_PATTERN_NAMES,
+  type InstructionScan,
+  markUntrusted,
+  neutraliseUntrusted,
+  type UntrustedFlags,
+  type UntrustedText,
+  untrustedFlags,
+  untrustedFlagsSchema,
+  untrustedFlagsShape,
+  untrustedTextSchema,
+  wrapUntrusted,
+} from './untrusted.ts';
