@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  detectEngine,
+  type Engine,
+  engineOut,
+  exec,
+  freePort,
+  jsonRpcResponse,
+  serviceToken,
+} from './engine.ts';
+import { loudSkip, serverNames } from './tools.ts';
+
+// Builds the image of every server with docker/build-all.sh, then runs each the way the chart
+// does: read-only root filesystem, writable /tmp and audit spool only, non-root, all
+// capabilities dropped, bound to 0.0.0.0 with OAuth on (a static service token stands in for
+// an identity provider). Each must become ready, answer tools/list through the published port
+// and exit 0 within the grace period after SIGTERM. Sizes and start-to-ready times are printed.
+
+const SUITE = 'server images (test/deploy/containers.test.ts)';
+// MCP_SMOKE_SERVERS=crm,itsm narrows the run while working on one server; CI runs them all.
+const only = (process.env.MCP_SMOKE_SERVERS ?? '').split(',').filter(Boolean);
+const SERVERS = serverNames().filter((name) => only.length === 0 || only.includes(name));
+const detected = detectEngine();
+const VERSION = 'smoke';
+const READY_TIMEOUT_MS = 120_000;
+/** SHUTDOWN_GRACE_MS given to the server, and the engine's stop timeout (its SIGKILL) above it. */
+const SHUTDOWN_GRACE_MS = 5_000;
+const STOP_TIMEOUT_S = 20;
+const BUILD_TIMEOUT_MS = 20 * 60_000;
+
+if (detected.reason !== undefined) loudSkip(SUITE, detected.reason);
+if (detected.engine !== undefined && SERVERS.length === 0)
+  loudSkip(SUITE, 'no servers/*/package.json to build');
+
+interface Row {
+  server: string;
+  buildSeconds?: number;
+  sizeBytes?: number;
+  readySeconds?: number;
+  stopSeconds?: number;
+  tools?: number;
+}
+
+describe.skipIf(detected.engine === undefined && detected.error === undefined)(SUITE, () => {
+  const engine = detected.engine as Engine;
+  const rows = new Map<string, Row>(SERVERS.map((server) => [server, { server }]));
+  const builds = new Map<string, { ok: boolean; output: string }>();
+  const containers = new Set<string>();
+
+  beforeAll(async () => {
+    if (detected.error !== undefined) return;
+    // One server at a time: every build after the first reuses the shared layers.
+    for (const server of SERVERS) {
+      const started = Date.now();
+      const result = await exec('bash', ['docker/build-all.sh', server], BUILD_TIMEOUT_MS, { VERSION });
+      builds.set(server, { ok: result.code === 0, output: result.output });
+      rows.get(server)!.buildSeconds = (Date.now() - started) / 1000;
+    }
+  }, BUILD_TIMEOUT_MS * Math.max(1, SERVERS.length));
+
+  afterAll(async () => {
+    for (const id of containers) await exec(engine, ['rm', '-f', '-v', id], 60_000).catch(() => undefined);
+    const mb = (bytes?: number) => (bytes === undefined ? '-' : `${(bytes / 1e6).toFixed(1)} MB`);
+    const s = (seconds?: number) => (seconds === undefined ? '-' : `${seconds.toFixed(2)} s`);
+    const lines = [...rows.values()].map(
+      (r) =>
+        `  ${r.server.padEnd(12)} image ${mb(r.sizeBytes).padStart(9)}   start-to-ready ${s(r.readySeconds).padStart(8)}` +
+        `   stop ${s(r.stopSeconds).padStart(7)}   build ${s(r.buildSeconds).padStart(8)}   tools ${r.tools ?? '-'}`,
+    );
+    process.stderr.write(
+      `container report (${engine}, mcp-platform/<server>:${VERSION}):\n${lines.join('\n')}\n`,
+    );
+  });
+
+  it('has a working container engine', () => {
+    expect(detected.error).toBeUndefined();
+  });
+
+  it.each(SERVERS)(
+    '%s: runs read-only as its non-root user, answers tools/list, exits 0 on SIGTERM',
+    async (server) => {
+      const build = builds.get(server);
+      expect(build?.ok, `build of ${server} failed:\n${build?.output.slice(-6000)}`).toBe(true);
+      const image = `mcp-platform/${server}:${VERSION}`;
+      const row = rows.get(server)!;
+
+      // The image itself: numeric non-root user, node as PID 1, a HEALTHCHECK, OCI labels.
+      const config = JSON.parse(
+        await engineOut(engine, ['image', 'inspect', image, '--format', '{{json .Config}}']),
+      ) as {
+        User: string;
+        Cmd: string[];
+        Entrypoint: string[] | null;
+        Healthcheck?: { Test: string[] };
+        Labels: Record<string, string>;
+      };
+      // podman shows the HEALTHCHECK beside the config, docker inside it.
+      const healthcheck =
+        engine === 'podman'
+          ? (JSON.parse(
+              await engineOut(engine, ['image', 'inspect', image, '--format', '{{json .HealthCheck}}']),
+            ) as {
+              Test: string[];
+            } | null)
+          : config.Healthcheck;
+      expect(config.User).toMatch(/^[1-9][0-9]*(:[0-9]+)?$/);
+      expect(config.Cmd).toEqual(['node', 'dist/main.js']);
+      expect(config.Entrypoint ?? []).toEqual([]);
+      expect(healthcheck?.Test.join(' ') ?? 'no HEALTHCHECK').toContain('/healthz');
+      expect(config.Labels).toMatchObject({ 'org.opencontainers.image.version': VERSION });
+      expect(config.Labels['org.opencontainers.image.revision']).toBeTruthy();
+      expect(config.Labels['org.opencontainers.image.source']).toBeTruthy();
+      row.sizeBytes = Number(await engineOut(engine, ['image', 'inspect', image, '--format', '{{.Size}}']));
+
+      const port = await freePort();
+      const { token, entry } = serviceToken('smoke', [`${server}:read`, `${server}:write`]);
+      const args = [
+        'run',
+        '--detach',
+        '--name',
+        `mcp-smoke-${server}-${randomBytes(3).toString('hex')}`,
+        '--read-only',
+        '--tmpfs',
+        '/tmp:rw,mode=1777,size=64m',
+        // No DATABASE_URL here: servers then run their demo backend on embedded PostgreSQL under
+        // ./.data (the repository's local-data convention), which gets a tmpfs like /tmp.
+        '--tmpfs',
+        '/app/.data:rw,mode=1777,size=512m',
+        '--user',
+        '10001:10001',
+        '--cap-drop',
+        'ALL',
+        '--security-opt',
+        'no-new-privileges',
+        '--publish',
+        `127.0.0.1:${port}:8080`,
+        ...(engine === 'podman' ? ['--health-interval', 'disable'] : []),
+        '--env',
+        'AUTH_MODE=oauth',
+        '--env',
+        'OAUTH_ISSUER=https://issuer.invalid/realms/smoke',
+        '--env',
+        `PUBLIC_URL=http://127.0.0.1:${port}`,
+        '--env',
+        `SERVICE_TOKENS=${entry}`,
+        '--env',
+        `REQUEST_STATE_SECRET=${randomBytes(48).toString('base64url')}`,
+        '--env',
+        `SHUTDOWN_GRACE_MS=${SHUTDOWN_GRACE_MS}`,
+        image,
+      ];
+      const started = Date.now();
+      const id = (await engineOut(engine, args)).split('\n').pop()!.trim();
+      containers.add(id);
+      const logs = async () => (await exec(engine, ['logs', '--tail', '60', id], 30_000)).output;
+
+      let ready = false;
+      while (!ready && Date.now() - started < READY_TIMEOUT_MS) {
+        const state = await engineOut(engine, ['inspect', id, '--format', '{{.State.Status}}']);
+        if (state !== 'running')
+          throw new Error(`${server} container is ${state} before ready:\n${await logs()}`);
+        ready = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.status === 200,
+          () => false,
+        );
+        if (!ready) await sleep(100);
+      }
+      expect(ready, `${server} not ready within ${READY_TIMEOUT_MS} ms:\n${await logs()}`).toBe(true);
+      row.readySeconds = (Date.now() - started) / 1000;
+
+      const response = await fetch(`http://127.0.0.1:${port}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-11-25',
+          authorization: `Bearer ${token}`,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      const body = await response.text();
+      expect(response.status, `tools/list: ${body}\n${await logs()}`).toBe(200);
+      const answer = jsonRpcResponse(response.headers.get('content-type') ?? '', body, 1);
+      const tools = (answer?.result as { tools?: { name: string }[] } | undefined)?.tools;
+      expect(Array.isArray(tools), `tools/list answered ${body}`).toBe(true);
+      expect(tools!.length).toBeGreaterThan(0);
+      row.tools = tools!.length;
+
+      // SIGTERM (the engine's stop), then SIGKILL only after STOP_TIMEOUT_S: a clean exit is 0.
+      const stopping = Date.now();
+      await engineOut(engine, ['stop', '--time', String(STOP_TIMEOUT_S), id], (STOP_TIMEOUT_S + 30) * 1000);
+      row.stopSeconds = (Date.now() - stopping) / 1000;
+      const state = JSON.parse(await engineOut(engine, ['inspect', id, '--format', '{{json .State}}'])) as {
+        ExitCode: number;
+        OOMKilled?: boolean;
+      };
+      expect(state.ExitCode, `exit code after SIGTERM:\n${await logs()}`).toBe(0);
+      expect(row.stopSeconds).toBeLessThan(STOP_TIMEOUT_S);
+      await engineOut(engine, ['rm', '-v', id]);
+      containers.delete(id);
+    },
+    READY_TIMEOUT_MS + (STOP_TIMEOUT_S + 90) * 1000,
+  );
+});
