@@ -60,9 +60,15 @@ function cpuMicros(pid: number): number {
 }
 
 let nextPort = 3900 + Math.floor(Math.random() * 50);
-async function startTarget(
-  target: Target,
-): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
+interface Started {
+  url: string;
+  headers: Record<string, string>;
+  notes: string[];
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+async function startTarget(target: Target): Promise<Started> {
   const port = nextPort++;
   const script = fileURLToPath(new URL('./targets/serve.ts', import.meta.url));
   const args = [process.execPath, '--conditions=@mcp-platform/source', script, target.kind, String(port)];

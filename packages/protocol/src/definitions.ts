@@ -49,7 +49,22 @@ export interface CallContext {
   traceparent?: string;
   /** Record a backend record a write touched (e.g. `salesforce:Task/00T...`); lands in the audit trail. */
   touch: (recordRef: string) => void;
+  /**
+   * Send a log message to the client (`notifications/message`), honouring the level it asked for.
+   * Only for tools/prompts marked `interactive`; deprecated in 2026-07-28 — prefer the server log.
+   */
+  clientLog: (level: ClientLogLevel, data: unknown) => void;
 }
+
+export type ClientLogLevel =
+  | 'debug'
+  | 'info'
+  | 'notice'
+  | 'warning'
+  | 'error'
+  | 'critical'
+  | 'alert'
+  | 'emergency';
 
 /** MCP tool annotations: hints for the host, never a security boundary. */
 export interface ToolAnnotations {
@@ -123,6 +138,12 @@ interface ToolBase<I extends AnyObject> {
   input: I;
   annotations?: ToolAnnotations;
   policy?: Policy;
+  /**
+   * The tool talks to the client mid-call: it sends client log messages, or an interceptor may ask the
+   * client for input (`input_required`: elicitation, sampling, roots). Such calls are always served
+   * by the SDK path, which owns those exchanges.
+   */
+  interactive?: boolean;
   /** For tools with an approval policy: describe exactly what the call would change, without changing it. */
   preview?: (args: z.output<I>, ctx: CallContext) => Promise<ChangePreview>;
 }
@@ -205,6 +226,8 @@ export interface PromptDefinition<A extends AnyObject = AnyObject> {
   /** String arguments (MCP prompt arguments are strings); `.describe()` texts become argument descriptions. */
   args?: A;
   policy?: Policy;
+  /** As for tools: the prompt sends client log messages or may answer `input_required`. */
+  interactive?: boolean;
   get: (args: z.output<A>, ctx: CallContext) => Promise<{ description?: string; messages: PromptMessage[] }>;
   complete?: Record<string, (value: string, ctx: CallContext) => Promise<string[]>>;
 }
@@ -216,6 +239,13 @@ export function definePrompt<A extends AnyObject>(def: PromptDefinition<A>): Pro
 /** Everything one server exposes. */
 export interface ServerDefinition {
   name: string;
+  /** Advertise the `logging` capability (client log messages via `ctx.clientLog`). */
+  clientLogging?: boolean;
+  /**
+   * Advertise `resources.subscribe`: clients may subscribe to resource URIs; updates published
+   * through the plugin's notifier reach 2026 `subscriptions/listen` streams.
+   */
+  resourceSubscriptions?: boolean;
   version: string;
   title?: string;
   /** Instructions for the model about the server as a whole. */

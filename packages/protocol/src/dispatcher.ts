@@ -97,9 +97,14 @@ function advertisedOutputSchema(output: z.ZodType): Record<string, unknown> {
 }
 
 /** JSON Schema for a zod schema, without `$schema` (older clients' validators reject the 2020-12 URI). */
+/**
+ * JSON Schema 2020-12 for a zod schema. Input schemas keep `$schema` (2025-11-25 requires it to be
+ * preserved); output schemas drop it because clients compile them with validators that reject the
+ * 2020-12 meta-schema URI.
+ */
 function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  delete json.$schema;
+  if (io === 'output') delete json.$schema;
   return json;
 }
 
@@ -222,8 +227,9 @@ export class Dispatcher {
     return {
       ...(this.toolList.length > 0 ? { tools: { listChanged: false } } : {}),
       ...(this.resourceList.length + this.templates.length > 0
-        ? { resources: { listChanged: false, subscribe: false } }
+        ? { resources: { listChanged: false, subscribe: this.definition.resourceSubscriptions === true } }
         : {}),
+      ...(this.definition.clientLogging ? { logging: {} } : {}),
       ...(this.promptList.length > 0 ? { prompts: { listChanged: false } } : {}),
       ...(this.templates.some((t) => t.def.complete) || this.promptList.some((p) => p.def.complete)
         ? { completions: {} }
@@ -257,6 +263,19 @@ export class Dispatcher {
       return found && { kind: 'resource', name: params.uri, policy: found.policy ?? EMPTY_POLICY };
     }
     return undefined;
+  }
+
+  /** Whether a tools/call or prompts/get may talk to the client mid-call (then only the SDK path serves it). */
+  isInteractive(method: string, name: unknown): boolean {
+    if (typeof name !== 'string') return false;
+    if (method === 'tools/call') return this.tools.get(name)?.def.interactive === true;
+    if (method === 'prompts/get') return this.prompts.get(name)?.def.interactive === true;
+    return false;
+  }
+
+  /** Whether a resource URI is served (for subscriptions). */
+  hasResource(uri: string): boolean {
+    return this.findResource(uri) !== undefined;
   }
 
   /** Whether a tool exists (the fast path declines approval-gated tools; the SDK path serves them). */

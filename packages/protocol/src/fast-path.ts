@@ -75,6 +75,7 @@ export function planFast(dispatcher: Dispatcher, req: FastRequest): FastPlan | u
   ) {
     return undefined;
   }
+  if (dispatcher.isInteractive(method, params?.name)) return undefined;
   if (method === 'tools/call') {
     const policy = typeof params?.name === 'string' ? dispatcher.toolPolicy(params.name) : undefined;
     if (policy === undefined || (policy.approval !== undefined && policy.approval !== 'none'))
@@ -92,7 +93,9 @@ export function planFast(dispatcher: Dispatcher, req: FastRequest): FastPlan | u
     body,
   });
   if (outcome.kind === 'modern') {
-    if (outcome.messageKind !== 'request' || version !== MODERN_VERSION) return undefined;
+    // 2026-07-28 has no ping: the SDK answers it with -32601.
+    if (outcome.messageKind !== 'request' || version !== MODERN_VERSION || method === 'ping')
+      return undefined;
     if (outcome.classification.revision !== MODERN_VERSION || mcpMethod !== method) return undefined;
     const named =
       method === 'tools/call' || method === 'prompts/get'
@@ -150,6 +153,10 @@ export async function serveFast(
   let message: Record<string, unknown>;
   try {
     const result = await execute(dispatcher, plan, info);
+    if (result.resultType === 'input_required') {
+      // Only interactive definitions may ask for input, and those never take the fast path.
+      throw new Error(`${plan.method} returned input_required but its definition is not marked interactive`);
+    }
     message = {
       result: plan.era === '2026' ? encodeModern(plan.method, result, serverInfo) : result,
       jsonrpc: '2.0',

@@ -5,6 +5,7 @@ export {
   type Caller,
   type ChangePreview,
   type ClientInfo,
+  type ClientLogLevel,
   type ContentBlock,
   type ContentResult,
   type ContentTool,

@@ -1,4 +1,9 @@
-import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
+import {
+  createMcpHandler,
+  type McpHttpHandler,
+  type ServerEventBus,
+  type ServerNotifier,
+} from '@modelcontextprotocol/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ANONYMOUS, type Caller } from './definitions.ts';
@@ -30,6 +35,11 @@ export interface McpPluginOptions {
   allowedOrigins?: readonly string[];
   /** Serve hot methods without building SDK objects per request (default true). */
   fastPath?: boolean;
+  /**
+   * Change-event bus behind 2026 `subscriptions/listen` streams; defaults to in-process. Pass a
+   * shared (e.g. Redis-backed) bus so an update published on one replica reaches every replica.
+   */
+  eventBus?: ServerEventBus;
   /** Observes which path served each POST (metrics, tests). */
   onServe?: (path: 'fast' | 'sdk', method: string | undefined) => void;
 }
@@ -99,6 +109,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
       });
     },
     {
+      ...(options.eventBus === undefined ? {} : { bus: options.eventBus }),
       maxRequestBodySize: maxBodyBytes,
       onerror: (error) => app.log.debug({ err: error }, 'MCP SDK rejected or failed a request'),
     },
@@ -106,6 +117,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
   app.addHook('onClose', async () => handler.close());
 
   app.decorate('mcpDispatcher', dispatcher);
+  app.decorate('mcpNotify', handler.notify);
 
   // Parse JSON ourselves so malformed bodies get JSON-RPC -32700 instead of a framework error.
   app.addContentTypeParser(
@@ -252,6 +264,8 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
 declare module 'fastify' {
   interface FastifyInstance {
     mcpDispatcher: Dispatcher;
+    /** Publishes list-changed and resource-updated events to open `subscriptions/listen` streams. */
+    mcpNotify: ServerNotifier;
   }
 }
 

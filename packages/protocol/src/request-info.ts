@@ -13,12 +13,14 @@ export interface RequestInfo {
 
 const NO_PROGRESS = (): void => {};
 const NO_TOUCH = (): void => {};
+const NO_CLIENT_LOG = (): void => {};
 
 /** Builds the handler context for one call; `progress` is bound by the serving path. */
 export function callContext(
   info: RequestInfo,
   client: ClientInfo,
   progress: CallContext['progress'] = NO_PROGRESS,
+  clientLog: CallContext['clientLog'] = NO_CLIENT_LOG,
 ): CallContext {
   return {
     log: info.log,
@@ -29,6 +31,7 @@ export function callContext(
     correlationId: info.correlationId,
     ...(info.traceparent === undefined ? {} : { traceparent: info.traceparent }),
     touch: NO_TOUCH,
+    clientLog,
   };
 }
 

@@ -109,6 +109,9 @@ export function createSdkServer(options: SdkServerOptions): Server {
       { ...info, signal: AbortSignal.any([info.signal, ctx.mcpReq.signal]) },
       client,
       progressFor(ctx),
+      (level, data) => {
+        void ctx.mcpReq.log(level, data).catch(() => {});
+      },
     );
   };
   const round = (ctx: ServerContext) => ({
@@ -134,6 +137,26 @@ export function createSdkServer(options: SdkServerOptions): Server {
     server.setRequestHandler('resources/read', (req, ctx) =>
       guarded(() => dispatcher.readResource(req.params, context(ctx), round(ctx)) as Promise<never>),
     );
+    if (def.resourceSubscriptions) {
+      // Stateless serving keeps no per-client subscription table: subscribing validates the URI and
+      // acknowledges; updates reach clients through 2026 `subscriptions/listen` streams (the bus).
+      const acknowledge = (params: { uri?: unknown } | undefined) => {
+        const uri = params?.uri;
+        if (typeof uri !== 'string' || !dispatcher.hasResource(uri)) {
+          throw new RpcError(
+            -32602,
+            `Resource not found: ${String(uri)}. Subscribe to a URI from resources/list.`,
+          );
+        }
+        return {};
+      };
+      server.setRequestHandler('resources/subscribe', (req) =>
+        guarded(() => acknowledge(req.params) as never),
+      );
+      server.setRequestHandler('resources/unsubscribe', (req) =>
+        guarded(() => acknowledge(req.params) as never),
+      );
+    }
   }
   if (caps.prompts) {
     server.setRequestHandler('prompts/list', (req, ctx) =>

@@ -26,21 +26,26 @@ function ctx(overrides: Partial<CallContext> = {}): CallContext {
     client: { era: '2026', protocolVersion: '2026-07-28' },
     correlationId: 'req-1',
     touch: () => {},
+    clientLog: () => {},
     ...overrides,
   };
 }
 
 describe('Dispatcher', () => {
-  it('builds tool descriptors once, with JSON Schemas and no $schema key', () => {
+  it('builds tool descriptors once: 2020-12 input schemas keep $schema, output schemas admit the error shape', () => {
     const d = new Dispatcher(exampleDefinition());
     const { tools } = d.listTools({}, ANONYMOUS) as { tools: Array<Record<string, unknown>> };
     const echo = tools.find((t) => t.name === 'echo')!;
     expect(echo.inputSchema).toEqual({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
       type: 'object',
       properties: { text: { type: 'string', minLength: 1, description: 'Text to echo' } },
       required: ['text'],
     });
-    expect(echo).not.toHaveProperty('inputSchema.$schema');
+    const output = echo.outputSchema as { $schema?: string; anyOf: Array<Record<string, unknown>> };
+    expect(output.$schema).toBeUndefined();
+    expect(output.anyOf[0]).toMatchObject({ required: ['text', 'length'] });
+    expect(output.anyOf[1]).toMatchObject({ required: ['code', 'message', 'retryable'] });
     expect(echo.annotations).toEqual({ readOnlyHint: true, openWorldHint: false });
     // Same object on every call: nothing is rebuilt per request.
     const again = (d.listTools({}, ANONYMOUS) as { tools: unknown[] }).tools.find(

@@ -20,6 +20,7 @@ const ctx = {
   client: { era: '2025' as const, protocolVersion: '2025-06-18' },
   correlationId: 'corr-1',
   touch: () => {},
+  clientLog: () => {},
 };
 
 it('without its database an approval-gated write fails closed and retryable; reads are untouched', async () => {

@@ -72,6 +72,7 @@ describe('withApprovalArgument', () => {
         client: { era: '2025', protocolVersion: '2025-06-18' },
         correlationId: 'c',
         touch: () => {},
+        clientLog: () => {},
       },
     );
     await feature.close?.();
