@@ -56,7 +56,9 @@ export function scrubSecrets(value: unknown, depth = 0): unknown {
     let copy: unknown[] | undefined;
     value.forEach((item, index) => {
       const scrubbed = scrubSecrets(item, depth + 1);
-      if (scrubbed !== item) (copy ??= [...value])[index] = scrubbed;
+      if (scrubbed === item) return;
+      copy ??= [...value];
+      copy[index] = scrubbed;
     });
     return copy ?? value;
   }
@@ -66,7 +68,9 @@ export function scrubSecrets(value: unknown, depth = 0): unknown {
     const item = value[key];
     const scrubbed =
       SECRET_KEYS.has(key.toLowerCase()) && item !== undefined ? '[REDACTED]' : scrubSecrets(item, depth + 1);
-    if (scrubbed !== item) (copy ??= { ...value })[key] = scrubbed;
+    if (scrubbed === item) continue;
+    copy ??= { ...value };
+    copy[key] = scrubbed;
   }
   return copy ?? value;
 }
