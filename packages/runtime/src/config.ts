@@ -165,6 +165,13 @@ export const baseConfigSchema = z.object({
     .min(1)
     .default(join(tmpdir(), 'mcp-audit-spool'))
     .describe('a writable directory path'),
+  // Cap of that spool in bytes; at the cap calls are refused (AUDIT_UNAVAILABLE) rather than rows dropped. Default: the audit trail's.
+  AUDIT_SPOOL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .optional()
+    .describe('bytes, at least 1048576'),
   // Default time limit of one tool call, in milliseconds (a tool's policy.timeoutMs overrides it).
   TOOL_TIMEOUT_MS: z.coerce
     .number()
@@ -268,6 +275,12 @@ export function loadConfig<S extends z.ZodType<ParsedBase>>(
     problems.push(
       `AUTH_MODE: none is only allowed when HOST is a loopback address (127.0.0.1, ::1 or localhost), but HOST=${config.HOST}; ` +
         'set AUTH_MODE=oauth with OAUTH_ISSUER, or bind HOST=127.0.0.1 for local development',
+    );
+  }
+  if (config.AUTH_MODE === 'oauth' && !loopback && config.PUBLIC_URL === undefined) {
+    problems.push(
+      `PUBLIC_URL: is required when HOST=${config.HOST} is not a loopback address (expected the external URL clients use, ` +
+        'e.g. https://crm-mcp.example.com; the OAuth audience and the resource metadata URL derive from it)',
     );
   }
   if (config.AUTH_MODE === 'oauth' && config.OAUTH_ISSUER === undefined) {

@@ -182,6 +182,9 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
         server: definition.name,
         pool,
         spoolDir: config.AUDIT_SPOOL_DIR,
+        ...(config.AUDIT_SPOOL_MAX_BYTES === undefined
+          ? {}
+          : { spoolMaxBytes: config.AUDIT_SPOOL_MAX_BYTES }),
         registry: metrics.registry,
         log,
       });

@@ -93,6 +93,18 @@ describe('loadConfig', () => {
     expect(withoutAudit.DATABASE_URL).toBeUndefined();
   });
 
+  it('needs PUBLIC_URL when serving OAuth on a non-loopback interface', () => {
+    expect(problems({ ...OAUTH, HOST: '0.0.0.0' })).toEqual([
+      expect.stringMatching(/^PUBLIC_URL: is required when HOST=0\.0\.0\.0 is not a loopback address/),
+    ]);
+    const config = loadConfig(baseConfigSchema, {
+      ...OAUTH,
+      HOST: '0.0.0.0',
+      PUBLIC_URL: 'https://crm.example.com',
+    });
+    expect(config.OAUTH_AUDIENCE).toBe('https://crm.example.com/mcp');
+  });
+
   it('makes a random per-process request-state secret only for loopback AUTH_MODE=none', () => {
     const a = loadConfig(baseConfigSchema, { AUTH_MODE: 'none' });
     const b = loadConfig(baseConfigSchema, { AUTH_MODE: 'none' });
