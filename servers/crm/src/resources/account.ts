@@ -1,7 +1,7 @@
 import { defineResourceTemplate, ToolError } from '@mcp-platform/protocol';
 import { z } from 'zod';
 import { SALESFORCE_ID } from '../backends/soql.ts';
-import type { ToolDeps } from '../tools/inputs.ts';
+import { flagged, type ToolDeps } from '../tools/inputs.ts';
 
 const variables = z.object({
   id: z
@@ -27,7 +27,7 @@ export function accountResource({ crm, today }: ToolDeps) {
           hint: 'Use search_accounts to find account ids.',
         });
       }
-      return [{ uri, mimeType: 'application/json', text: JSON.stringify(overview, null, 2) }];
+      return [{ uri, mimeType: 'application/json', text: JSON.stringify(flagged(overview), null, 2) }];
     },
     complete: {
       id: async (value) => {

@@ -2,7 +2,7 @@ import { type ChangePreview, defineTool, ToolError } from '@mcp-platform/protoco
 import { z } from 'zod';
 import type { CrmBackend, RecordLabel } from '../backends/crm-backend.ts';
 import { OPEN_STAGES, opportunityDetailSchema } from '../model.ts';
-import { accountId, isoDate, money, type ToolDeps } from './inputs.ts';
+import { accountId, dataFlags, flagged, isoDate, money, recordsText, type ToolDeps } from './inputs.ts';
 
 const input = z.object({
   accountId,
@@ -16,7 +16,7 @@ const input = z.object({
   nextStep: z.string().trim().min(1).max(255).optional(),
   description: z.string().trim().max(4000).optional(),
 });
-const output = z.object({ opportunity: opportunityDetailSchema });
+const output = z.object({ opportunity: opportunityDetailSchema, dataFlags });
 
 async function account(crm: CrmBackend, id: string): Promise<RecordLabel> {
   const label = await crm.describeRecord(id);
@@ -62,9 +62,11 @@ export function createOpportunity({ crm }: ToolDeps) {
       const opportunity = await crm.createOpportunity({ ...args, stage: args.stage as never });
       ctx.touch(`${crm.kind}:Opportunity/${opportunity.id}`);
       ctx.log.info({ opportunityId: opportunity.id, accountId: args.accountId }, 'opportunity created');
-      return { opportunity };
+      return flagged({ opportunity });
     },
     render: ({ opportunity: o }) =>
-      `Created opportunity ${o.name} (${o.id}) on ${o.accountName ?? o.accountId}: ${o.stage}, ${money(o.amount)}, closes ${o.closeDate}.`,
+      recordsText(
+        `Created opportunity ${o.name} (${o.id}) on ${o.accountName ?? o.accountId}: ${o.stage}, ${money(o.amount)}, closes ${o.closeDate}.`,
+      ),
   });
 }

@@ -5,7 +5,7 @@ import {
   accountId,
   cursor,
   limit,
-  moreLine,
+  listText,
   pageOutput,
   pageResult,
   searchText,
@@ -46,13 +46,11 @@ export function findContacts({ crm }: ToolDeps) {
       return pageResult(await crm.findContacts(args));
     },
     render: (out) =>
-      out.items.length === 0
-        ? 'No contacts match.'
-        : out.items
-            .map(
-              (c) =>
-                `${c.name} (${c.id}) — ${c.title ?? 'no title'}, ${c.accountName ?? 'no account'}, ${c.email ?? 'no email'}`,
-            )
-            .join('\n') + moreLine(out),
+      listText(
+        out,
+        'No contacts match.',
+        (c) =>
+          `${c.name} (${c.id}) — ${c.title ?? 'no title'}, ${c.accountName ?? 'no account'}, ${c.email ?? 'no email'}`,
+      ),
   });
 }

@@ -1,7 +1,7 @@
 import { defineTool, ToolError } from '@mcp-platform/protocol';
 import { z } from 'zod';
 import { accountOverviewSchema } from '../model.ts';
-import { accountId, money, type ToolDeps } from './inputs.ts';
+import { accountId, dataFlags, flagged, money, recordsText, type ToolDeps } from './inputs.ts';
 
 const input = z.object({
   accountId,
@@ -23,7 +23,7 @@ export function getAccountOverview({ crm, today }: ToolDeps) {
       'amounts, open support cases, key contacts, the most recent activities, and contracts with their end ' +
       '(renewal) dates. Each list shows up to 10 records and says when more exist; use the list tools for the rest.',
     input,
-    output: accountOverviewSchema,
+    output: accountOverviewSchema.extend({ dataFlags }),
     annotations: { readOnlyHint: true, openWorldHint: true },
     handler: async (args) => {
       const overview = await crm.getAccountOverview(args.accountId, {
@@ -36,7 +36,7 @@ export function getAccountOverview({ crm, today }: ToolDeps) {
           hint: 'Use search_accounts to find the account id by name.',
         });
       }
-      return overview;
+      return flagged(overview);
     },
     render: (o) => {
       const more = (l: { more: boolean }) => (l.more ? ' (more exist)' : '');
@@ -57,7 +57,7 @@ export function getAccountOverview({ crm, today }: ToolDeps) {
         ),
         `Next renewal: ${o.nextRenewalDate ?? 'no active contract'}`,
       ];
-      return lines.join('\n');
+      return recordsText(lines.join('\n'));
     },
   });
 }

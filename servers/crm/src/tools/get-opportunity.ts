@@ -1,7 +1,7 @@
 import { defineTool, ToolError } from '@mcp-platform/protocol';
 import { z } from 'zod';
 import { opportunityDetailSchema } from '../model.ts';
-import { money, opportunityId, type ToolDeps } from './inputs.ts';
+import { dataFlags, flagged, money, opportunityId, recordsText, type ToolDeps } from './inputs.ts';
 
 const input = z.object({ opportunityId });
 
@@ -13,7 +13,7 @@ export function getOpportunity({ crm }: ToolDeps) {
       'Returns one opportunity in full: account, stage, amount, probability, close date, next step, owner, ' +
       'forecast category and description (truncated to 500 characters). Use it before changing an opportunity.',
     input,
-    output: opportunityDetailSchema,
+    output: opportunityDetailSchema.extend({ dataFlags }),
     annotations: { readOnlyHint: true, openWorldHint: true },
     handler: async ({ opportunityId }) => {
       const opportunity = await crm.getOpportunity(opportunityId);
@@ -22,10 +22,12 @@ export function getOpportunity({ crm }: ToolDeps) {
           hint: 'Use list_open_opportunities or get_account_overview to find opportunity ids.',
         });
       }
-      return opportunity;
+      return flagged(opportunity);
     },
     render: (o) =>
-      `${o.name} (${o.id}) — ${o.accountName ?? ''}: ${o.stage}, ${money(o.amount)}, closes ${o.closeDate}, ` +
-      `owner ${o.ownerName ?? '?'}. Next step: ${o.nextStep ?? 'none'}`,
+      recordsText(
+        `${o.name} (${o.id}) — ${o.accountName ?? ''}: ${o.stage}, ${money(o.amount)}, closes ${o.closeDate}, ` +
+          `owner ${o.ownerName ?? '?'}. Next step: ${o.nextStep ?? 'none'}`,
+      ),
   });
 }

@@ -1,7 +1,7 @@
 import { defineTool } from '@mcp-platform/protocol';
 import { z } from 'zod';
 import { CASE_PRIORITIES, caseSchema } from '../model.ts';
-import { accountId, cursor, limit, moreLine, pageOutput, pageResult, type ToolDeps } from './inputs.ts';
+import { accountId, cursor, limit, listText, pageOutput, pageResult, type ToolDeps } from './inputs.ts';
 
 const input = z.object({
   accountId,
@@ -23,13 +23,10 @@ export function listOpenCases({ crm }: ToolDeps) {
     annotations: { readOnlyHint: true, openWorldHint: true },
     handler: async (args) => pageResult(await crm.listOpenCases(args)),
     render: (out) =>
-      out.items.length === 0
-        ? 'No open cases.'
-        : out.items
-            .map(
-              (c) =>
-                `#${c.caseNumber} (${c.id}) ${c.subject ?? ''} — ${c.priority ?? '-'} priority, ${c.status}`,
-            )
-            .join('\n') + moreLine(out),
+      listText(
+        out,
+        'No open cases.',
+        (c) => `#${c.caseNumber} (${c.id}) ${c.subject ?? ''} — ${c.priority ?? '-'} priority, ${c.status}`,
+      ),
   });
 }

@@ -6,8 +6,8 @@ import {
   cursor,
   isoDate,
   limit,
+  listText,
   money,
-  moreLine,
   pageOutput,
   pageResult,
   searchText,
@@ -47,13 +47,11 @@ export function listOpenOpportunities({ crm }: ToolDeps) {
       return pageResult(await crm.listOpenOpportunities({ ...args, stage: args.stage as never }));
     },
     render: (out) =>
-      out.items.length === 0
-        ? 'No open opportunities match.'
-        : out.items
-            .map(
-              (o) =>
-                `${o.closeDate} ${o.name} (${o.id}) — ${o.stage}, ${money(o.amount)}, ${o.accountName ?? ''}, owner ${o.ownerName ?? '?'}`,
-            )
-            .join('\n') + moreLine(out),
+      listText(
+        out,
+        'No open opportunities match.',
+        (o) =>
+          `${o.closeDate} ${o.name} (${o.id}) — ${o.stage}, ${money(o.amount)}, ${o.accountName ?? ''}, owner ${o.ownerName ?? '?'}`,
+      ),
   });
 }

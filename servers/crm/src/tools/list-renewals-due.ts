@@ -5,7 +5,7 @@ import {
   cursor,
   isoDate,
   limit,
-  moreLine,
+  listText,
   pageOutput,
   pageResult,
   searchText,
@@ -55,13 +55,11 @@ export function listRenewalsDue({ crm, today }: ToolDeps) {
       return { ...pageResult(page), from, to };
     },
     render: (out) =>
-      (out.items.length === 0
-        ? `No renewals due between ${out.from} and ${out.to}.`
-        : out.items
-            .map(
-              (c) =>
-                `${c.endDate} ${c.accountName ?? ''} — contract ${c.contractNumber} (${c.id}), owner ${c.ownerName ?? '?'}`,
-            )
-            .join('\n')) + moreLine(out),
+      listText(
+        out,
+        `No renewals due between ${out.from} and ${out.to}.`,
+        (c) =>
+          `${c.endDate} ${c.accountName ?? ''} — contract ${c.contractNumber} (${c.id}), owner ${c.ownerName ?? '?'}`,
+      ),
   });
 }

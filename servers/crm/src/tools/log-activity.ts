@@ -2,7 +2,7 @@ import { type ChangePreview, defineTool, ToolError } from '@mcp-platform/protoco
 import { z } from 'zod';
 import type { CrmBackend, RecordLabel } from '../backends/crm-backend.ts';
 import { activitySchema, TASK_TYPES } from '../model.ts';
-import { isoDate, recordId, type ToolDeps } from './inputs.ts';
+import { dataFlags, flagged, isoDate, recordId, recordsText, type ToolDeps } from './inputs.ts';
 
 const input = z.object({
   relatedTo: recordId(
@@ -27,6 +27,7 @@ const input = z.object({
 const output = z.object({
   activity: activitySchema,
   relatedTo: z.object({ id: z.string(), type: z.string(), name: z.string() }),
+  dataFlags,
 });
 
 async function resolve(crm: CrmBackend, id: string): Promise<RecordLabel> {
@@ -77,10 +78,12 @@ export function logActivity({ crm, today }: ToolDeps) {
       });
       ctx.touch(`${crm.kind}:Task/${id}`);
       ctx.log.info({ taskId: id, relatedTo: related.id }, 'activity logged');
-      return { activity, relatedTo: { id: related.id, type: related.type, name: related.name } };
+      return flagged({ activity, relatedTo: { id: related.id, type: related.type, name: related.name } });
     },
     render: (out) =>
-      `Logged ${out.activity.type ?? 'activity'} "${out.activity.subject ?? ''}" (${out.activity.id}) on ` +
-      `${out.activity.activityDate} against ${out.relatedTo.type.toLowerCase()} ${out.relatedTo.name}.`,
+      recordsText(
+        `Logged ${out.activity.type ?? 'activity'} "${out.activity.subject ?? ''}" (${out.activity.id}) on ` +
+          `${out.activity.activityDate} against ${out.relatedTo.type.toLowerCase()} ${out.relatedTo.name}.`,
+      ),
   });
 }

@@ -1,7 +1,7 @@
 import { defineTool } from '@mcp-platform/protocol';
 import { z } from 'zod';
 import { accountSchema, INDUSTRIES } from '../model.ts';
-import { cursor, limit, moreLine, pageOutput, pageResult, searchText, type ToolDeps } from './inputs.ts';
+import { cursor, limit, listText, pageOutput, pageResult, searchText, type ToolDeps } from './inputs.ts';
 
 const input = z.object({
   name: searchText('Part of the account name (case-insensitive substring)').optional(),
@@ -27,13 +27,10 @@ export function searchAccounts({ crm }: ToolDeps) {
       return pageResult(await crm.searchAccounts(args));
     },
     render: (out) =>
-      out.items.length === 0
-        ? 'No accounts match.'
-        : out.items
-            .map(
-              (a) =>
-                `${a.name} (${a.id}) — ${a.industry ?? 'no industry'}, owner ${a.ownerName ?? 'unknown'}`,
-            )
-            .join('\n') + moreLine(out),
+      listText(
+        out,
+        'No accounts match.',
+        (a) => `${a.name} (${a.id}) — ${a.industry ?? 'no industry'}, owner ${a.ownerName ?? 'unknown'}`,
+      ),
   });
 }

@@ -2,7 +2,7 @@ import { type ChangePreview, defineTool, ToolError } from '@mcp-platform/protoco
 import { z } from 'zod';
 import type { CrmBackend } from '../backends/crm-backend.ts';
 import { OPPORTUNITY_STAGES, type OpportunityDetail, opportunityDetailSchema } from '../model.ts';
-import { opportunityId, type ToolDeps } from './inputs.ts';
+import { dataFlags, flagged, opportunityId, recordsText, type ToolDeps } from './inputs.ts';
 
 const input = z.object({
   opportunityId,
@@ -15,7 +15,7 @@ const input = z.object({
     .optional()
     .describe('The new next step (leave out to keep the current one)'),
 });
-const output = z.object({ before: opportunityDetailSchema, after: opportunityDetailSchema });
+const output = z.object({ before: opportunityDetailSchema, after: opportunityDetailSchema, dataFlags });
 
 async function current(crm: CrmBackend, id: string): Promise<OpportunityDetail> {
   const opportunity = await crm.getOpportunity(id);
@@ -62,9 +62,11 @@ export function updateOpportunityStage({ crm }: ToolDeps) {
         { opportunityId: before.id, from: before.stage, to: after.stage },
         'opportunity stage updated',
       );
-      return { before, after };
+      return flagged({ before, after });
     },
     render: ({ before, after }) =>
-      `${after.name} (${after.id}): ${before.stage} → ${after.stage}. Next step: ${after.nextStep ?? 'none'}.`,
+      recordsText(
+        `${after.name} (${after.id}): ${before.stage} → ${after.stage}. Next step: ${after.nextStep ?? 'none'}.`,
+      ),
   });
 }
