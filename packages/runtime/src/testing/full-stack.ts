@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerDefinition } from '@mcp-platform/protocol';
 import type { DestinationStream } from 'pino';
+import { migrate } from '../audit/migrate.ts';
 import { baseConfigSchema, loadConfig } from '../config.ts';
 import type { CreateServerOptions, RuntimeServer } from '../server.ts';
 import { createServer } from '../server.ts';
@@ -17,6 +18,8 @@ export interface FullStackOptions {
   /** Extra environment (e.g. RATE_LIMIT_PER_MINUTE, LOG_LEVEL); wins over the defaults here. */
   env?: Record<string, string>;
   features?: CreateServerOptions['features'];
+  /** Apply the runtime's migrations (audit trail, approvals) to `databaseUrl` first (default true; idempotent). */
+  migrate?: boolean;
   logStream?: DestinationStream;
 }
 
@@ -41,6 +44,7 @@ export async function startFullStack(options: FullStackOptions): Promise<FullSta
   const issuer = await startLocalIssuer({ audience: `${publicUrl}/mcp` });
   const spoolDir = await mkdtemp(join(tmpdir(), 'mcp-full-stack-'));
   try {
+    if (options.databaseUrl !== undefined && (options.migrate ?? true)) await migrate(options.databaseUrl);
     const config = loadConfig(baseConfigSchema, {
       HOST: '127.0.0.1',
       PORT: '0',
