@@ -10,7 +10,7 @@ import {
   jsonRpcResponse,
   serviceToken,
 } from './engine.ts';
-import { loudSkip, serverNames } from './tools.ts';
+import { findTool, loudSkip, run, serverNames } from './tools.ts';
 
 // Builds the image of every server with docker/build-all.sh, then runs each the way the chart
 // does: read-only root filesystem, writable /tmp and audit spool only, non-root, all
@@ -30,7 +30,49 @@ const SHUTDOWN_GRACE_MS = 5_000;
 const STOP_TIMEOUT_S = 20;
 const BUILD_TIMEOUT_MS = 20 * 60_000;
 
+// The migration check runs the image's `migrate` against the test PostgreSQL (scripts/env.sh).
+const DATABASE_URL = process.env.DATABASE_URL;
+const PSQL = findTool('PSQL_BIN', 'psql');
+const migrateMissing = DATABASE_URL === undefined || DATABASE_URL === '' || PSQL === undefined;
+
 if (detected.reason !== undefined) loudSkip(SUITE, detected.reason);
+else if (migrateMissing) {
+  loudSkip(
+    `${SUITE} migrate`,
+    'DATABASE_URL or psql missing: source scripts/env.sh after setup-toolchain.sh services',
+  );
+}
+
+/** The settings every run shares with the chart's pods: OAuth on, a request-state key. */
+function serverEnv(extra: readonly string[] = []): string[] {
+  return [
+    'AUTH_MODE=oauth',
+    'OAUTH_ISSUER=https://issuer.invalid/realms/smoke',
+    `REQUEST_STATE_SECRET=${randomBytes(48).toString('base64url')}`,
+    ...extra,
+  ].flatMap((entry) => ['--env', entry]);
+}
+
+/** What the chart's securityContext enforces, as engine flags. */
+function hardened(engine: Engine): string[] {
+  return [
+    '--read-only',
+    '--tmpfs',
+    '/tmp:rw,mode=1777,size=64m',
+    '--user',
+    '10001:10001',
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    ...(engine === 'podman' ? ['--health-interval', 'disable'] : []),
+  ];
+}
+
+function psql(url: string, sql: string): void {
+  const result = run(PSQL!, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', url, '-c', sql]);
+  if (result.status !== 0) throw new Error(`psql ${sql}: ${result.stderr}`);
+}
 if (detected.engine !== undefined && SERVERS.length === 0)
   loudSkip(SUITE, 'no servers/*/package.json to build');
 
@@ -121,34 +163,18 @@ describe.skipIf(detected.engine === undefined && detected.error === undefined)(S
         '--detach',
         '--name',
         `mcp-smoke-${server}-${randomBytes(3).toString('hex')}`,
-        '--read-only',
-        '--tmpfs',
-        '/tmp:rw,mode=1777,size=64m',
+        ...hardened(engine),
         // No DATABASE_URL here: servers then run their demo backend on embedded PostgreSQL under
         // ./.data (the repository's local-data convention), which gets a tmpfs like /tmp.
         '--tmpfs',
         '/app/.data:rw,mode=1777,size=512m',
-        '--user',
-        '10001:10001',
-        '--cap-drop',
-        'ALL',
-        '--security-opt',
-        'no-new-privileges',
         '--publish',
         `127.0.0.1:${port}:8080`,
-        ...(engine === 'podman' ? ['--health-interval', 'disable'] : []),
-        '--env',
-        'AUTH_MODE=oauth',
-        '--env',
-        'OAUTH_ISSUER=https://issuer.invalid/realms/smoke',
-        '--env',
-        `PUBLIC_URL=http://127.0.0.1:${port}`,
-        '--env',
-        `SERVICE_TOKENS=${entry}`,
-        '--env',
-        `REQUEST_STATE_SECRET=${randomBytes(48).toString('base64url')}`,
-        '--env',
-        `SHUTDOWN_GRACE_MS=${SHUTDOWN_GRACE_MS}`,
+        ...serverEnv([
+          `PUBLIC_URL=http://127.0.0.1:${port}`,
+          `SERVICE_TOKENS=${entry}`,
+          `SHUTDOWN_GRACE_MS=${SHUTDOWN_GRACE_MS}`,
+        ]),
         image,
       ];
       const started = Date.now();
@@ -203,5 +229,40 @@ describe.skipIf(detected.engine === undefined && detected.error === undefined)(S
       containers.delete(id);
     },
     READY_TIMEOUT_MS + (STOP_TIMEOUT_S + 90) * 1000,
+  );
+
+  it.skipIf(migrateMissing).each(SERVERS)(
+    "%s: `node dist/main.js migrate` (the chart's hook Job) applies its schema to PostgreSQL, twice",
+    async (server) => {
+      const build = builds.get(server);
+      expect(build?.ok, `build of ${server} failed`).toBe(true);
+      const database = `mcp_smoke_${server.replaceAll('-', '_')}`;
+      const url = new URL(DATABASE_URL!);
+      url.pathname = `/${database}`;
+      psql(DATABASE_URL!, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      psql(DATABASE_URL!, `CREATE DATABASE ${database}`);
+      try {
+        // Host network: the test PostgreSQL listens on loopback only.
+        const args = [
+          'run',
+          '--rm',
+          '--network',
+          'host',
+          ...hardened(engine),
+          ...serverEnv([`DATABASE_URL=${url.href}`]),
+          `mcp-platform/${server}:${VERSION}`,
+          'node',
+          'dist/main.js',
+          'migrate',
+        ];
+        for (const attempt of ['first', 'second (idempotent)']) {
+          const result = await exec(engine, args, 180_000);
+          expect(result.code, `${attempt} migrate of ${server}:\n${result.output.slice(-4000)}`).toBe(0);
+        }
+      } finally {
+        psql(DATABASE_URL!, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      }
+    },
+    400_000,
   );
 });
