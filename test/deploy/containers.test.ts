@@ -249,7 +249,7 @@ describe.skipIf(detected.engine === undefined && detected.error === undefined)(S
           '--network',
           'host',
           ...hardened(engine),
-          ...serverEnv([`DATABASE_URL=${url.href}`]),
+          ...serverEnv([`DATABASE_URL=${url.href}`, 'PUBLIC_URL=https://smoke.invalid']),
           `mcp-platform/${server}:${VERSION}`,
           'node',
           'dist/main.js',
