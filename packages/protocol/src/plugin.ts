@@ -6,10 +6,13 @@ import {
 } from '@modelcontextprotocol/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
 import { ANONYMOUS, type Caller } from './definitions.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { RpcCode } from './errors.ts';
 import { planFast, serveFast } from './fast-path.ts';
+import { createSessionCodec, type LegacySession } from './legacy-sessions.ts';
+import { PendingRequests } from './pending-requests.ts';
 import type { RequestInfo } from './request-info.ts';
 import { createSdkServer, createStateCodec } from './sdk-path.ts';
 
@@ -40,6 +43,11 @@ export interface McpPluginOptions {
    * shared (e.g. Redis-backed) bus so an update published on one replica reaches every replica.
    */
   eventBus?: ServerEventBus;
+  /**
+   * Redis for what crosses replicas: answers to server-to-client requests (2025 era) reach the
+   * replica holding the call. Without it, single-process behaviour.
+   */
+  redis?: Redis;
   /** Observes which path served each POST (metrics, tests). */
   onServe?: (path: 'fast' | 'sdk', method: string | undefined) => void;
 }
@@ -69,6 +77,43 @@ function isLoopbackOrigin(origin: string): boolean {
   }
 }
 
+function isAnswer(message: Record<string, unknown>): boolean {
+  return (
+    message.method === undefined && message.id !== undefined && ('result' in message || 'error' in message)
+  );
+}
+
+function isModern(request: FastifyRequest, message: Record<string, unknown>): boolean {
+  const meta = (message.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
+  return (
+    request.headers['mcp-protocol-version'] === '2026-07-28' ||
+    (meta !== undefined && 'io.modelcontextprotocol/protocolVersion' in meta)
+  );
+}
+
+/** What a 2025 `initialize` declares, to seal into the session id we answer it with. */
+function legacyInitialize(body: unknown): Omit<LegacySession, 'iat' | 'subject'> | undefined {
+  const message = body as { method?: unknown; params?: Record<string, unknown> } | undefined;
+  if (message?.method !== 'initialize' || typeof message.params !== 'object' || message.params === null)
+    return undefined;
+  const { protocolVersion, clientInfo, capabilities } = message.params as {
+    protocolVersion?: unknown;
+    clientInfo?: { name?: unknown; version?: unknown };
+    capabilities?: unknown;
+  };
+  if (typeof protocolVersion !== 'string' || protocolVersion >= '2026-07-28') return undefined;
+  return {
+    protocolVersion,
+    ...(clientInfo && typeof clientInfo === 'object'
+      ? { clientInfo: { name: String(clientInfo.name ?? ''), version: String(clientInfo.version ?? '') } }
+      : {}),
+    capabilities:
+      typeof capabilities === 'object' && capabilities !== null
+        ? (capabilities as Record<string, unknown>)
+        : {},
+  };
+}
+
 /** Copies Node headers into a web `Headers` (multi-value headers joined as the spec allows). */
 function webHeaders(request: FastifyRequest): Headers {
   const headers = new Headers();
@@ -94,8 +139,17 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     ...(def.title === undefined ? {} : { title: def.title }),
   };
 
+  const sessions = createSessionCodec(options.requestStateSecret);
+  const pending = new PendingRequests({
+    redis: options.redis,
+    channelPrefix: `mcp:rpc-response:${def.name}:`,
+  });
+  app.addHook('onReady', async () => pending.start());
+  app.addHook('onClose', async () => pending.close());
+
   // Per-request info travels to the SDK path's factory through the web Request it is built for.
   const infoByRequest = new WeakMap<Request, RequestInfo>();
+  const sessionByRequest = new WeakMap<Request, LegacySession>();
   const handler: McpHttpHandler = createMcpHandler(
     (rc) => {
       const info = rc.requestInfo ? infoByRequest.get(rc.requestInfo) : undefined;
@@ -106,6 +160,8 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
         codec,
         resolveInfo: () => info,
         fallbackVersion: () => headerVersion,
+        session: rc.requestInfo ? sessionByRequest.get(rc.requestInfo) : undefined,
+        pending,
       });
     },
     {
@@ -186,6 +242,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     reply: FastifyReply,
     info: RequestInfo,
     parsedBody?: unknown,
+    session?: LegacySession,
   ) => {
     const url = `http://${request.headers.host ?? 'localhost'}${request.url}`;
     const webRequest = new Request(url, {
@@ -194,11 +251,16 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
       signal: info.signal,
     });
     infoByRequest.set(webRequest, info);
+    if (session) sessionByRequest.set(webRequest, session);
     const response = await handler.fetch(webRequest, parsedBody === undefined ? {} : { parsedBody });
     reply.code(response.status);
     response.headers.forEach((value, name) => {
       reply.header(name, value);
     });
+    const initialize = legacyInitialize(parsedBody);
+    if (initialize && response.status === 200) {
+      reply.header('mcp-session-id', sessions.mint({ ...initialize, subject: info.caller.subject }));
+    }
     if (response.body === null) return reply.send();
     if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
       reply.header('x-accel-buffering', 'no');
@@ -236,6 +298,36 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
           ),
         );
     }
+    const message = body as Record<string, unknown>;
+    if (isAnswer(message)) {
+      // A 2025 client answering a server-to-client request (sampling, elicitation, roots).
+      if (await pending.route(message)) return reply.code(202).send();
+      return reply
+        .code(404)
+        .send(
+          jsonRpcError(
+            message.id,
+            -32001,
+            'No request with this id is in flight: it finished, timed out, or was never sent',
+          ),
+        );
+    }
+    let session: LegacySession | undefined;
+    const sessionId = request.headers['mcp-session-id'];
+    if (typeof sessionId === 'string' && !isModern(request, message)) {
+      session = sessions.verify(sessionId, (request.caller ?? ANONYMOUS).subject);
+      if (!session) {
+        return reply
+          .code(404)
+          .send(
+            jsonRpcError(
+              message.id,
+              -32001,
+              'Session not found or expired: send initialize again to start a new session',
+            ),
+          );
+      }
+    }
     const info = requestInfo(request, reply);
     if (useFastPath) {
       const plan = planFast(dispatcher, { headers: request.headers, body });
@@ -251,7 +343,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
         ? (body as { method: string }).method
         : undefined,
     );
-    return viaSdk(request, reply, info, body);
+    return viaSdk(request, reply, info, body, session);
   });
 
   // GET/DELETE: the SDK answers (405 for the stateless 2025 serving and the 2026 revision).

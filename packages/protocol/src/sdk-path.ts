@@ -11,6 +11,8 @@ import {
 import type { ClientInfo } from './definitions.ts';
 import type { CallOutcome, Dispatcher } from './dispatcher.ts';
 import { RpcError } from './errors.ts';
+import type { LegacySession } from './legacy-sessions.ts';
+import type { PendingRequests } from './pending-requests.ts';
 import { callContext, eraOf, type RequestInfo } from './request-info.ts';
 
 /** Resolves the per-request info of an SDK handler context (set by whichever entry built the request). */
@@ -22,6 +24,10 @@ export interface SdkServerOptions {
   resolveInfo: InfoResolver;
   /** The protocol version the entry saw in headers when the SDK cannot tell (stateless 2025 requests). */
   fallbackVersion?: (ctx: ServerContext) => string | undefined;
+  /** A verified 2025 session: what the client declared at `initialize` (capabilities, identity). */
+  session?: LegacySession | undefined;
+  /** Routes client answers to server-to-client requests back to this instance (any replica). */
+  pending?: PendingRequests | undefined;
 }
 
 export function createStateCodec(secret: string, ttlSeconds = 600): RequestStateCodec<unknown> {
@@ -99,9 +105,20 @@ export function createSdkServer(options: SdkServerOptions): Server {
       capabilities: dispatcher.capabilities,
       ...(def.instructions === undefined ? {} : { instructions: def.instructions }),
       requestState: { verify: (state, ctx) => codec.verify(state, ctx) },
-      inputRequired: { legacyShim: false },
+      // 2025-era calls: the SDK fulfils input_required with real server-to-client requests, whose
+      // answers reach this instance through the pending-request registry (any replica).
+      inputRequired: { legacyShim: true },
     },
   );
+  if (options.session) {
+    // A stateless 2025 request carries no handshake; the verified session restores what the client
+    // declared at `initialize`, so the SDK may send it the server-to-client requests it supports.
+    Object.assign(server, {
+      _clientCapabilities: options.session.capabilities,
+      _clientVersion: options.session.clientInfo,
+    });
+  }
+  if (options.pending) routeAnswers(server, options.pending);
   const context = (ctx: ServerContext) => {
     const info = resolveInfo(ctx);
     const client = clientOf(server, ctx, options.fallbackVersion?.(ctx));
@@ -172,6 +189,24 @@ export function createSdkServer(options: SdkServerOptions): Server {
     );
   }
   return server;
+}
+
+/** Rewrites outgoing request ids to replica-unique ones and lets the registry deliver the answers. */
+function routeAnswers(server: Server, pending: PendingRequests): void {
+  const connect = server.connect.bind(server);
+  server.connect = async (transport) => {
+    const send = transport.send.bind(transport);
+    transport.send = (message, sendOptions) => {
+      if ('method' in message && 'id' in message && message.id !== undefined) {
+        const id = pending.register(message.id, {
+          deliver: (answer) => transport.onmessage?.(answer as never),
+        });
+        return send({ ...message, id }, sendOptions);
+      }
+      return send(message, sendOptions);
+    };
+    return connect(transport);
+  };
 }
 
 export type { CallOutcome };
