@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { baseConfigSchema, ConfigError } from '@mcp-platform/runtime';
 import { z } from 'zod';
 import type { SalesforceAuth } from './backends/salesforce-auth.ts';
@@ -15,6 +17,12 @@ const httpsUrl = () =>
 export const crmConfigSchema = baseConfigSchema.extend({
   // TCP port (the CRM server's conventional port is 3001).
   PORT: z.coerce.number().int().min(0).max(65535).default(3001).describe('a TCP port 0-65535'),
+  // Audit spool directory; per server by default so servers started side by side (`pnpm start`) never share one.
+  AUDIT_SPOOL_DIR: z
+    .string()
+    .min(1)
+    .default(join(tmpdir(), 'mcp-audit-spool', 'crm'))
+    .describe('a writable directory path'),
   // Which backend: `salesforce`, `sandbox` (demo org in PostgreSQL), or `auto` (Salesforce when SALESFORCE_CLIENT_ID is set).
   CRM_BACKEND: z
     .enum(['auto', 'salesforce', 'sandbox'])
