@@ -87,9 +87,15 @@ const DETAILS = `SELECT c.id::text AS chunk_id, c.document_id, c.ordinal, c.doc_
        c.space_key, c.tags, c.updated_at, d.version, c.body,
        ts_headline('english', c.body, ${TSQ}, '${HEADLINE}') AS snippet`;
 
-const CANDIDATES = `(SELECT c.id FROM kb_chunks c WHERE c.head_tsv @@ ${TSQ} AND ${FILTERS} LIMIT ${HEAD_CANDIDATES})
-  UNION
-  (SELECT c.id FROM kb_chunks c WHERE c.tsv @@ ${TSQ} AND ${FILTERS} LIMIT ${BODY_CANDIDATES})`;
+// Candidates are ranked where they are found (no second lookup per candidate); a chunk found by both
+// scans appears twice with the same score and is merged by GROUP BY.
+const RANKED_CANDIDATES = `SELECT k.id, max(k.score) AS score FROM (
+    (SELECT c.id, ts_rank_cd(c.tsv, ${TSQ}, 32) AS score FROM kb_chunks c
+      WHERE c.head_tsv @@ ${TSQ} AND ${FILTERS} LIMIT ${HEAD_CANDIDATES})
+    UNION ALL
+    (SELECT c.id, ts_rank_cd(c.tsv, ${TSQ}, 32) AS score FROM kb_chunks c
+      WHERE c.tsv @@ ${TSQ} AND ${FILTERS} LIMIT ${BODY_CANDIDATES})
+  ) k GROUP BY k.id`;
 
 interface DetailRow {
   chunk_id: string;
@@ -134,11 +140,7 @@ function toHit(row: DetailRow, score: number): SearchHitRow {
  */
 export async function textSearch(pool: pg.Pool, request: SearchRequest): Promise<SearchPage> {
   const { rows } = await pool.query<DetailRow>(
-    `WITH ranked AS (
-       SELECT c.id, ts_rank_cd(c.tsv, ${TSQ}, 32) AS score
-         FROM (${CANDIDATES}) k JOIN kb_chunks c ON c.id = k.id
-        ORDER BY score DESC, c.id
-        LIMIT $5 OFFSET $6)
+    `WITH ranked AS (${RANKED_CANDIDATES} ORDER BY score DESC, k.id LIMIT $5 OFFSET $6)
      ${DETAILS}, r.score
        FROM ranked r JOIN kb_chunks c ON c.id = r.id JOIN kb_documents d ON d.id = c.document_id
       ORDER BY r.score DESC, r.id`,
@@ -151,8 +153,7 @@ export async function textSearch(pool: pg.Pool, request: SearchRequest): Promise
 /** Ranks of the text side for fusion (ids only, no snippets). */
 async function textCandidates(pool: pg.Pool, query: string, filters: SearchFilters): Promise<string[]> {
   const { rows } = await pool.query<{ id: string }>(
-    `SELECT c.id::text AS id FROM (${CANDIDATES}) k JOIN kb_chunks c ON c.id = k.id
-      ORDER BY ts_rank_cd(c.tsv, ${TSQ}, 32) DESC, c.id LIMIT $5`,
+    `SELECT r.id::text AS id FROM (${RANKED_CANDIDATES}) r ORDER BY r.score DESC, r.id LIMIT $5`,
     [query, ...filterParams(filters), HYBRID_CANDIDATES],
   );
   return rows.map((r) => r.id);
