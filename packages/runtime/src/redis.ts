@@ -15,6 +15,8 @@ export function createRedis(url: string, log: FastifyBaseLogger): Redis {
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2000),
     connectionName: 'mcp-runtime',
+    // Commands issued in the same tick (concurrent calls' rate-limit checks) share one socket write.
+    enableAutoPipelining: true,
   });
   let down = false;
   // ioredis emits an error per reconnect attempt; report the outage once, not once per attempt.
@@ -52,4 +54,32 @@ export async function closeRedis(redis: Redis): Promise<void> {
   } else {
     redis.disconnect();
   }
+}
+
+/**
+ * A dedicated subscriber connection for the legacy SSE relay. Unlike the command connection it keeps
+ * an offline queue: SUBSCRIBE issued while (re)connecting must wait for the connection, not fail.
+ */
+export function createSubscriber(redis: Redis): Redis {
+  return redis.duplicate({
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+    enableAutoPipelining: false,
+    connectionName: 'mcp-runtime-sse',
+  });
+}
+
+/** Waits (bounded) for the first connection so the first calls do not all start in fallback mode. */
+export async function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    redis.on('ready', onReady);
+  });
 }

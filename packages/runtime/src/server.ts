@@ -26,7 +26,7 @@ import { observabilityFeature } from './observability/feature.ts';
 import { genReqId, loggerOptions, traceIdOf } from './observability/logger.ts';
 import { createMetrics, type RuntimeMetrics } from './observability/metrics.ts';
 import { rateLimitFeature } from './rate-limit/feature.ts';
-import { closeRedis, createRedis, redisReadiness } from './redis.ts';
+import { closeRedis, createRedis, createSubscriber, redisReadiness, waitForRedis } from './redis.ts';
 
 /** Shared resources a feature factory can use (built once per server, closed by it). */
 export interface RuntimeDeps {
@@ -267,7 +267,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
         ssePath: LEGACY_SSE_PATH,
         messagesPath: LEGACY_MESSAGES_PATH,
         allowedOrigins: config.ALLOWED_ORIGINS,
-        ...(redis === undefined ? {} : { redis }),
+        ...(redis === undefined ? {} : { redis, createSubscriber: () => createSubscriber(redis) }),
       });
     }
 
@@ -288,6 +288,9 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
     }
     app.addHook('onClose', async () => closeResources(features));
     await app.ready();
+    if (redis && !(await waitForRedis(redis, 3000))) {
+      log.warn('Redis is not reachable yet: starting with per-process rate limits until it is');
+    }
 
     return {
       app,

@@ -3,13 +3,21 @@ import type { RuntimeServer } from '../../src/server.ts';
 import { type LocalIssuer, startLocalIssuer } from '../../src/testing/local-issuer.ts';
 import { testServer } from '../helpers.ts';
 
-describe('authentication and scopes on the legacy HTTP+SSE transport', () => {
+// Single-process sessions, and sessions relayed through the server's Redis connection when REDIS_URL is set.
+const variants: Array<[string, Record<string, string>]> = [
+  ['single process', {}],
+  ...(process.env.REDIS_URL
+    ? [['Redis relay', { REDIS_URL: process.env.REDIS_URL }] as [string, Record<string, string>]]
+    : []),
+];
+
+describe.each(variants)('authentication and scopes on the legacy HTTP+SSE transport (%s)', (_name, env) => {
   let issuer: LocalIssuer;
   let server: RuntimeServer;
   let base: string;
   beforeAll(async () => {
     issuer = await startLocalIssuer({ audience: 'http://acme.test/mcp' });
-    server = await testServer({ AUTH_MODE: 'oauth', OAUTH_ISSUER: issuer.issuer });
+    server = await testServer({ AUTH_MODE: 'oauth', OAUTH_ISSUER: issuer.issuer, ...env });
     base = await server.listen();
   });
   afterAll(async () => {
