@@ -58,10 +58,27 @@ export function callLabel(call: Pick<CallInfo, 'kind' | 'definitionName'>): stri
  */
 export function observabilityFeature(metrics: RuntimeMetrics): RuntimeFeature {
   const { server } = metrics;
+  // Label children resolved once per tool (and outcome): prom-client hashes a label object on every use.
+  const inflight = metrics.inflightCalls.labels({ server });
+  const perTool = new Map<
+    string,
+    {
+      duration: ReturnType<RuntimeMetrics['toolCallDuration']['labels']>;
+      calls: Map<string, { inc: () => void }>;
+    }
+  >();
+  const childrenOf = (tool: string) => {
+    let children = perTool.get(tool);
+    if (!children) {
+      children = { duration: metrics.toolCallDuration.labels({ server, tool }), calls: new Map() };
+      perTool.set(tool, children);
+    }
+    return children;
+  };
   const interceptor: Interceptor = async (call, next) => {
     const tool = callLabel(call);
     const started = performance.now();
-    metrics.inflightCalls.inc({ server });
+    inflight.inc();
     let outcome: CallOutcomeLabel = 'internal_error';
     let code: string | undefined;
     try {
@@ -80,9 +97,15 @@ export function observabilityFeature(metrics: RuntimeMetrics): RuntimeFeature {
       throw error;
     } finally {
       const seconds = (performance.now() - started) / 1000;
-      metrics.inflightCalls.dec({ server });
-      metrics.toolCalls.inc({ server, tool, outcome });
-      metrics.toolCallDuration.observe({ server, tool }, seconds);
+      inflight.dec();
+      const children = childrenOf(tool);
+      let counter = children.calls.get(outcome);
+      if (!counter) {
+        counter = metrics.toolCalls.labels({ server, tool, outcome });
+        children.calls.set(outcome, counter);
+      }
+      counter.inc();
+      children.duration.observe(seconds);
       const log = call.ctx.log;
       const fields = {
         kind: call.kind,
