@@ -41,8 +41,8 @@ export const INDUSTRIES = [
   'Utilities',
 ] as const;
 
-/** Salesforce's standard Opportunity.StageName picklist, in sales-process order. */
-export const OPPORTUNITY_STAGES = [
+/** The open stages of Salesforce's standard Opportunity.StageName picklist, in sales-process order. */
+export const OPEN_STAGES = [
   'Prospecting',
   'Qualification',
   'Needs Analysis',
@@ -51,10 +51,9 @@ export const OPPORTUNITY_STAGES = [
   'Perception Analysis',
   'Proposal/Price Quote',
   'Negotiation/Review',
-  'Closed Won',
-  'Closed Lost',
 ] as const;
-export const OPEN_STAGES = OPPORTUNITY_STAGES.slice(0, 8) as readonly OpportunityStage[];
+/** Every stage: the open ones, then the two closed ones. */
+export const OPPORTUNITY_STAGES = [...OPEN_STAGES, 'Closed Won', 'Closed Lost'] as const;
 export type OpportunityStage = (typeof OPPORTUNITY_STAGES)[number];
 
 /** Default probability (%) of each stage, as in a new Salesforce org. */

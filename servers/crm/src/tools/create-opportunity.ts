@@ -7,10 +7,7 @@ import { accountId, dataFlags, flagged, isoDate, money, recordsText, type ToolDe
 const input = z.object({
   accountId,
   name: z.string().trim().min(1).max(120).describe('Opportunity name, e.g. "Acme — 2027 renewal"'),
-  stage: z
-    .enum(OPEN_STAGES as [string, ...string[]])
-    .default('Prospecting')
-    .describe('Starting stage (an open stage)'),
+  stage: z.enum(OPEN_STAGES).default('Prospecting').describe('Starting stage (an open stage)'),
   closeDate: isoDate.describe('Expected close date (YYYY-MM-DD)'),
   amount: z.number().min(0).max(1e12).optional().describe('Expected amount in the org currency'),
   nextStep: z.string().trim().min(1).max(255).optional(),
@@ -59,7 +56,7 @@ export function createOpportunity({ crm }: ToolDeps) {
     },
     handler: async (args, ctx) => {
       await account(crm, args.accountId);
-      const opportunity = await crm.createOpportunity({ ...args, stage: args.stage as never });
+      const opportunity = await crm.createOpportunity(args);
       ctx.touch(`${crm.kind}:Opportunity/${opportunity.id}`);
       ctx.log.info({ opportunityId: opportunity.id, accountId: args.accountId }, 'opportunity created');
       return flagged({ opportunity });

@@ -26,7 +26,7 @@ export const toolFactories: ReadonlyArray<(deps: ToolDeps) => ToolDefinition> = 
   logActivity,
   updateOpportunityStage,
   createOpportunity,
-] as never;
+];
 
 export function crmTools(deps: ToolDeps): ToolDefinition[] {
   return toolFactories.map((factory) => factory(deps));

@@ -16,10 +16,7 @@ import {
 
 const input = z.object({
   owner: searchText("Part of the opportunity owner's name").optional(),
-  stage: z
-    .enum(OPEN_STAGES as [string, ...string[]])
-    .optional()
-    .describe('Only opportunities in this open stage'),
+  stage: z.enum(OPEN_STAGES).optional().describe('Only opportunities in this open stage'),
   accountId: accountId.optional(),
   closeFrom: isoDate.optional().describe('Earliest close date (YYYY-MM-DD, inclusive)'),
   closeTo: isoDate.optional().describe('Latest close date (YYYY-MM-DD, inclusive)'),
@@ -44,7 +41,7 @@ export function listOpenOpportunities({ crm }: ToolDeps) {
       if (args.closeFrom && args.closeTo && args.closeFrom > args.closeTo) {
         throw new ToolError('INVALID_ARGUMENTS', 'closeFrom is after closeTo', { hint: 'Swap the dates.' });
       }
-      return pageResult(await crm.listOpenOpportunities({ ...args, stage: args.stage as never }));
+      return pageResult(await crm.listOpenOpportunities(args));
     },
     render: (out) =>
       listText(
