@@ -1,8 +1,8 @@
 import type { ServerDefinition } from '@mcp-platform/protocol';
 import type { RuntimeFeature } from '@mcp-platform/runtime';
 import type { FastifyBaseLogger } from 'fastify';
-import { generateCorpus, toIncoming } from '../corpus/index.ts';
 import { type ConfluenceSettings, embeddingSettings, type KnowledgeConfig } from './config.ts';
+import { generateCorpus, toIncoming } from './corpus/index.ts';
 import { type IngestSummary, summarise } from './index/ingest.ts';
 import { migrate } from './index/migrate.ts';
 import { type KnowledgeBase, openKnowledgeBase } from './knowledge-base.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BENIGN_CASES, generateCorpus, INJECTION_CASES, toIncoming } from '../corpus/index.ts';
+import { BENIGN_CASES, generateCorpus, INJECTION_CASES, toIncoming } from '../src/corpus/index.ts';
 import { prepareDocument } from '../src/index/prepare.ts';
 import { detectInstructions } from '../src/untrusted.ts';
 

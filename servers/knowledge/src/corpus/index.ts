@@ -1,4 +1,4 @@
-import type { IncomingDocument } from '../src/index/types.ts';
+import type { IncomingDocument } from '../index/types.ts';
 import { BENIGN_CASES, INJECTION_CASES } from './injection.ts';
 import { policies } from './policies.ts';
 import { seeded } from './random.ts';

@@ -1,6 +1,6 @@
 import { describeWithPostgres } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BENIGN_CASES, INJECTION_CASES } from '../../corpus/index.ts';
+import { BENIGN_CASES, INJECTION_CASES } from '../../src/corpus/index.ts';
 import { type KnowledgeStack, startKnowledgeStack } from '../stack.ts';
 
 type Structured = Record<string, any>;
