@@ -169,10 +169,10 @@ export type ToolDefinition<I extends AnyObject = AnyObject, O extends AnyObject 
   | ContentTool<I>;
 
 /** Identity helpers that give definitions full type inference. */
+export function defineTool<I extends AnyObject>(def: ContentTool<I>): ContentTool<I>;
 export function defineTool<I extends AnyObject, O extends AnyObject>(
   def: StructuredTool<I, O>,
 ): StructuredTool<I, O>;
-export function defineTool<I extends AnyObject>(def: ContentTool<I>): ContentTool<I>;
 export function defineTool(def: ToolDefinition): ToolDefinition {
   return def;
 }
