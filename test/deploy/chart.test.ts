@@ -226,6 +226,21 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
       );
     });
 
+    it('needs publicUrl when the chart does not publish the server itself', () => {
+      const refused = helmTemplate({ values: { servers: { crm: { ingress: { enabled: false } } } } });
+      expect(refused.ok).toBe(false);
+      expect(refused.stderr).toContain('servers.crm.publicUrl is required');
+      const all = render({
+        values: {
+          servers: { crm: { ingress: { enabled: false }, publicUrl: 'https://crm.gateway.example.com' } },
+        },
+      });
+      expect(ofServer(ofKind(all, 'Ingress'), 'crm')).toEqual([]);
+      expect(envOf(podSpec(one(all, 'Deployment', 'crm')).containers[0]!).get('PUBLIC_URL')).toBe(
+        'https://crm.gateway.example.com',
+      );
+    });
+
     it('refuses auth mode none, in the schema and in the templates', () => {
       const values = { servers: { crm: { auth: { mode: 'none' } } } };
       const bySchema = helmTemplate({ values });

@@ -115,8 +115,11 @@ ctx: dict "root" "name" "entry"
 {{- /* public address */}}
 {{- $host := $s.ingress.host | default (printf "%s.%s" $name $s.ingress.domain) }}
 {{- $_ := set $s "host" $host }}
-{{- $scheme := ternary "https" "http" (or (not $s.ingress.enabled) $s.ingress.tls.enabled) }}
-{{- $_ := set $s "publicUrl" ($s.publicUrl | default (printf "%s://%s" $scheme $host) | trimSuffix "/") }}
+{{- $derived := "" }}
+{{- if $s.ingress.enabled }}
+{{- $derived = printf "%s://%s" (ternary "https" "http" $s.ingress.tls.enabled) $host }}
+{{- end }}
+{{- $_ := set $s "publicUrl" ($s.publicUrl | default $derived | trimSuffix "/") }}
 {{- $_ := set $s "tlsSecretName" ($s.ingress.tls.secretName | default (printf "%s-tls" $s.fullname)) }}
 {{- /* shutdown budget: preStop drain + the longer of tool timeout and shutdown grace + margin */}}
 {{- $toolSeconds := include "mcp-platform.ceilSeconds" $s.toolTimeoutMs | int64 }}
