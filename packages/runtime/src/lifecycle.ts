@@ -1,5 +1,5 @@
 import { type Interceptor, jsonRpcError, ToolError } from '@mcp-platform/protocol';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { RuntimeFeature } from './feature.ts';
 
 /**
@@ -65,12 +65,11 @@ export class Lifecycle {
   }
 }
 
-const tracked = new WeakSet<FastifyRequest>();
-
 /**
  * While draining, MCP requests are answered 503 with a JSON-RPC error and `Retry-After` (the client
- * retries, and reaches another replica once this one is out of the load balancer); otherwise POSTs
- * to the MCP endpoints count as in flight until their response is finished or the client is gone.
+ * retries, and reaches another replica once this one is out of the load balancer). In-flight work is
+ * counted by `lifecycleFeature` around each call (whatever transport carried it); other requests
+ * (lists, initialize) are short and finish while the server closes.
  */
 export function registerDrainHooks(
   app: FastifyInstance,
@@ -78,33 +77,20 @@ export function registerDrainHooks(
   mcpPaths: ReadonlySet<string>,
 ): void {
   app.addHook('onRequest', async (request, reply) => {
-    if (!mcpPaths.has(request.routeOptions.url ?? '')) return;
-    if (lifecycle.isDraining) {
-      return reply
-        .code(503)
-        .header('retry-after', '1')
-        .header('connection', 'close')
-        .send(
-          jsonRpcError(
-            null,
-            -32000,
-            'Service unavailable: this server is shutting down; retry the request, another replica will serve it',
-            {
-              retryAfterSeconds: 1,
-            },
-          ),
-        );
-    }
-    // Long-lived legacy SSE streams are sessions, not calls: they would hold the drain for the whole grace period.
-    if (request.method !== 'POST') return;
-    tracked.add(request);
-    lifecycle.enter();
+    if (!lifecycle.isDraining || !mcpPaths.has(request.routeOptions.url ?? '')) return;
+    return reply
+      .code(503)
+      .header('retry-after', '1')
+      .header('connection', 'close')
+      .send(
+        jsonRpcError(
+          null,
+          -32000,
+          'Service unavailable: this server is shutting down; retry the request, another replica will serve it',
+          { retryAfterSeconds: 1 },
+        ),
+      );
   });
-  const release = async (request: FastifyRequest) => {
-    if (tracked.delete(request)) lifecycle.leave();
-  };
-  app.addHook('onResponse', release);
-  app.addHook('onRequestAbort', release);
 }
 
 /**

@@ -107,18 +107,19 @@ export function observabilityFeature(metrics: RuntimeMetrics): RuntimeFeature {
       counter.inc();
       children.duration.observe(seconds);
       const log = call.ctx.log;
-      const fields = {
-        kind: call.kind,
-        tool: call.definitionName,
-        outcome,
-        ...(code === undefined ? {} : { code }),
-        durationMs: Math.round(seconds * 10_000) / 10,
-        subject: call.ctx.caller.subject,
-      };
-      if (log.level === 'debug' || log.level === 'trace') {
-        log.debug({ ...fields, args: redactPaths(call.rawArgs, call.policy.sensitive) }, 'call completed');
-      } else {
-        log.info(fields, 'call completed');
+      const level = log.level;
+      if (level === 'info' || level === 'debug' || level === 'trace') {
+        const fields = {
+          kind: call.kind,
+          tool: call.definitionName,
+          outcome,
+          ...(code === undefined ? {} : { code }),
+          durationMs: Math.round(seconds * 10_000) / 10,
+          subject: call.ctx.caller.subject,
+        };
+        if (level === 'info') log.info(fields, 'call completed');
+        else
+          log.debug({ ...fields, args: redactPaths(call.rawArgs, call.policy.sensitive) }, 'call completed');
       }
     }
   };
