@@ -229,6 +229,27 @@ if (protocol && fullStack) {
     `target: full-stack ≥ 70% of protocol req/s → ${((fullStack.rps / protocol.rps) * 100).toFixed(0)}%; p99 added < 2 ms → ${((fullStack.p99 - protocol.p99) / 1000).toFixed(2)} ms`,
   );
 }
+// Knowledge search: 100k chunks on the real PostgreSQL (DATABASE_URL), beside its targets.
+if (!only || only.includes('knowledge')) {
+  const databaseUrl = process.env.DATABASE_URL;
+  out();
+  if (!databaseUrl) {
+    out('knowledge search: SKIPPED — set DATABASE_URL (PostgreSQL 15+) to measure search and ingestion');
+  } else {
+    const { runSearchBench } = await import('../servers/knowledge/bench/search-bench.ts');
+    const k = await runSearchBench({
+      databaseUrl,
+      chunks: Number(process.env.BENCH_KNOWLEDGE_CHUNKS ?? 100_000),
+      log: (line) => out(`  ${line}`),
+    });
+    out(
+      `knowledge search over ${k.chunks} chunks: p50 ${k.search.p50Ms.toFixed(1)} ms, p95 ${k.search.p95Ms.toFixed(1)} ms (target < ${k.targets.searchP95Ms} ms), p99 ${k.search.p99Ms.toFixed(1)} ms`,
+    );
+    out(
+      `knowledge ingestion: ${k.ingestion.documentsPerSecond.toFixed(0)} documents/s at concurrency ${k.ingestion.concurrency} (target ≥ ${k.targets.ingestionDocumentsPerSecond}); load average ${k.loadAverage.start.toFixed(1)} → ${k.loadAverage.end.toFixed(1)}`,
+    );
+  }
+}
 const failed = rows.filter((r) => r.errors > 0);
 for (const r of failed)
   out(
