@@ -115,9 +115,9 @@ describeWithPostgres('pnpm audit (query, verify, migrate)', (databaseUrl) => {
       /^time \(UTC\)\s+principal\s+client\s+tool\s+outcome\s+records\s+approved by\s+arguments$/,
     );
     expect(lines).toHaveLength(3);
-    // (A stateless 2025-era call carries no client name/version; the OAuth client id identifies the client.)
+    // The 2025-era client's name/version come from its signed session (declared at initialize).
     expect(lines[2]).toMatch(
-      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+alice@example\.com\s+claude-desktop\s+update_stage\s+ok\s+crm:Opportunity\/006A\s+alice@example\.com\s+\{"id":"006A","note":"customer asked","stage":"Negotiation","credentials":\{"apiKey":"\[REDACTED\]"\}\}$/,
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+alice@example\.com\s+claude-desktop \(audit-test-client 9\.9\.9\)\s+update_stage\s+ok\s+crm:Opportunity\/006A\s+alice@example\.com\s+\{"id":"006A","note":"customer asked","stage":"Negotiation","credentials":\{"apiKey":"\[REDACTED\]"\}\}$/,
     );
     expect(stdout).not.toContain('sk-hidden');
   });
