@@ -71,18 +71,27 @@ build_args=(
 [[ -z ${SOURCE:-} ]] || build_args+=(--build-arg "SOURCE=$SOURCE")
 [[ -z ${NODE_IMAGE:-} ]] || build_args+=(--build-arg "NODE_IMAGE=$NODE_IMAGE")
 
+build() { # build TAG [PODMAN-BUILD-ARGS...]
+  local tag=$1; shift
+  if ((use_sandbox)); then
+    bash "$SANDBOX" build "$ROOT" "$tag" "$ROOT/docker/Dockerfile" "$@" "${build_args[@]}"
+  else
+    # podman: never pull (the base may exist only locally), docker format keeps HEALTHCHECK.
+    local engine_args=(); [[ $engine != podman ]] || engine_args=(--pull=never --format docker)
+    "$engine" build "${engine_args[@]}" -f "$ROOT/docker/Dockerfile" -t "$tag" "$@" "${build_args[@]}" "$ROOT" >&2
+  fi
+}
+
+# The dependency download (keyed on pnpm-lock.yaml) under a tag of its own, so that cleaning
+# up untagged images never throws it away.
+build "${PREFIX}build-cache:fetch" --target fetch
+
 log "building ${#servers[@]} image(s) with $engine$( ((use_sandbox)) && echo " via $(basename "$SANDBOX")"): ${servers[*]} (version $version)"
 t_all=$SECONDS
 for name in "${servers[@]}"; do
   tag="$PREFIX$name:$version"
   t0=$SECONDS
-  if ((use_sandbox)); then
-    bash "$SANDBOX" build "$ROOT" "$tag" "$ROOT/docker/Dockerfile" --build-arg "SERVER=$name" "${build_args[@]}"
-  else
-    # podman: never pull (the base may exist only locally), docker format keeps HEALTHCHECK.
-    engine_args=(); [[ $engine != podman ]] || engine_args=(--pull=never --format docker)
-    "$engine" build "${engine_args[@]}" -f "$ROOT/docker/Dockerfile" -t "$tag" --build-arg "SERVER=$name" "${build_args[@]}" "$ROOT" >&2
-  fi
+  build "$tag" --build-arg "SERVER=$name"
   log "$tag built in $((SECONDS - t0))s"
   [[ -z ${BUILD_REPORT:-} ]] || printf '%s\t%s\t%s\n' "$name" "$tag" "$((SECONDS - t0))" >>"$BUILD_REPORT"
 done

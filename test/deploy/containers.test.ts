@@ -104,6 +104,13 @@ describe.skipIf(detected.engine === undefined && detected.error === undefined)(S
 
   afterAll(async () => {
     for (const id of containers) await exec(engine, ['rm', '-f', '-v', id], 60_000).catch(() => undefined);
+    // Untagged leftovers of earlier runs (replaced images, build stages; ours only, older than
+    // half an hour so a build running beside this one keeps its layers): the disk does not fill
+    // run after run. Tagged images and the dependency download (build-all.sh tags it) stay.
+    for (const label of ['io.modelcontextprotocol.server', 'io.modelcontextprotocol.platform-build']) {
+      const prune = ['image', 'prune', '--force', '--filter', `label=${label}`, '--filter', 'until=30m'];
+      await exec(engine, prune, 300_000).catch(() => undefined);
+    }
     const mb = (bytes?: number) => (bytes === undefined ? '-' : `${(bytes / 1e6).toFixed(1)} MB`);
     const s = (seconds?: number) => (seconds === undefined ? '-' : `${seconds.toFixed(2)} s`);
     const lines = [...rows.values()].map(
