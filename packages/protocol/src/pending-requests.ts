@@ -23,8 +23,19 @@ export class PendingRequests {
   private readonly redis: Redis | undefined;
   private subscriber: Redis | undefined;
 
-  constructor(options: { redis?: Redis | undefined; channelPrefix?: string; timeoutMs?: number } = {}) {
+  private readonly createSubscriber: () => Redis;
+
+  constructor(
+    options: {
+      redis?: Redis | undefined;
+      /** Builds the subscriber connection (default `redis.duplicate()`); it needs an offline queue. */
+      createSubscriber?: (() => Redis) | undefined;
+      channelPrefix?: string;
+      timeoutMs?: number;
+    } = {},
+  ) {
     this.redis = options.redis;
+    this.createSubscriber = options.createSubscriber ?? (() => this.redis!.duplicate());
     this.channelPrefix = options.channelPrefix ?? 'mcp:rpc-response:';
     this.timeoutMs = options.timeoutMs ?? 10 * 60_000;
   }
@@ -33,7 +44,7 @@ export class PendingRequests {
 
   async start(): Promise<void> {
     if (!this.redis) return;
-    this.subscriber = this.redis.duplicate();
+    this.subscriber = this.createSubscriber();
     this.subscriber.on('error', () => {});
     this.subscriber.on('message', (_channel: string, raw: string) => {
       try {
@@ -42,7 +53,9 @@ export class PendingRequests {
         // A malformed relay message is dropped; the waiting call times out.
       }
     });
-    await this.subscriber.subscribe(this.channelPrefix + this.replica);
+    // Not awaited: with Redis down at start-up the subscription completes (and is renewed) when it
+    // comes back; until then answers that cross replicas are refused with 404.
+    this.subscriber.subscribe(this.channelPrefix + this.replica).catch(() => {});
   }
 
   async close(): Promise<void> {

@@ -48,6 +48,8 @@ export interface McpPluginOptions {
    * replica holding the call. Without it, single-process behaviour.
    */
   redis?: Redis;
+  /** Builds the Redis subscriber connection (default `redis.duplicate()`); it needs an offline queue. */
+  createSubscriber?: () => Redis;
   /** Observes which path served each POST (metrics, tests). */
   onServe?: (path: 'fast' | 'sdk', method: string | undefined) => void;
 }

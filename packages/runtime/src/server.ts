@@ -259,6 +259,8 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
       requestStateSecret: config.REQUEST_STATE_SECRET,
       path: mcpPath,
       allowedOrigins: config.ALLOWED_ORIGINS,
+      // Answers to 2025-era server-to-client requests reach the replica holding the call.
+      ...(redis === undefined ? {} : { redis, createSubscriber: () => createSubscriber(redis) }),
     });
     if (legacySse) {
       await app.register(legacySsePlugin, {
