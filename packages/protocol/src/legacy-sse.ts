@@ -8,18 +8,12 @@ import {
   type ServerContext,
   type Transport,
 } from '@modelcontextprotocol/server';
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  FastifyPluginAsync,
-  FastifyReply,
-  FastifyRequest,
-} from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { ANONYMOUS, type Caller } from './definitions.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { RpcCode } from './errors.ts';
-import { jsonRpcError } from './plugin.ts';
+import { jsonRpcError, jsonRpcErrorHandler, originGuard } from './http-guards.ts';
 import type { RequestInfo } from './request-info.ts';
 import { createSdkServer, createStateCodec } from './sdk-path.ts';
 import {
@@ -68,15 +62,6 @@ const SESSION_NOT_FOUND = -32001;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PARSE_FAILED = Symbol('legacy-sse.parse-failed');
 const UNSUPPORTED_MEDIA = Symbol('legacy-sse.unsupported-media');
-
-function isLoopbackOrigin(origin: string): boolean {
-  try {
-    const { hostname } = new URL(origin);
-    return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
-  } catch {
-    return false;
-  }
-}
 
 function requestKey(id: RequestId): string {
   return `${typeof id}:${String(id)}`;
@@ -256,8 +241,6 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
       throw new RangeError(`legacySsePlugin option ${name} must be a positive integer, got ${String(value)}`);
     }
   }
-  const allowedOrigins = new Set(options.allowedOrigins ?? []);
-  const allowLoopbackOrigins = allowedOrigins.has('loopback');
   const codec = createStateCodec(options.requestStateSecret);
   const endpointPath = `${options.publicPathPrefix ?? ''}${app.prefix}${messagesPath}`;
   const relay: SseRelay = options.redis
@@ -292,35 +275,9 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
     done(null, UNSUPPORTED_MEDIA);
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return badRequest(reply, 413, -32000, `Request body too large: the limit is ${maxBodyBytes} bytes`);
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 500) request.log.error({ err: error }, 'legacy SSE request failed');
-    return reply
-      .code(status)
-      .send(
-        jsonRpcError(
-          null,
-          status >= 500 ? RpcCode.InternalError : RpcCode.InvalidRequest,
-          status >= 500 ? 'Internal server error' : error.message,
-        ),
-      );
-  });
+  app.setErrorHandler(jsonRpcErrorHandler(maxBodyBytes, 'legacy SSE request'));
 
-  const checkOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
-    const origin = request.headers.origin;
-    if (origin === undefined) return;
-    if (allowedOrigins.has(origin) || (allowLoopbackOrigins && isLoopbackOrigin(origin))) return;
-    request.log.warn({ origin }, 'refused legacy SSE request from a disallowed origin');
-    return badRequest(
-      reply,
-      403,
-      -32000,
-      `Forbidden: origin ${origin} is not allowed; add it to ALLOWED_ORIGINS`,
-    );
-  };
+  const checkOrigin = originGuard(options.allowedOrigins, 'legacy SSE request');
 
   const closeSession = async (session: SseSession, reason: string) => {
     if (sessions.get(session.id) !== session) return;

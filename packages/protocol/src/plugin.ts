@@ -11,6 +11,7 @@ import { ANONYMOUS, type Caller } from './definitions.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { RpcCode } from './errors.ts';
 import { planFast, serveFast } from './fast-path.ts';
+import { jsonRpcError, jsonRpcErrorHandler, originGuard } from './http-guards.ts';
 import { createSessionCodec, type LegacySession } from './legacy-sessions.ts';
 import { PendingRequests } from './pending-requests.ts';
 import type { RequestInfo } from './request-info.ts';
@@ -22,6 +23,8 @@ declare module 'fastify' {
     caller?: Caller;
   }
 }
+
+export { jsonRpcError };
 
 export interface McpPluginOptions {
   dispatcher: Dispatcher;
@@ -56,28 +59,6 @@ export interface McpPluginOptions {
 
 const PARSE_FAILED = Symbol('mcp.parse-failed');
 const UNSUPPORTED_MEDIA = Symbol('mcp.unsupported-media');
-
-export function jsonRpcError(
-  id: unknown,
-  code: number,
-  message: string,
-  data?: unknown,
-): Record<string, unknown> {
-  return {
-    jsonrpc: '2.0',
-    id: typeof id === 'string' || typeof id === 'number' ? id : null,
-    error: { code, message, ...(data === undefined ? {} : { data }) },
-  };
-}
-
-function isLoopbackOrigin(origin: string): boolean {
-  try {
-    const { hostname } = new URL(origin);
-    return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
-  } catch {
-    return false;
-  }
-}
 
 function isAnswer(message: Record<string, unknown>): boolean {
   return (
@@ -130,8 +111,6 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
   const { dispatcher } = options;
   const path = options.path ?? '/mcp';
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-  const allowedOrigins = new Set(options.allowedOrigins ?? []);
-  const allowLoopbackOrigins = allowedOrigins.has('loopback');
   const useFastPath = options.fastPath ?? true;
   const codec = createStateCodec(options.requestStateSecret);
   const def = dispatcher.definition;
@@ -193,36 +172,9 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     done(null, UNSUPPORTED_MEDIA);
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply
-        .code(413)
-        .send(jsonRpcError(null, -32000, `Request body too large: the limit is ${maxBodyBytes} bytes`));
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply
-      .code(status)
-      .send(
-        jsonRpcError(
-          null,
-          status >= 500 ? RpcCode.InternalError : RpcCode.InvalidRequest,
-          status >= 500 ? 'Internal server error' : error.message,
-        ),
-      );
-  });
+  app.setErrorHandler(jsonRpcErrorHandler(maxBodyBytes, 'MCP request'));
 
-  const checkOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
-    const origin = request.headers.origin;
-    if (origin === undefined) return;
-    if (allowedOrigins.has(origin) || (allowLoopbackOrigins && isLoopbackOrigin(origin))) return;
-    request.log.warn({ origin }, 'refused request from a disallowed origin');
-    return reply
-      .code(403)
-      .send(
-        jsonRpcError(null, -32000, `Forbidden: origin ${origin} is not allowed; add it to ALLOWED_ORIGINS`),
-      );
-  };
+  const checkOrigin = originGuard(options.allowedOrigins, 'MCP request');
 
   const requestInfo = (request: FastifyRequest, reply: FastifyReply): RequestInfo => {
     const controller = new AbortController();

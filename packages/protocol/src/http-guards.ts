@@ -1,0 +1,67 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { RpcCode } from './errors.ts';
+
+/** A JSON-RPC error message (id null when the request's id is unknown). */
+export function jsonRpcError(
+  id: unknown,
+  code: number,
+  message: string,
+  data?: unknown,
+): Record<string, unknown> {
+  return {
+    jsonrpc: '2.0',
+    id: typeof id === 'string' || typeof id === 'number' ? id : null,
+    error: { code, message, ...(data === undefined ? {} : { data }) },
+  };
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  try {
+    const { hostname } = new URL(origin);
+    return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * DNS-rebinding defence shared by every MCP endpoint: requests without `Origin` (non-browser
+ * clients) pass; a browser origin must be listed (`loopback` admits localhost origins) or gets 403.
+ */
+export function originGuard(allowed: readonly string[] | undefined, what: string) {
+  const origins = new Set(allowed ?? []);
+  const loopback = origins.has('loopback');
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const origin = request.headers.origin;
+    if (origin === undefined || origins.has(origin) || (loopback && isLoopbackOrigin(origin))) return;
+    request.log.warn({ origin }, `refused ${what} from a disallowed origin`);
+    return reply
+      .code(403)
+      .send(
+        jsonRpcError(null, -32000, `Forbidden: origin ${origin} is not allowed; add it to ALLOWED_ORIGINS`),
+      );
+  };
+}
+
+/** Framework errors as JSON-RPC errors: 413 over the body limit, internals hidden on 5xx. */
+export function jsonRpcErrorHandler(maxBodyBytes: number, what: string) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply
+        .code(413)
+        .send(jsonRpcError(null, -32000, `Request body too large: the limit is ${maxBodyBytes} bytes`));
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) request.log.error({ err: error }, `${what} failed`);
+    const internal = status >= 500;
+    return reply
+      .code(status)
+      .send(
+        jsonRpcError(
+          null,
+          internal ? RpcCode.InternalError : RpcCode.InvalidRequest,
+          internal ? 'Internal server error' : error.message,
+        ),
+      );
+  };
+}
