@@ -1,34 +1,12 @@
 import http from 'node:http';
-import { registerHooks } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { type Caller, Dispatcher, type Interceptor, legacySsePlugin, mcpPlugin } from '../src/index.ts';
 import { exampleDefinition } from './fixtures.ts';
 
-let dependencyConditionsFixed = false;
-
-/**
- * Loads the official SDK v1 client with its legacy SSE transport. Vitest starts its workers with
- * `--conditions source` (the workspace's condition for its own TypeScript sources), and the SDK's
- * `eventsource` dependency publishes TypeScript under that very condition, which Node refuses to
- * strip inside node_modules. Imports made from node_modules therefore resolve without it.
- */
+/** Loads the official SDK v1 client with its legacy SSE transport. */
 export async function loadSdkV1SseClient() {
-  if (!dependencyConditionsFixed) {
-    dependencyConditionsFixed = true;
-    registerHooks({
-      resolve(specifier, context, nextResolve) {
-        if (!context.parentURL?.includes('/node_modules/') || !context.conditions.includes('source')) {
-          return nextResolve(specifier, context);
-        }
-        return nextResolve(specifier, {
-          ...context,
-          conditions: context.conditions.filter((c) => c !== 'source'),
-        });
-      },
-    });
-  }
   const [{ Client }, { SSEClientTransport }] = await Promise.all([
     import('@modelcontextprotocol/sdk/client/index.js'),
     import('@modelcontextprotocol/sdk/client/sse.js'),

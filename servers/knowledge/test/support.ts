@@ -1,24 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createRequire, registerHooks } from 'node:module';
+import { createRequire } from 'node:module';
 import type * as McpClient from '@modelcontextprotocol/client';
 import pg from 'pg';
 import { migrate } from '../src/index/migrate.ts';
 import type { IncomingDocument } from '../src/index/types.ts';
 import { type KnowledgeBase, type KnowledgeBaseOptions, openKnowledgeBase } from '../src/knowledge-base.ts';
 
-// Vitest runs with `--conditions=source`; third-party packages that publish a `source` export (the
-// client's `eventsource`) must resolve without it, or Node would be handed TypeScript from node_modules.
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    if (context.parentURL?.includes('/node_modules/') && context.conditions?.includes('source')) {
-      return nextResolve(specifier, {
-        ...context,
-        conditions: context.conditions.filter((c) => c !== 'source'),
-      });
-    }
-    return nextResolve(specifier, context);
-  },
-});
 export const mcpClient = createRequire(import.meta.url)('@modelcontextprotocol/client') as typeof McpClient;
 
 /** A throwaway database on the shared PostgreSQL (one per test file), dropped at the end. */
