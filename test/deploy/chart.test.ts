@@ -23,7 +23,8 @@ const ENV_FILES = readdirSync(join(ROOT, 'deploy'))
   .filter((name) => name.endsWith('.yaml'))
   .sort()
   .map((name) => `deploy/${name}`);
-const DEFAULT_SERVERS = ['crm', 'finance', 'itsm', 'knowledge'];
+// itsm and finance are configured in the environments but disabled until their servers exist.
+const DEFAULT_SERVERS = ['crm', 'knowledge'];
 
 const missing = [
   HELM === undefined ? 'helm (HELM_BIN)' : undefined,
@@ -191,11 +192,13 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
     });
 
     it('renders nothing for a disabled server', () => {
-      const all = render({ values: { servers: { finance: { enabled: false } } } });
-      expect(ofServer(all, 'finance')).toEqual([]);
-      expect(all.filter((o) => o.metadata.name.includes('finance'))).toEqual([]);
+      const all = render({ values: { servers: { crm: { enabled: false } } } });
+      expect(ofServer(all, 'crm')).toEqual([]);
+      expect(all.filter((o) => o.metadata.name.includes('crm'))).toEqual([]);
       expect(ofKind(all, 'Deployment')).toHaveLength(DEFAULT_SERVERS.length - 1);
-      expect(renderNotes({ values: { servers: { finance: { enabled: false } } } })).not.toContain('finance');
+      expect(renderNotes({ values: { servers: { crm: { enabled: false } } } })).not.toContain('crm');
+      // itsm and finance are disabled by default (their servers are not built yet).
+      expect(ofServer(render(), 'finance')).toEqual([]);
     });
 
     it('adds a server from values alone, with every object a built-in server gets', () => {
@@ -344,7 +347,12 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
     });
 
     it('limits traffic with a NetworkPolicy: ingress from the controller, egress to DNS, databases and backends', () => {
-      const policy = one(render({ files: ['deploy/production.yaml'] }), 'NetworkPolicy', 'finance');
+      const enableFinance = { servers: { finance: { enabled: true } } };
+      const policy = one(
+        render({ files: ['deploy/production.yaml'], values: enableFinance }),
+        'NetworkPolicy',
+        'finance',
+      );
       const spec = policy.spec as { policyTypes: string[]; egress: { ports: { port: number }[] }[] };
       expect(spec.policyTypes).toEqual(['Ingress', 'Egress']);
       const ports = spec.egress.flatMap((rule) => rule.ports.map((p) => p.port));
@@ -354,7 +362,7 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
 
     it('names the server, label and port of each object after the server', () => {
       const all = render({ values: { fullnameOverride: 'platform' } });
-      expect(one(all, 'Deployment', 'itsm').metadata.name).toBe('platform-itsm');
+      expect(one(all, 'Deployment', 'crm').metadata.name).toBe('platform-crm');
       const long = render({ values: { fullnameOverride: 'x'.repeat(70) } });
       for (const object of long) expect(object.metadata.name.length).toBeLessThanOrEqual(63);
     });
