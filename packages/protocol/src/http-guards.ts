@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RpcCode } from './errors.ts';
 
 /** A JSON-RPC error message (id null when the request's id is unknown). */
@@ -64,4 +64,29 @@ export function jsonRpcErrorHandler(maxBodyBytes: number, what: string) {
         ),
       );
   };
+}
+
+/** Body markers the JSON-RPC parsers leave for the route to answer with the right error. */
+export const PARSE_FAILED = Symbol('mcp.parse-failed');
+export const UNSUPPORTED_MEDIA = Symbol('mcp.unsupported-media');
+
+/**
+ * Parses JSON bodies ourselves, so malformed JSON becomes JSON-RPC -32700 and other media types 415
+ * (answered by the route from the markers) instead of framework errors.
+ */
+export function addJsonRpcParsers(app: FastifyInstance, maxBodyBytes: number): void {
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: maxBodyBytes },
+    (_req, body, done) => {
+      try {
+        done(null, JSON.parse(body as string));
+      } catch {
+        done(null, PARSE_FAILED);
+      }
+    },
+  );
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: maxBodyBytes }, (_req, _body, done) => {
+    done(null, UNSUPPORTED_MEDIA);
+  });
 }

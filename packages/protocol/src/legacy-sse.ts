@@ -13,7 +13,14 @@ import type { Redis } from 'ioredis';
 import { ANONYMOUS, type Caller } from './definitions.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { RpcCode } from './errors.ts';
-import { jsonRpcError, jsonRpcErrorHandler, originGuard } from './http-guards.ts';
+import {
+  addJsonRpcParsers,
+  jsonRpcError,
+  jsonRpcErrorHandler,
+  originGuard,
+  PARSE_FAILED,
+  UNSUPPORTED_MEDIA,
+} from './http-guards.ts';
 import type { RequestInfo } from './request-info.ts';
 import { createSdkServer, createStateCodec } from './sdk-path.ts';
 import {
@@ -60,8 +67,6 @@ export interface LegacySsePluginOptions {
 
 const SESSION_NOT_FOUND = -32001;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const PARSE_FAILED = Symbol('legacy-sse.parse-failed');
-const UNSUPPORTED_MEDIA = Symbol('legacy-sse.unsupported-media');
 
 function requestKey(id: RequestId): string {
   return `${typeof id}:${String(id)}`;
@@ -260,20 +265,7 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
 
   // This scope parses its own bodies: malformed JSON becomes JSON-RPC -32700, whatever the parent registered.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string', bodyLimit: maxBodyBytes },
-    (_req, body, done) => {
-      try {
-        done(null, JSON.parse(body as string));
-      } catch {
-        done(null, PARSE_FAILED);
-      }
-    },
-  );
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: maxBodyBytes }, (_req, _body, done) => {
-    done(null, UNSUPPORTED_MEDIA);
-  });
+  addJsonRpcParsers(app, maxBodyBytes);
 
   app.setErrorHandler(jsonRpcErrorHandler(maxBodyBytes, 'legacy SSE request'));
 

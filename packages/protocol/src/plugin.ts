@@ -11,7 +11,14 @@ import { ANONYMOUS, type Caller } from './definitions.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { RpcCode } from './errors.ts';
 import { planFast, serveFast } from './fast-path.ts';
-import { jsonRpcError, jsonRpcErrorHandler, originGuard } from './http-guards.ts';
+import {
+  addJsonRpcParsers,
+  jsonRpcError,
+  jsonRpcErrorHandler,
+  originGuard,
+  PARSE_FAILED,
+  UNSUPPORTED_MEDIA,
+} from './http-guards.ts';
 import { createSessionCodec, type LegacySession } from './legacy-sessions.ts';
 import { PendingRequests } from './pending-requests.ts';
 import type { RequestInfo } from './request-info.ts';
@@ -56,9 +63,6 @@ export interface McpPluginOptions {
   /** Observes which path served each POST (metrics, tests). */
   onServe?: (path: 'fast' | 'sdk', method: string | undefined) => void;
 }
-
-const PARSE_FAILED = Symbol('mcp.parse-failed');
-const UNSUPPORTED_MEDIA = Symbol('mcp.unsupported-media');
 
 function isAnswer(message: Record<string, unknown>): boolean {
   return (
@@ -156,21 +160,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
   app.decorate('mcpDispatcher', dispatcher);
   app.decorate('mcpNotify', handler.notify);
 
-  // Parse JSON ourselves so malformed bodies get JSON-RPC -32700 instead of a framework error.
-  app.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string', bodyLimit: maxBodyBytes },
-    (_req, body, done) => {
-      try {
-        done(null, JSON.parse(body as string));
-      } catch {
-        done(null, PARSE_FAILED);
-      }
-    },
-  );
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: maxBodyBytes }, (_req, _body, done) => {
-    done(null, UNSUPPORTED_MEDIA);
-  });
+  addJsonRpcParsers(app, maxBodyBytes);
 
   app.setErrorHandler(jsonRpcErrorHandler(maxBodyBytes, 'MCP request'));
 
