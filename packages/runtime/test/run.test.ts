@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { describeWithPostgres } from '@mcp-platform/test-support';
+import { createTestDatabase, describeWithPostgres, type TestDatabase } from '@mcp-platform/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -46,20 +45,14 @@ describe('runServer start-up', () => {
 });
 
 describeWithPostgres('`<server> migrate`', (databaseUrl) => {
-  const name = `runtime_migrate_${randomBytes(4).toString('hex')}`;
-  let admin: pg.Client;
+  let db: TestDatabase;
   let url: string;
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const u = new URL(databaseUrl);
-    u.pathname = `/${name}`;
-    url = u.toString();
+    db = await createTestDatabase(databaseUrl, 'runtime_migrate');
+    url = db.url;
   });
   afterAll(async () => {
-    await admin?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin?.end();
+    await db?.drop();
   });
 
   it('applies the runtime migrations once and exits', async () => {

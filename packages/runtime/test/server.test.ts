@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { describeWithPostgres } from '@mcp-platform/test-support';
+import { createTestDatabase, describeWithPostgres, type TestDatabase } from '@mcp-platform/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../src/audit/migrate.ts';
@@ -73,18 +72,13 @@ describe('feature order', () => {
 });
 
 describeWithPostgres('full stack on PostgreSQL (audit, approvals) and Redis', (databaseUrl) => {
-  const name = `runtime_core_${randomBytes(4).toString('hex')}`;
-  let admin: pg.Client;
+  let db: TestDatabase;
   let stack: FullStack;
   let dbUrl: string;
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(databaseUrl);
-    url.pathname = `/${name}`;
-    dbUrl = url.toString();
+    db = await createTestDatabase(databaseUrl, 'runtime_core');
+    dbUrl = db.url;
     await migrate(dbUrl);
     stack = await startFullStack({
       definition: acmeDefinition(),
@@ -94,8 +88,7 @@ describeWithPostgres('full stack on PostgreSQL (audit, approvals) and Redis', (d
   });
   afterAll(async () => {
     await stack?.close();
-    await admin?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin?.end();
+    await db?.drop();
   });
 
   const post = async (token: string | undefined, method: string, params: Record<string, unknown>) => {

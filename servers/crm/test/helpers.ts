@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '@mcp-platform/test-support';
 import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import { SalesforceBackend, type SalesforceBackendOptions } from '../src/backends/salesforce.ts';
@@ -35,29 +36,7 @@ export function salesforceOn(
   });
 }
 
-/**
- * A database of its own on the PostgreSQL at `adminUrl` (CREATE DATABASE), so suites never see each
- * other's rows; `drop()` removes it.
- */
-export async function freshDatabase(
-  adminUrl: string,
-  label: string,
-): Promise<{ url: string; drop: () => Promise<void> }> {
-  const { default: pg } = await import('pg');
-  const name = `crm_${label}_${process.pid}_${Math.floor(Math.random() * 1e9)}`.toLowerCase();
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+/** A database of its own on the PostgreSQL at `adminUrl`, so suites never see each other's rows. */
+export function freshDatabase(adminUrl: string, label: string): Promise<TestDatabase> {
+  return createTestDatabase(adminUrl, `crm_${label}`);
 }

@@ -1,7 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import {
+  createTestDatabase as createSharedTestDatabase,
+  type TestDatabase,
+} from '@mcp-platform/test-support';
 import type * as McpClient from '@modelcontextprotocol/client';
-import pg from 'pg';
 import { migrate } from '../src/index/migrate.ts';
 import type { IncomingDocument } from '../src/index/types.ts';
 import { type KnowledgeBase, type KnowledgeBaseOptions, openKnowledgeBase } from '../src/knowledge-base.ts';
@@ -9,26 +11,8 @@ import { type KnowledgeBase, type KnowledgeBaseOptions, openKnowledgeBase } from
 export const mcpClient = createRequire(import.meta.url)('@modelcontextprotocol/client') as typeof McpClient;
 
 /** A throwaway database on the shared PostgreSQL (one per test file), dropped at the end. */
-export async function createTestDatabase(
-  baseUrl: string,
-  prefix: string,
-): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `knowledge_test_${prefix}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: baseUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
+export function createTestDatabase(baseUrl: string, prefix: string): Promise<TestDatabase> {
+  return createSharedTestDatabase(baseUrl, `knowledge_test_${prefix}`);
 }
 
 /** A fresh migrated index in its own database. */

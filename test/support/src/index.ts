@@ -1,3 +1,4 @@
+export { createTestDatabase, type TestDatabase } from './database.ts';
 export { describeWithEnv, describeWithPostgres, describeWithRedis, loudSkip, requireEnv } from './env.ts';
 export { listen } from './listen.ts';
 export {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,6 @@ import {
 } from '@mcp-platform/protocol';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import Fastify, { type FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { z } from 'zod';
 import { withApprovalArgument } from '../../src/approvals/index.ts';
 import type { RuntimeFeature } from '../../src/feature.ts';
@@ -22,28 +20,7 @@ import type { RuntimeFeature } from '../../src/feature.ts';
 export const SECRET = 'audit-approvals-test-state-secret-0123456789';
 export const SERVER = 'crm-test';
 
-/** A throwaway database on the shared PostgreSQL, dropped at the end. */
-export async function createTestDatabase(
-  baseUrl: string,
-  prefix: string,
-): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: baseUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
+export { createTestDatabase } from '@mcp-platform/test-support';
 
 export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `${prefix}-`));
