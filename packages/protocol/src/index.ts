@@ -45,5 +45,12 @@ export {
 export { type LegacySsePluginOptions, legacySsePlugin } from './legacy-sse.ts';
 export { decodeCursor, encodeCursor } from './pagination.ts';
 export { jsonRpcError, type McpPluginOptions, mcpPlugin } from './plugin.ts';
-export { callContext, eraOf, LEGACY_VERSIONS, MODERN_VERSION, type RequestInfo } from './request-info.ts';
+export {
+  callContext,
+  eraOf,
+  LEGACY_VERSIONS,
+  MODERN_VERSION,
+  type RequestInfo,
+  traceContextOf,
+} from './request-info.ts';
 export { createSdkServer, createStateCodec, type SdkServerOptions } from './sdk-path.ts';

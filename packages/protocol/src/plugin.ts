@@ -21,7 +21,7 @@ import {
 } from './http-guards.ts';
 import { createSessionCodec, type LegacySession } from './legacy-sessions.ts';
 import { PendingRequests } from './pending-requests.ts';
-import type { RequestInfo } from './request-info.ts';
+import { type RequestInfo, traceContextOf } from './request-info.ts';
 import { createSdkServer, createStateCodec } from './sdk-path.ts';
 
 declare module 'fastify' {
@@ -166,17 +166,22 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
 
   const checkOrigin = originGuard(options.allowedOrigins, 'MCP request');
 
-  const requestInfo = (request: FastifyRequest, reply: FastifyReply): RequestInfo => {
+  const requestInfo = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    message?: unknown,
+    sessionId?: string,
+  ): RequestInfo => {
     const controller = new AbortController();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) controller.abort(new Error('client closed the response stream'));
     });
-    const traceparent = request.headers.traceparent;
     return {
       caller: request.caller ?? ANONYMOUS,
       log: request.log,
       correlationId: request.id,
-      ...(typeof traceparent === 'string' ? { traceparent } : {}),
+      ...traceContextOf(request.headers, message),
+      ...(sessionId === undefined ? {} : { sessionId }),
       signal: controller.signal,
     };
   };
@@ -272,7 +277,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
           );
       }
     }
-    const info = requestInfo(request, reply);
+    const info = requestInfo(request, reply, message, session ? (sessionId as string) : undefined);
     if (useFastPath) {
       const plan = planFast(dispatcher, { headers: request.headers, body });
       if (plan) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller, CallKind, Policy } from '@mcp-platform/protocol';
+import { traceCorrelation } from './audit/correlation.ts';
 import { makeRecord, traceIdOf, whoColumns } from './audit/record.ts';
 import { redact } from './audit/redact.ts';
 import type { AuditTrail } from './audit/trail.ts';
@@ -46,6 +47,7 @@ export function auditDeniedCall(trail: AuditTrail, server: string, call: DeniedC
       }),
       correlationId: call.correlationId,
       traceId: traceIdOf(call.traceparent),
+      ...traceCorrelation(call.traceparent === undefined ? {} : { traceparent: call.traceparent }),
       arguments: redact(call.rawArgs, call.policy.sensitive),
       outcome: 'denied',
       errorCode: 'INSUFFICIENT_SCOPE',

@@ -7,6 +7,13 @@ export {
   GENESIS_HASH,
   rowHash,
 } from './chain.ts';
+export {
+  type AuditCorrelation,
+  CORRELATION_KEYS,
+  mcpSessionDigest,
+  principalCorrelation,
+  traceCorrelation,
+} from './correlation.ts';
 export { AUDIT_UNAVAILABLE, auditUnavailable } from './errors.ts';
 export { type AuditFeature, type AuditFeatureOptions, createAuditFeature } from './feature.ts';
 export {
@@ -47,3 +54,20 @@ export {
   newChainId,
 } from './trail.ts';
 export { type BrokenRow, type VerifyReport, verifyChains } from './verify.ts';
+export {
+  parseTraceId,
+  queryWorkflow,
+  type RecordHistory,
+  type Workflow,
+  type WorkflowKey,
+  type WorkflowQuery,
+  workflowKeyOf,
+  workflowsOf,
+} from './workflow.ts';
+export {
+  formatRecordHistory,
+  formatWorkflow,
+  recordHistoryJsonLines,
+  workflowEvent,
+  workflowJsonLines,
+} from './workflow-format.ts';

@@ -6,6 +6,7 @@ import {
   RpcError,
   ToolError,
 } from '@mcp-platform/protocol';
+import { traceCorrelation } from './correlation.ts';
 import { auditUnavailable } from './errors.ts';
 import {
   type AuditOutcome,
@@ -93,6 +94,7 @@ export function callColumns(
     ...whoColumns(call.ctx.caller, call.ctx.client),
     correlationId: call.ctx.correlationId,
     traceId: traceIdOf(call.ctx.traceparent),
+    ...traceCorrelation(call.ctx),
     arguments: auditedArguments(call),
     resultBytes: null,
     resultSha256: null,

@@ -1,5 +1,6 @@
 import type { Caller, ClientInfo } from '@mcp-platform/protocol';
 import { jsonSafe, safeText } from './canonical-json.ts';
+import { type AuditCorrelation, CORRELATION_KEYS, principalCorrelation } from './correlation.ts';
 
 /** What an audit row is about. */
 export type AuditEvent =
@@ -26,7 +27,7 @@ export type AuditOutcome =
   | 'pending';
 
 /** One audit row before it is placed on a hash chain (what the queue and the spool hold). */
-export interface AuditRecord {
+export interface AuditRecord extends AuditCorrelation {
   /** Event id (UUID); replays are de-duplicated on it. */
   id: string;
   /** ISO-8601 time with milliseconds. */
@@ -82,6 +83,8 @@ export function whoColumns(
   | 'clientVersion'
   | 'protocolEra'
   | 'protocolVersion'
+  | 'idpSession'
+  | 'tokenId'
 > {
   return {
     subject: caller.subject,
@@ -91,6 +94,7 @@ export function whoColumns(
     clientVersion: client?.version ?? null,
     protocolEra: client?.era ?? null,
     protocolVersion: client?.protocolVersion ?? null,
+    ...principalCorrelation(caller),
   };
 }
 
@@ -118,7 +122,7 @@ export function outcomeOfCode(code: string | null | undefined): AuditOutcome {
  * plain JSON), so the hash computed before the insert is the hash `verify` recomputes.
  */
 export function makeRecord(fields: AuditRecord): AuditRecord {
-  return {
+  const record: AuditRecord = {
     ...fields,
     server: safeText(fields.server),
     name: safeText(fields.name),
@@ -136,4 +140,11 @@ export function makeRecord(fields: AuditRecord): AuditRecord {
     touched: fields.touched.map((t) => safeText(t)),
     detail: fields.detail === null ? null : (jsonSafe(fields.detail) as Record<string, unknown>),
   };
+  // Correlation fields only when set: rows without them stay as small (spool) as before.
+  for (const key of CORRELATION_KEYS) {
+    const value = fields[key];
+    if (value === undefined || value === null) delete record[key];
+    else record[key] = safeText(value);
+  }
+  return record;
 }
