@@ -211,6 +211,31 @@ export const baseConfigSchema = z.object({
     .describe('entries like `create_task=10,search_accounts=600`'),
   // Serve Prometheus metrics at /metrics.
   METRICS_ENABLED: z.stringbool().default(true).describe('true or false'),
+  // Shared audit database: write the audit trail here (as this server's own role) instead of DATABASE_URL.
+  AUDIT_DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:5432/database' })
+    .optional()
+    .describe('postgres://mcp_audit_crm:password@host:5432/mcp_audit'),
+  // OTLP/HTTP traces endpoint of the OpenTelemetry collector; set = export spans (off when unset).
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl()
+    .optional()
+    .describe('an absolute URL like http://otel-collector:4318/v1/traces'),
+  // Which traces to keep: the OpenTelemetry sampler names (parent-based honours the caller's sampled flag).
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
+    .default('parentbased_always_on')
+    .describe('always_on, always_off, traceidratio or parentbased_{always_on,always_off,traceidratio}'),
+  // Share of traces kept by the *traceidratio samplers (0-1).
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1).describe('a ratio 0-1, e.g. 0.1'),
+  // `service.name` of the spans; default the server name.
+  OTEL_SERVICE_NAME: z.string().min(1).max(128).optional().describe('a service name like mcp-crm'),
 });
 
 export type BaseConfigInput = z.input<typeof baseConfigSchema>;
@@ -293,7 +318,12 @@ export function loadConfig<S extends z.ZodType<ParsedBase>>(
       'OAUTH_ROLE_CLAIM: is required when OAUTH_ROLE_SCOPES is set (expected a claim name like `roles` or `groups`)',
     );
   }
-  if (config.AUTH_MODE === 'oauth' && config.AUDIT_ENABLED && config.DATABASE_URL === undefined) {
+  if (
+    config.AUTH_MODE === 'oauth' &&
+    config.AUDIT_ENABLED &&
+    config.DATABASE_URL === undefined &&
+    config.AUDIT_DATABASE_URL === undefined
+  ) {
     problems.push(
       'DATABASE_URL: is required for the audit trail (expected postgres://user:password@host:5432/database); ' +
         'AUDIT_ENABLED=false runs without any record of who called what and is not for production',

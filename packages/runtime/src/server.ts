@@ -175,12 +175,28 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
         log,
       }),
     ];
+    if (config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined) {
+      // Loaded only when export is on: with it off, no OpenTelemetry code runs or is even imported.
+      const { createTracing } = await import('./observability/tracing.ts');
+      const tracing = createTracing({
+        endpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+        serviceName: config.OTEL_SERVICE_NAME ?? definition.name,
+        serviceVersion: definition.version,
+        server: definition.name,
+        sampler: config.OTEL_TRACES_SAMPLER,
+        samplerRatio: config.OTEL_TRACES_SAMPLER_ARG,
+      });
+      metrics.tracing = tracing;
+      // Outermost: the call's span covers every stage, refusals included.
+      builtIn.unshift(tracing.feature);
+    }
     owned.push(builtIn);
     let audit: AuditFeature | undefined;
-    if ((options.audit ?? config.AUDIT_ENABLED) && pool) {
+    if ((options.audit ?? config.AUDIT_ENABLED) && (pool || config.AUDIT_DATABASE_URL !== undefined)) {
       audit = await createAuditFeature({
         server: definition.name,
-        pool,
+        // A shared audit database gets a pool of its own (closed by the feature); else the server's.
+        ...(config.AUDIT_DATABASE_URL === undefined ? { pool } : { databaseUrl: config.AUDIT_DATABASE_URL }),
         spoolDir: config.AUDIT_SPOOL_DIR,
         ...(config.AUDIT_SPOOL_MAX_BYTES === undefined
           ? {}
