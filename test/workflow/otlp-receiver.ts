@@ -29,13 +29,13 @@ interface AnyValue {
   doubleValue?: number;
 }
 
-function valueOf(value: AnyValue | undefined): unknown {
+function scalarOf(value: AnyValue | undefined): unknown {
   if (value === undefined) return undefined;
   return value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue;
 }
 
 function attributes(list: Array<{ key: string; value?: AnyValue }> | undefined): Record<string, unknown> {
-  return Object.fromEntries((list ?? []).map((a) => [a.key, valueOf(a.value)]));
+  return Object.fromEntries((list ?? []).map((a) => [a.key, scalarOf(a.value)]));
 }
 
 /**
