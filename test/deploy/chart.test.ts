@@ -360,6 +360,58 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
       expect(ports).not.toContain(80);
     });
 
+    it('one value puts every server on the shared audit trail (its own key) and one the OTLP collector', () => {
+      const plain = render();
+      for (const server of DEFAULT_SERVERS) {
+        const names = podSpec(one(plain, 'Deployment', server)).containers[0]!.env?.map((e) => e.name);
+        expect(names).not.toContain('AUDIT_DATABASE_URL');
+        expect(names).not.toContain('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+      }
+      const all = render({
+        values: {
+          serverDefaults: {
+            auditDatabase: { existingSecret: 'mcp-audit', migrate: { existingSecret: 'mcp-audit-owner' } },
+            tracing: {
+              otlpEndpoint: 'http://otel-collector.monitoring:4318/v1/traces',
+              sampler: 'parentbased_traceidratio',
+              samplerRatio: 0.25,
+            },
+          },
+        },
+      });
+      for (const server of DEFAULT_SERVERS) {
+        const container = podSpec(one(all, 'Deployment', server)).containers[0]!;
+        // Each server its own key (its own role), never a shared credential.
+        expect(container.env?.find((e) => e.name === 'AUDIT_DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({
+          name: 'mcp-audit',
+          key: server,
+        });
+        expect(envOf(container).get('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')).toBe(
+          'http://otel-collector.monitoring:4318/v1/traces',
+        );
+        expect(envOf(container).get('OTEL_TRACES_SAMPLER')).toBe('parentbased_traceidratio');
+        expect(envOf(container).get('OTEL_TRACES_SAMPLER_ARG')).toBe('0.25');
+        const migration = podSpec(one(all, 'Job', server)).containers[0]!;
+        expect(
+          migration.env?.find((e) => e.name === 'AUDIT_MIGRATE_DATABASE_URL')?.valueFrom?.secretKeyRef,
+        ).toEqual({ name: 'mcp-audit-owner', key: 'AUDIT_MIGRATE_DATABASE_URL' });
+        const policy = one(all, 'NetworkPolicy', server).spec as { egress: { ports: { port: number }[] }[] };
+        expect(policy.egress.flatMap((rule) => rule.ports.map((p) => p.port))).toContain(4318);
+      }
+      const badSampler = helmTemplate({ values: { serverDefaults: { tracing: { sampler: 'sometimes' } } } });
+      expect(badSampler.ok).toBe(false);
+      const badEndpoint = helmTemplate({
+        values: { serverDefaults: { tracing: { otlpEndpoint: 'collector:4318' } } },
+      });
+      expect(badEndpoint.ok).toBe(false);
+      const injected = helmTemplate({
+        values: {
+          servers: { crm: { env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://elsewhere/v1/traces' } } },
+        },
+      });
+      expect(injected.ok).toBe(false);
+    });
+
     it('names the server, label and port of each object after the server', () => {
       const all = render({ values: { fullnameOverride: 'platform' } });
       expect(one(all, 'Deployment', 'crm').metadata.name).toBe('platform-crm');
