@@ -83,7 +83,8 @@ try {
   );
 
   const g = Math.floor(total * 0.6);
-  const trace = (await pool.query<{ t: string }>(`SELECT md5('trace' || ($1::bigint / 12)) AS t`, [g])).rows[0]!.t;
+  const trace = (await pool.query<{ t: string }>(`SELECT md5('trace' || ($1::bigint / 12)) AS t`, [g]))
+    .rows[0]!.t;
   const sid = `sid-${Math.floor(g / 60)}`;
   const record = `crm:Opportunity/${((g - (g % 8)) * 7919) % 200000}`;
   const principal = `user${Math.floor(g / 12) % 5000}@example.com`;
