@@ -15,7 +15,13 @@ import {
 } from '@mcp-platform/runtime';
 import { createBackend, crmDefinition } from '@mcp-platform/server-crm';
 import { ingestDemoCorpus, knowledgeDefinition, knowledgeFeature } from '@mcp-platform/server-knowledge';
-import { createTestDatabase, describeWithPostgres, type TestDatabase } from '@mcp-platform/test-support';
+import {
+  createTestDatabase,
+  describeWithPostgres,
+  type OtlpReceiver,
+  startOtlpReceiver,
+  type TestDatabase,
+} from '@mcp-platform/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import pg from 'pg';
 import pino from 'pino';
@@ -23,7 +29,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { knowledgeConfigSchema } from '../../servers/knowledge/src/config.ts';
 import { migrate as migrateIndex } from '../../servers/knowledge/src/index/migrate.ts';
 import { type KnowledgeBase, openKnowledgeBase } from '../../servers/knowledge/src/knowledge-base.ts';
-import { type OtlpReceiver, startOtlpReceiver } from './otlp-receiver.ts';
 
 // One agent workflow (a Claude session helping a sales rep) reads the knowledge base, finds an account
 // in the CRM, logs a call there (confirmed by the rep), and leaves feedback on the article it used. Both

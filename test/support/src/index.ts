@@ -1,6 +1,7 @@
 export { createTestDatabase, type TestDatabase } from './database.ts';
 export { describeWithEnv, describeWithPostgres, describeWithRedis, loudSkip, requireEnv } from './env.ts';
 export { listen } from './listen.ts';
+export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.ts';
 export {
   type ProxiedRequest,
   type RoundRobinProxy,
