@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller, CallKind, Policy } from '@mcp-platform/protocol';
-import { traceCorrelation } from './audit/correlation.ts';
 import { makeRecord, traceIdOf, whoColumns } from './audit/record.ts';
 import { redact } from './audit/redact.ts';
 import type { AuditTrail } from './audit/trail.ts';
+import { traceCorrelation } from './audit/workflow-ids.ts';
 
 /** A call refused at the HTTP layer (403 insufficient_scope), before it could reach the interceptor chain. */
 export interface DeniedCall {

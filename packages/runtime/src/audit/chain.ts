@@ -1,6 +1,6 @@
 import { canonicalJson, sha256Hex } from './canonical-json.ts';
-import { hasCorrelation } from './correlation.ts';
 import type { AuditRecord } from './record.ts';
+import { hasCorrelation } from './workflow-ids.ts';
 
 /** `prev_hash` of the first row of every chain. */
 export const GENESIS_HASH = '0'.repeat(64);

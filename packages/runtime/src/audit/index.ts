@@ -7,13 +7,6 @@ export {
   GENESIS_HASH,
   rowHash,
 } from './chain.ts';
-export {
-  type AuditCorrelation,
-  CORRELATION_KEYS,
-  mcpSessionDigest,
-  principalCorrelation,
-  traceCorrelation,
-} from './correlation.ts';
 export { AUDIT_UNAVAILABLE, auditUnavailable } from './errors.ts';
 export { type AuditFeature, type AuditFeatureOptions, createAuditFeature } from './feature.ts';
 export {
@@ -42,6 +35,7 @@ export {
   type AuditRecord,
   makeRecord,
   outcomeOfCode,
+  principalCorrelation,
   traceIdOf,
   whoColumns,
 } from './record.ts';
@@ -71,3 +65,9 @@ export {
   workflowEvent,
   workflowJsonLines,
 } from './workflow-format.ts';
+export {
+  type AuditCorrelation,
+  CORRELATION_KEYS,
+  mcpSessionDigest,
+  traceCorrelation,
+} from './workflow-ids.ts';

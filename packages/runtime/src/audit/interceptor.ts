@@ -6,7 +6,6 @@ import {
   RpcError,
   ToolError,
 } from '@mcp-platform/protocol';
-import { traceCorrelation } from './correlation.ts';
 import { auditUnavailable } from './errors.ts';
 import {
   type AuditOutcome,
@@ -18,6 +17,7 @@ import {
 } from './record.ts';
 import { redact } from './redact.ts';
 import type { AuditTrail } from './trail.ts';
+import { traceCorrelation } from './workflow-ids.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,6 +1,5 @@
 import type { Caller, ClientInfo } from '@mcp-platform/protocol';
 import { jsonSafe, safeText } from './canonical-json.ts';
-import { type AuditCorrelation, CORRELATION_KEYS, principalCorrelation } from './correlation.ts';
 
 /** What an audit row is about. */
 export type AuditEvent =
@@ -27,7 +26,7 @@ export type AuditOutcome =
   | 'pending';
 
 /** One audit row before it is placed on a hash chain (what the queue and the spool hold). */
-export interface AuditRecord extends AuditCorrelation {
+export interface AuditRecord {
   /** Event id (UUID); replays are de-duplicated on it. */
   id: string;
   /** ISO-8601 time with milliseconds. */
@@ -58,6 +57,22 @@ export interface AuditRecord extends AuditCorrelation {
   approvalId: string | null;
   /** Small event-specific extras (approval reason, the intent a completion belongs to...). */
   detail: Record<string, unknown> | null;
+  /**
+   * Correlation (migration 1764000000002), optional so rows built before them (spooled by an older
+   * version) stay valid; set only when known. A row with none set hashes as before (chain.ts).
+   */
+  /** Span id of the incoming `traceparent` (client-supplied, recorded as claimed). */
+  parentSpanId?: string | null;
+  /** W3C `tracestate` (client-supplied, bounded, recorded as claimed). */
+  traceState?: string | null;
+  /** Where the trace context came from: `meta` (the request's `_meta`) or `header` (HTTP). */
+  traceSource?: string | null;
+  /** The identity provider's session (`sid` claim of the verified access token). */
+  idpSession?: string | null;
+  /** The access token's id (`jti` claim of the verified token). */
+  tokenId?: string | null;
+  /** SHA-256 (first 32 hex) of the verified 2025-era `Mcp-Session-Id` (the id itself is never stored). */
+  mcpSession?: string | null;
 }
 
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -98,6 +113,25 @@ export function whoColumns(
   };
 }
 
+const CLAIM_MAX = 256;
+
+/** A claim fit for a column: a non-empty string of at most 256 characters (PostgreSQL-safe), else absent. */
+function claim(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= CLAIM_MAX
+    ? safeText(value)
+    : undefined;
+}
+
+/** The principal's IdP session (`sid`) and token id (`jti`) from the verified claims; absent keys when unknown. */
+export function principalCorrelation(caller: Caller): Pick<AuditRecord, 'idpSession' | 'tokenId'> {
+  const idpSession = claim(caller.claims.sid);
+  const tokenId = claim(caller.claims.jti);
+  return {
+    ...(idpSession === undefined ? {} : { idpSession }),
+    ...(tokenId === undefined ? {} : { tokenId }),
+  };
+}
+
 const DENIED = new Set([
   'FORBIDDEN',
   'INSUFFICIENT_SCOPE',
@@ -122,7 +156,7 @@ export function outcomeOfCode(code: string | null | undefined): AuditOutcome {
  * plain JSON), so the hash computed before the insert is the hash `verify` recomputes.
  */
 export function makeRecord(fields: AuditRecord): AuditRecord {
-  const record: AuditRecord = {
+  return {
     ...fields,
     server: safeText(fields.server),
     name: safeText(fields.name),
@@ -140,11 +174,4 @@ export function makeRecord(fields: AuditRecord): AuditRecord {
     touched: fields.touched.map((t) => safeText(t)),
     detail: fields.detail === null ? null : (jsonSafe(fields.detail) as Record<string, unknown>),
   };
-  // Correlation fields only when set: rows without them stay as small (spool) as before.
-  for (const key of CORRELATION_KEYS) {
-    const value = fields[key];
-    if (value === undefined || value === null) delete record[key];
-    else record[key] = safeText(value);
-  }
-  return record;
 }

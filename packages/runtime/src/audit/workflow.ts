@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { mcpSessionDigest } from './correlation.ts';
 import type { AuditQueryRow } from './query.ts';
+import { mcpSessionDigest } from './workflow-ids.ts';
 
 /** Which calls make up one agent workflow, and what narrows them. */
 export interface WorkflowQuery {

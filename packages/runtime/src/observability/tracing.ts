@@ -27,7 +27,7 @@ import {
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
 } from '@opentelemetry/semantic-conventions';
-import { mcpSessionDigest } from '../audit/correlation.ts';
+import { mcpSessionDigest } from '../audit/workflow-ids.ts';
 import type { RuntimeFeature } from '../feature.ts';
 import { errorCodeOf } from './backend-metrics.ts';
 

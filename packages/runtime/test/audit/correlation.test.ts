@@ -139,18 +139,15 @@ describe('trace context of a request', () => {
 
   it('records a malformed trace context as absent, and a 2025 session only as its digest', () => {
     expect(traceCorrelation({ traceparent: `00-${'0'.repeat(32)}-${PARENT}-01`, tracestate: 'a=1' })).toEqual(
-      {
-        parentSpanId: null,
-        traceState: null,
-        traceSource: null,
-        mcpSession: null,
-      },
+      {},
     );
+    expect(traceCorrelation({ traceparent: header, tracestate: 'nul\u0000' })).toMatchObject({
+      traceState: 'nul\ufffd',
+    });
     const session = 'v1.eyJzdWJqZWN0IjoiYWxpY2UifQ.c2lnbmF0dXJl';
     const columns = traceCorrelation({ traceparent: header, traceSource: 'meta', sessionId: session });
     expect(columns).toEqual({
       parentSpanId: PARENT,
-      traceState: null,
       traceSource: 'meta',
       mcpSession: mcpSessionDigest(session),
     });
