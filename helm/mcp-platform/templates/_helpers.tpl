@@ -165,12 +165,14 @@ ctx: dict "root" "name" "entry"
 {{- if not $s.requestState.existingSecret }}
 {{- fail (printf "%s.requestState.existingSecret is empty: name the Secret holding REQUEST_STATE_SECRET (>= 32 random bytes, the same for every replica)." $p) }}
 {{- end }}
+{{- /* Set by the chart from auditDatabase and tracing. */}}
+{{- $reservedTrail := list "AUDIT_DATABASE_URL" "AUDIT_MIGRATE_DATABASE_URL" "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" "OTEL_TRACES_SAMPLER" "OTEL_TRACES_SAMPLER_ARG" }}
 {{- if and $s.autoscaling.enabled (gt (int64 $s.autoscaling.minReplicas) (int64 $s.autoscaling.maxReplicas)) }}
 {{- fail (printf "%s.autoscaling.minReplicas (%d) is above maxReplicas (%d)." $p (int64 $s.autoscaling.minReplicas) (int64 $s.autoscaling.maxReplicas)) }}
 {{- end }}
-{{- $reserved := list "HOST" "PORT" "LOG_LEVEL" "PUBLIC_URL" "AUTH_MODE" "OAUTH_ISSUER" "OAUTH_JWKS_URL" "OAUTH_AUDIENCE" "OAUTH_SCOPE_CLAIM" "OAUTH_ROLE_CLAIM" "OAUTH_ROLE_SCOPES" "OAUTH_SCOPE_PREFIX" "OAUTH_ALGORITHMS" "SERVICE_TOKENS" "ALLOWED_ORIGINS" "TRUST_PROXY" "RATE_LIMIT_PER_MINUTE" "RATE_LIMIT_OVERRIDES" "DATABASE_URL" "REDIS_URL" "REQUEST_STATE_SECRET" "AUDIT_SPOOL_DIR" "AUDIT_SPOOL_MAX_BYTES" "MIGRATE_DATABASE_URL" "DATABASE_RUNTIME_ROLE" "TOOL_TIMEOUT_MS" "SHUTDOWN_GRACE_MS" "NODE_ENV" "HTTPS_PROXY" "NO_PROXY" "NODE_USE_ENV_PROXY" "AUDIT_DATABASE_URL" "AUDIT_MIGRATE_DATABASE_URL" "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" "OTEL_TRACES_SAMPLER" "OTEL_TRACES_SAMPLER_ARG" }}
+{{- $reserved := list "HOST" "PORT" "LOG_LEVEL" "PUBLIC_URL" "AUTH_MODE" "OAUTH_ISSUER" "OAUTH_JWKS_URL" "OAUTH_AUDIENCE" "OAUTH_SCOPE_CLAIM" "OAUTH_ROLE_CLAIM" "OAUTH_ROLE_SCOPES" "OAUTH_SCOPE_PREFIX" "OAUTH_ALGORITHMS" "SERVICE_TOKENS" "ALLOWED_ORIGINS" "TRUST_PROXY" "RATE_LIMIT_PER_MINUTE" "RATE_LIMIT_OVERRIDES" "DATABASE_URL" "REDIS_URL" "REQUEST_STATE_SECRET" "AUDIT_SPOOL_DIR" "AUDIT_SPOOL_MAX_BYTES" "MIGRATE_DATABASE_URL" "DATABASE_RUNTIME_ROLE" "TOOL_TIMEOUT_MS" "SHUTDOWN_GRACE_MS" "NODE_ENV" "HTTPS_PROXY" "NO_PROXY" "NODE_USE_ENV_PROXY" }}
 {{- range $key, $_ := $s.env }}
-{{- if has $key $reserved }}
+{{- if or (has $key $reserved) (has $key $reservedTrail) }}
 {{- fail (printf "%s.env.%s is set by the chart from its own value; use that value instead (see values.yaml)." $p $key) }}
 {{- end }}
 {{- if regexMatch "(SECRET|PASSWORD|TOKEN|PRIVATE_KEY|CREDENTIAL|API_KEY)" (upper $key) }}
@@ -178,7 +180,7 @@ ctx: dict "root" "name" "entry"
 {{- end }}
 {{- end }}
 {{- range $f := $s.secretFiles }}
-{{- if has $f.env $reserved }}
+{{- if or (has $f.env $reserved) (has $f.env $reservedTrail) }}
 {{- fail (printf "%s.secretFiles: env %s is set by the chart itself." $p $f.env) }}
 {{- end }}
 {{- end }}

@@ -172,6 +172,31 @@ export const baseConfigSchema = z.object({
     .min(1024 * 1024)
     .optional()
     .describe('bytes, at least 1048576'),
+  // Shared audit database: write the audit trail here (as this server's own role) instead of DATABASE_URL.
+  AUDIT_DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:5432/database' })
+    .optional()
+    .describe('postgres://mcp_audit_crm:password@host:5432/mcp_audit'),
+  // OTLP/HTTP traces endpoint of the OpenTelemetry collector; set = export spans (off when unset).
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl()
+    .optional()
+    .describe('an absolute URL like http://otel-collector:4318/v1/traces'),
+  // Which traces to keep: the OpenTelemetry sampler names (parent-based honours the caller's sampled flag).
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
+    .default('parentbased_always_on')
+    .describe('always_on, always_off, traceidratio or parentbased_{always_on,always_off,traceidratio}'),
+  // Share of traces kept by the *traceidratio samplers (0-1).
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1).describe('a ratio 0-1, e.g. 0.1'),
+  // `service.name` of the spans; default the server name.
+  OTEL_SERVICE_NAME: z.string().min(1).max(128).optional().describe('a service name like mcp-crm'),
   // Default time limit of one tool call, in milliseconds (a tool's policy.timeoutMs overrides it).
   TOOL_TIMEOUT_MS: z.coerce
     .number()
@@ -211,31 +236,6 @@ export const baseConfigSchema = z.object({
     .describe('entries like `create_task=10,search_accounts=600`'),
   // Serve Prometheus metrics at /metrics.
   METRICS_ENABLED: z.stringbool().default(true).describe('true or false'),
-  // Shared audit database: write the audit trail here (as this server's own role) instead of DATABASE_URL.
-  AUDIT_DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:5432/database' })
-    .optional()
-    .describe('postgres://mcp_audit_crm:password@host:5432/mcp_audit'),
-  // OTLP/HTTP traces endpoint of the OpenTelemetry collector; set = export spans (off when unset).
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl()
-    .optional()
-    .describe('an absolute URL like http://otel-collector:4318/v1/traces'),
-  // Which traces to keep: the OpenTelemetry sampler names (parent-based honours the caller's sampled flag).
-  OTEL_TRACES_SAMPLER: z
-    .enum([
-      'always_on',
-      'always_off',
-      'traceidratio',
-      'parentbased_always_on',
-      'parentbased_always_off',
-      'parentbased_traceidratio',
-    ])
-    .default('parentbased_always_on')
-    .describe('always_on, always_off, traceidratio or parentbased_{always_on,always_off,traceidratio}'),
-  // Share of traces kept by the *traceidratio samplers (0-1).
-  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1).describe('a ratio 0-1, e.g. 0.1'),
-  // `service.name` of the spans; default the server name.
-  OTEL_SERVICE_NAME: z.string().min(1).max(128).optional().describe('a service name like mcp-crm'),
 });
 
 export type BaseConfigInput = z.input<typeof baseConfigSchema>;
