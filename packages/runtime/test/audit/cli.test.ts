@@ -197,6 +197,16 @@ describeWithPostgres('pnpm audit (query, verify, migrate)', (databaseUrl) => {
       code: 2,
       stderr: expect.stringContaining('--since yesterday-ish is neither'),
     });
+    const refusals: Array<[string[], string]> = [
+      [['--trace', 'not-a-trace'], 'is not a W3C trace id'],
+      [['--trace', '4bf92f3577b34da6a3ce929d0e0e4736', '--record', 'crm:Opportunity/006A'], 'give one of'],
+      [['--json', '--jsonl'], 'not both'],
+      [['--until', 'later'], '--until later is neither'],
+    ];
+    for (const [args, message] of refusals) {
+      const refused = await cli(['query', ...args]).catch((e: { code: number; stderr: string }) => e);
+      expect(refused, args.join(' ')).toMatchObject({ code: 2, stderr: expect.stringContaining(message) });
+    }
   });
 });
 
