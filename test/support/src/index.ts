@@ -7,3 +7,4 @@ export {
   type RoundRobinProxyOptions,
   roundRobinProxy,
 } from './round-robin-proxy.ts';
+export { type TcpRelay, tcpRelay } from './tcp-relay.ts';
