@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineTool } from '@mcp-platform/protocol';
@@ -87,6 +88,35 @@ describe('pnpm contracts check on a fixture server', () => {
   it('fails when the definition does not report the package version', () => {
     const server = { ...fixtureServer(), packageVersion: '1.2.0' };
     expect(checkServer('/', server).problems.join('\n')).toContain('is not the package version 1.2.0');
+  });
+});
+
+describe('--base: judging against the contract of a git ref (the pull request base)', () => {
+  it('catches a change that was regenerated in two steps without the bump the base needs', () => {
+    const root = mkdtempSync(join(tmpdir(), 'contract-git-'));
+    dirs.push(root);
+    const dir = join(root, 'servers', 'orders');
+    mkdirSync(dir, { recursive: true });
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' });
+    git('init', '-q');
+    writeFileSync(join(dir, 'contract.json'), contractText(buildContract(fixtureDefinition())));
+    git('add', '.');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'base');
+    // A patch release regenerated on the branch, then a breaking change folded into it unbumped.
+    writeFileSync(
+      join(dir, 'contract.json'),
+      contractText(buildContract(fixtureDefinition({ requiredRegion: true, version: '1.0.1' }))),
+    );
+    const server: ServerPackage = {
+      name: 'orders',
+      dir,
+      packageVersion: '1.0.1',
+      definition: () => fixtureDefinition({ requiredRegion: true, version: '1.0.1' }),
+    };
+    expect(checkServer(root, server).problems).toEqual([]);
+    const against = checkServer(root, server, 'HEAD');
+    expect(against.problems.join('\n')).toContain('against HEAD: the changes are MAJOR');
+    expect(against.report).toContain('Against HEAD:');
   });
 });
 
