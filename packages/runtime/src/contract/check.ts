@@ -80,8 +80,15 @@ export function formatVerdict(verdict: ContractVerdict, extra: readonly string[]
 }
 
 /** A CHANGELOG section for the changes (newest first in the file; see `prependChangelog`). */
-export function changelogEntry(verdict: ContractVerdict, date: string, catalogHash: string): string {
-  const lines = [`## ${verdict.toVersion} — ${date}`, '', `Catalog hash: \`${catalogHash}\``];
+export function changelogEntry(verdict: ContractVerdict, date: string, contract: Contract): string {
+  const lines = [`## ${verdict.toVersion} — ${date}`, '', `Catalog hash: \`${contract.catalogHash}\``];
+  if (verdict.fromVersion === undefined) {
+    lines.push(
+      '',
+      `First reviewed contract: ${contract.tools.length} tools, ${contract.resources.length} resources, ` +
+        `${contract.resourceTemplates.length} resource templates, ${contract.prompts.length} prompts.`,
+    );
+  }
   for (const level of LEVELS) {
     const changes = verdict.changes.filter((c) => c.level === level);
     if (changes.length === 0) continue;

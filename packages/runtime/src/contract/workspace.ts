@@ -149,11 +149,7 @@ export function updateServer(root: string, server: ServerPackage, today = new Da
   if (check.verdict.changes.length > 0 || !existsSync(join(server.dir, 'CHANGELOG.md'))) {
     const changelog = join(server.dir, 'CHANGELOG.md');
     const existing = existsSync(changelog) ? readFileSync(changelog, 'utf8') : undefined;
-    const entry = changelogEntry(
-      check.verdict,
-      today.toISOString().slice(0, 10),
-      check.generated.catalogHash,
-    );
+    const entry = changelogEntry(check.verdict, today.toISOString().slice(0, 10), check.generated);
     writeFileSync(changelog, prependChangelog(existing, server.name, entry));
   }
   return { check, written: true };
