@@ -218,7 +218,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
     // The catalog as this process serves it (scope prefix and approval argument included).
     const contract = buildContract(definition, { scopePrefix, approvals: approvalsOn });
     builtIn.push(
-      deprecationFeature(metrics, log),
+      deprecationFeature(metrics),
       contractFeature(contract, {
         publicUrl: config.PUBLIC_URL,
         mcpPath,

@@ -1,5 +1,4 @@
 import type { Interceptor } from '@mcp-platform/protocol';
-import type { FastifyBaseLogger } from 'fastify';
 import { Counter } from 'prom-client';
 import type { RuntimeFeature } from '../feature.ts';
 import type { RuntimeMetrics } from '../observability/metrics.ts';
@@ -9,7 +8,7 @@ import type { RuntimeMetrics } from '../observability/metrics.ts';
  * caller and client, so owners know who still has to move before the removal version. The call
  * itself runs exactly as before.
  */
-export function deprecationFeature(metrics: RuntimeMetrics, log: FastifyBaseLogger): RuntimeFeature {
+export function deprecationFeature(metrics: RuntimeMetrics): RuntimeFeature {
   const calls = new Counter({
     name: 'mcp_deprecated_tool_calls_total',
     help: 'Calls of deprecated tools (see the tool description for its replacement and removal version)',
@@ -20,7 +19,7 @@ export function deprecationFeature(metrics: RuntimeMetrics, log: FastifyBaseLogg
     const deprecated = call.kind === 'tool' ? call.tool?.deprecated : undefined;
     if (deprecated !== undefined) {
       calls.inc({ server: metrics.server, tool: call.definitionName });
-      (call.ctx.log ?? log).warn(
+      call.ctx.log.warn(
         {
           tool: call.definitionName,
           replacement: deprecated.replacement,

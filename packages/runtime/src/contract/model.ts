@@ -31,8 +31,7 @@ export interface ContractTool {
   hash: string;
 }
 
-export interface ContractResource {
-  uri: string;
+interface ContractResourceCommon {
   name: string;
   title?: string;
   description?: string;
@@ -41,14 +40,12 @@ export interface ContractResource {
   hash: string;
 }
 
-export interface ContractResourceTemplate {
+export interface ContractResource extends ContractResourceCommon {
+  uri: string;
+}
+
+export interface ContractResourceTemplate extends ContractResourceCommon {
   uriTemplate: string;
-  name: string;
-  title?: string;
-  description?: string;
-  mimeType?: string;
-  scopes: string[];
-  hash: string;
 }
 
 export interface ContractPromptArgument {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { defineTool } from '@mcp-platform/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { buildContract, contractText } from '../../src/contract/build.ts';
+import { buildContract, contractText, offlineDependency } from '../../src/contract/build.ts';
 import { judge } from '../../src/contract/check.ts';
 import { checkServer, type ServerPackage, updateServer } from '../../src/contract/workspace.ts';
 import { type FixtureOptions, fixtureDefinition } from './fixture-server.ts';
@@ -133,6 +133,19 @@ describe('catalog changes beyond schemas', () => {
     expect(removed.level).toBe('major');
     expect(removed.changes.map((c) => c.message)).toContain('tool removed (or renamed)');
     expect(removed.problems).toEqual([]);
+  });
+
+  it('an output field removed is major, even inside the advertised error-or-result anyOf', () => {
+    const verdict = levels({}, { dropTotal: true, version: '1.1.0' });
+    expect(verdict.level).toBe('major');
+    expect(verdict.changes.map((c) => c.message)).toContain('output: output field orders[].total removed');
+  });
+
+  it('a definition that touches its backend while being built fails generation loudly', () => {
+    const backend = offlineDependency<{ kind: string }>('The orders backend');
+    expect(() => buildContract({ ...fixtureDefinition(), title: backend.kind })).toThrow(
+      'The orders backend is not available while generating the contract (used: kind)',
+    );
   });
 
   it('annotation made less safe is major, safer is minor', () => {

@@ -18,6 +18,8 @@ export interface FixtureOptions {
   deprecateGetOrder?: string;
   /** Leave get_order out. */
   dropGetOrder?: boolean;
+  /** search_orders' output loses the order total. */
+  dropTotal?: boolean;
   /** Extra tool. */
   extra?: ToolDefinition;
 }
@@ -35,9 +37,11 @@ export function fixtureDefinition(options: FixtureOptions = {}): ServerDefinitio
       status: z.enum(['open', 'shipped', 'cancelled']).optional(),
       ...(options.requiredRegion ? { region: z.enum(['emea', 'amer', 'apac']) } : {}),
     }),
-    output: z.object({ orders: z.array(z.object({ id: z.string(), total: z.number() })) }),
+    output: z.object({
+      orders: z.array(z.object({ id: z.string(), ...(options.dropTotal ? {} : { total: z.number() }) })),
+    }),
     annotations: { readOnlyHint: true, openWorldHint: false },
-    handler: async ({ customer }) => ({ orders: [{ id: `o-${customer}`, total: 1 }] }),
+    handler: async ({ customer }) => ({ orders: [{ id: `o-${customer}`, total: 1 }] }) as never,
   });
   const getOrder = defineTool({
     name: 'get_order',
