@@ -1,3 +1,4 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildContract } from '../../src/contract/build.ts';
 import {
@@ -70,6 +71,22 @@ describe('a running server serves its catalog hash, contract, card and server.js
     expect(hash).toBe(
       buildContract(fixtureDefinition({ deprecateGetOrder: '2.0.0' }), { approvals: false }).catalogHash,
     );
+  });
+
+  it('the official SDK client sees the hash in listTools()', async () => {
+    const token = await reviewed.token('orders:read');
+    const client = new Client({ name: 'contract-sdk-client', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${reviewed.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
+    try {
+      const listed = await client.listTools();
+      expect(listed._meta?.[CATALOG_HASH_META_KEY]).toBe(reviewed.server.contract.catalogHash);
+    } finally {
+      await client.close();
+    }
   });
 
   it('serves the contract, the server card, the AI catalog and server.json from the same data', async () => {
