@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,15 @@ describe('pnpm contracts verify against a running server', () => {
     expect(run.stdout).toContain('DRIFT:');
     expect(run.stdout).toContain('| PATCH | tool `search_orders` | description changed:');
     expect(run.code).toBe(1);
+  }, 90_000);
+
+  it('hash prints the catalog hash a server commits', async () => {
+    const committed = JSON.parse(readFileSync(join(ROOT, 'servers/crm/contract.json'), 'utf8')) as {
+      catalogHash: string;
+    };
+    const run = await contracts(['hash', 'crm']);
+    expect(run.stdout).toBe(`crm\t${committed.catalogHash}\n`);
+    expect(run.code).toBe(0);
   }, 90_000);
 
   it('explains its usage when the expectation is missing', async () => {
