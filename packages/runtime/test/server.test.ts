@@ -43,9 +43,11 @@ describe('feature order', () => {
       expect(server.features.map((x) => x.name)).toEqual([
         'observability',
         'lifecycle',
+        'deprecation',
         'authorization',
         'rate-limit',
         'approvals-unavailable',
+        'contract',
       ]);
     } finally {
       await server.app.close();
@@ -114,10 +116,12 @@ describeWithPostgres('full stack on PostgreSQL (audit, approvals) and Redis', (d
     expect(stack.server.features.map((f) => f.name)).toEqual([
       'observability',
       'lifecycle',
+      'deprecation',
       'audit',
       'authorization',
       'rate-limit',
       'approvals',
+      'contract',
     ]);
   });
 
