@@ -307,6 +307,7 @@ step_kube() {
   for kind in servicemonitors prometheusrules; do
     cp "$prom/example/prometheus-operator-crd/monitoring.coreos.com_$kind.yaml" "$tmp/bin/crds/$kind.yaml"
   done
+  chmod u+w "$tmp/bin/crds"/*.yaml # copies of Go's read-only module cache
   chmod -R u+w "$tmp/work" 2>/dev/null || true
   rm -rf "$MCP_KUBE_BIN" && mv "$tmp/bin" "$MCP_KUBE_BIN" && rm -rf "$tmp"
   kube_ready || die "kube: $MCP_KUBE_BIN is incomplete after the build"

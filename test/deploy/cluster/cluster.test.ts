@@ -448,8 +448,9 @@ describe.skipIf(why !== undefined)(SUITE, () => {
         ).not.toBe(0);
         expect(drained.stderr + drained.stdout).toMatch(/disruption budget/);
         for (const server of SERVERS) {
-          const survivors = (await pods(NS, server)).filter((p) =>
-            before.get(server)!.includes(p.metadata.name),
+          const survivors = (await pods(NS, server)).filter(
+            (p) =>
+              before.get(server)!.includes(p.metadata.name) && p.metadata.deletionTimestamp === undefined,
           );
           // maxUnavailable 1 of 2: exactly one original pod is left, still Ready and serving the Service.
           expect(survivors.length, `${server}: original pods left after the drain`).toBe(1);
@@ -510,7 +511,7 @@ describe.skipIf(why !== undefined)(SUITE, () => {
         const deployments = await kubectl(['-n', BROKEN_NS, 'get', 'deployments', '-o', 'name']);
         expect(deployments.trim()).toBe('');
       } finally {
-        await kubectlRaw(['delete', 'namespace', BROKEN_NS, '--wait=false']);
+        await kubectlRaw(['delete', 'namespace', BROKEN_NS, '--timeout=180s'], 4 * MINUTE);
       }
     },
     15 * MINUTE,
