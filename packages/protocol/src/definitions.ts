@@ -85,6 +85,12 @@ export interface Policy {
   /** Scopes a caller needs (any one of them). Defaults are derived from the read-only hint by the runtime. */
   scopes?: readonly string[];
   approval?: ApprovalPolicy;
+  /**
+   * Opt-out for low-risk `confirm` writes only: the agent calling again with the approval id counts as
+   * the user's confirmation (the flow before the approvals console). Off by default: without it a
+   * person confirms inline (elicitation) or in the console. Never applies to `approver`.
+   */
+  agentMayConfirm?: boolean;
   /** Calls per minute per principal for this tool (overrides the server default). */
   rateLimitPerMinute?: number;
   /** Argument paths (dot-separated) whose values are redacted in logs and audit. */

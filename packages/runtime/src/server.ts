@@ -207,6 +207,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
           ...(audit === undefined ? {} : { audit: audit.trail }),
           approverScopes: [`${scopePrefix}:approve`],
           mintState: (payload) => codec.mint(payload),
+          publicUrl: config.PUBLIC_URL,
         }),
       );
       // Approval-gated tools accept the `approvalId` of the two-phase flow (schemas built once, here).
