@@ -251,6 +251,21 @@ inline, every credential from an existing Secret. ctx: dict "root" "s"
   value: {{ $s.auditSpool.mountPath | quote }}
 - name: AUDIT_SPOOL_MAX_BYTES
   value: {{ $s.auditSpool.maxBytes | int64 | quote }}
+{{- with $s.auditDatabase.existingSecret }}
+- name: AUDIT_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ . | quote }}
+      key: {{ $s.auditDatabase.key | default $s.name | quote }}
+{{- end }}
+{{- with $s.tracing.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+  value: {{ . | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ $s.tracing.sampler | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ $s.tracing.samplerRatio | toString | quote }}
+{{- end }}
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
@@ -268,21 +283,6 @@ inline, every credential from an existing Secret. ctx: dict "root" "s"
     secretKeyRef:
       name: {{ $s.requestState.existingSecret | quote }}
       key: {{ $s.requestState.key | quote }}
-{{- with $s.auditDatabase.existingSecret }}
-- name: AUDIT_DATABASE_URL
-  valueFrom:
-    secretKeyRef:
-      name: {{ . | quote }}
-      key: {{ $s.auditDatabase.key | default $s.name | quote }}
-{{- end }}
-{{- with $s.tracing.otlpEndpoint }}
-- name: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
-  value: {{ . | quote }}
-- name: OTEL_TRACES_SAMPLER
-  value: {{ $s.tracing.sampler | quote }}
-- name: OTEL_TRACES_SAMPLER_ARG
-  value: {{ $s.tracing.samplerRatio | toString | quote }}
-{{- end }}
 {{- with $s.egressProxy.url }}
 - name: HTTPS_PROXY
   value: {{ . | quote }}
