@@ -1,4 +1,14 @@
 export {
+  abortError,
+  callSignal,
+  currentCallSignal,
+  DeadlineExceeded,
+  isDeadline,
+  raceSignal,
+  runWithCallSignal,
+  ServerShuttingDown,
+} from './deadline.ts';
+export {
   ANONYMOUS,
   type ApprovalPolicy,
   type CallContext,

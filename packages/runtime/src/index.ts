@@ -35,6 +35,7 @@ export {
   parseServiceTokens,
   type ServiceTokenEntry,
 } from './auth/service-tokens.ts';
+export { abortWithCallSignal, callScopedAgent } from './cancellation.ts';
 export {
   ASYMMETRIC_ALGORITHMS,
   type BaseConfigInput,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import type pg from 'pg';
+import { within } from '../time-box.ts';
 import { jsonSafe, sha256Hex } from './canonical-json.ts';
 import type { ChainHead } from './chain.ts';
 import { auditUnavailable } from './errors.ts';
@@ -26,6 +27,8 @@ export interface AuditTrailOptions {
   /** Back-off between attempts while PostgreSQL is down. */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** At shutdown, how long the last write to PostgreSQL may take before the queue goes to the spool. */
+  closeTimeoutMs?: number;
   /** Chain identity; default: one new chain per process (`<host>/<pid>/<random>`). */
   chainId?: string;
   log?: AuditLogger;
@@ -81,6 +84,7 @@ export class AuditTrail {
   private readonly intentTimeoutMs: number;
   private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
+  private readonly closeTimeoutMs: number;
   private queue: Queued[] = [];
   private head: ChainHead | undefined;
   private healthy = true;
@@ -103,6 +107,7 @@ export class AuditTrail {
     this.intentTimeoutMs = options.intentTimeoutMs ?? 5_000;
     this.retryMinMs = options.retryMinMs ?? 250;
     this.retryMaxMs = options.retryMaxMs ?? 5_000;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 1_000;
     this.chainId = options.chainId ?? newChainId();
   }
 
@@ -213,7 +218,20 @@ export class AuditTrail {
     if (!this.started) return;
     // A last attempt at the database even while backing off: shutdown is when it matters most.
     this.retryAt = 0;
-    await this.flush();
+    if (!(await within(this.flush(), this.closeTimeoutMs))) {
+      // PostgreSQL is too slow to answer within the shutdown budget: the queue goes to the spool.
+      // If the slow write commits after all, the replay skips those rows (same event ids).
+      this.log.warn(
+        { queued: this.queue.length, closeTimeoutMs: this.closeTimeoutMs },
+        'audit database did not answer at shutdown; spooling the queued rows',
+      );
+      const waiting = this.queue.splice(0);
+      const spooled = await this.spool
+        .append(waiting.map((item) => jsonSafe(finalize(item)) as AuditRecord))
+        .catch(() => 0);
+      this.counters.rowsSpooled += spooled;
+      this.queue = waiting.slice(spooled);
+    }
     if (this.queue.length > 0) {
       this.log.error(
         { lostRows: this.queue.length, spool: this.spool.path },
