@@ -71,6 +71,8 @@ export interface CreateServerOptions {
   mcpPath?: string;
   /** Serve the deprecated 2024-11-05 HTTP+SSE transport at /sse + /messages (default true). */
   legacySse?: boolean;
+  /** Serve hot methods without the SDK's per-request objects (default true; false: SDK path only). */
+  fastPath?: boolean;
 }
 
 /** A composed server: the Fastify app plus what `runServer` and tests need to drive its lifecycle. */
@@ -260,6 +262,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
       requestStateSecret: config.REQUEST_STATE_SECRET,
       path: mcpPath,
       allowedOrigins: config.ALLOWED_ORIGINS,
+      ...(options.fastPath === undefined ? {} : { fastPath: options.fastPath }),
       // Answers to 2025-era server-to-client requests reach the replica holding the call.
       ...(redis === undefined ? {} : { redis, createSubscriber: () => createSubscriber(redis) }),
     });
