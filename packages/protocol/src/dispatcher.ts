@@ -16,6 +16,7 @@ import type {
 } from './definitions.ts';
 import { newErrorReference, RpcCode, RpcError, ToolError } from './errors.ts';
 import { decodeCursor, page } from './pagination.ts';
+import { isUnavailability, OutageLog, upstreamUnavailable } from './unavailable.ts';
 
 export type CallKind = 'tool' | 'resource' | 'prompt';
 
@@ -151,6 +152,7 @@ export class Dispatcher {
   private readonly isVisible: NonNullable<DispatcherOptions['isVisible']>;
   /** The full tools/list array when visibility does not depend on the caller. */
   private readonly everyoneSeesAll: boolean;
+  private readonly outages = new OutageLog();
 
   constructor(definition: ServerDefinition, options: DispatcherOptions = {}) {
     this.definition = definition;
@@ -580,7 +582,9 @@ export class Dispatcher {
       return interceptor ? interceptor(call, () => dispatch(i + 1)) : handle();
     };
     try {
-      return await dispatch(0);
+      const out = await dispatch(0);
+      if (out.isError !== true) this.outages.succeeded(call.ctx.log, call.definitionName);
+      return out;
     } catch (error) {
       return this.failure(call, error);
     } finally {
@@ -595,6 +599,10 @@ export class Dispatcher {
       toolError = error;
     } else if (call.ctx.signal.aborted) {
       toolError = abortError(call.ctx.signal.reason);
+    } else if (isUnavailability(error)) {
+      // A transient outage, not a bug: retryable, and one log line per outage instead of a stack per call.
+      this.outages.failed(call.ctx.log, call.definitionName, error);
+      toolError = upstreamUnavailable(error);
     } else {
       const reference = newErrorReference();
       call.ctx.log.error(
