@@ -6,7 +6,7 @@ import {
   RpcError,
   ToolError,
 } from '@mcp-platform/protocol';
-import { auditUnavailable } from './errors.ts';
+import { AUDIT_UNAVAILABLE, auditUnavailable } from './errors.ts';
 import {
   type AuditOutcome,
   type AuditRecord,
@@ -129,7 +129,26 @@ export function auditInterceptor(trail: AuditTrail, server: string): Interceptor
         approvalId: isUuid(claimed) ? claimed.toLowerCase() : null,
         detail: null,
       });
-      await trail.recordNow(intent);
+      try {
+        await trail.recordNow(intent);
+      } catch (error) {
+        // The write is refused (nothing ran); the refusal itself is still on record, through the
+        // queue and the spool, like every other call.
+        trail.record(
+          makeRecord({
+            ...columns,
+            id: randomUUID(),
+            at,
+            event: 'call',
+            outcome: 'error',
+            errorCode: AUDIT_UNAVAILABLE,
+            durationMs: performance.now() - started,
+            approvalId: intent.approvalId,
+            detail: { refused: 'the intent row could not be stored before the write' },
+          }),
+        );
+        throw error;
+      }
       intentId = intent.id;
     }
     const complete = (outcome: AuditOutcome, errorCode: string | null, result?: unknown) => {
