@@ -56,21 +56,30 @@ export function upstreamUnavailable(cause?: unknown): ToolError {
 }
 
 /**
- * Logs a backend outage once, not once per call: the first unreachable-backend failure of a
- * definition is logged with its error, the following ones are only counted, and the first success
- * after them logs the recovery with that count.
+ * Logs an outage once, not once per failure: the first failure under a key is logged with its
+ * error, the following ones are only counted, and the first success after them logs the recovery
+ * with that count.
  */
 export class OutageLog {
   private readonly open = new Map<string, number>();
+  private readonly downMessage: string;
+  private readonly upMessage: string;
+
+  constructor(
+    messages: { down: string; up: string } = {
+      down: 'backend unreachable: answering UPSTREAM_UNAVAILABLE (logged once per outage; later failures are counted)',
+      up: 'backend reachable again',
+    },
+  ) {
+    this.downMessage = messages.down;
+    this.upMessage = messages.up;
+  }
 
   failed(log: { warn: (obj: object, msg: string) => void }, key: string, error: unknown): void {
     const suppressed = this.open.get(key);
     if (suppressed === undefined) {
       this.open.set(key, 0);
-      log.warn(
-        { err: error, call: key },
-        'backend unreachable: answering UPSTREAM_UNAVAILABLE (logged once per outage; later failures are counted)',
-      );
+      log.warn({ err: error, call: key }, this.downMessage);
       return;
     }
     this.open.set(key, suppressed + 1);
@@ -81,6 +90,6 @@ export class OutageLog {
     const suppressed = this.open.get(key);
     if (suppressed === undefined) return;
     this.open.delete(key);
-    log.info({ call: key, failuresNotLogged: suppressed }, 'backend reachable again');
+    log.info({ call: key, failuresNotLogged: suppressed }, this.upMessage);
   }
 }
