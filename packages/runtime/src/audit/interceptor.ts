@@ -100,6 +100,14 @@ export function callColumns(
   };
 }
 
+/** Bytes of a row beyond its call columns (ids, times, outcome, digest, a few touched records). */
+const ROW_OVERHEAD_BYTES = 768;
+
+/** An upper estimate of the spooled size of a call's row, from what is known before it runs. */
+export function estimateRowBytes(columns: object): number {
+  return ROW_OVERHEAD_BYTES + Buffer.byteLength(JSON.stringify(columns) ?? '', 'utf8');
+}
+
 /**
  * Audits every tools/call, resources/read and prompts/get: a write's intent row is stored
  * synchronously before it runs (or the call fails closed with AUDIT_UNAVAILABLE); the outcome row
@@ -107,12 +115,15 @@ export function callColumns(
  */
 export function auditInterceptor(trail: AuditTrail, server: string): Interceptor {
   return async (call, next) => {
-    if (!trail.accepting()) {
+    const columns = callColumns(call, server);
+    // Admission: room for this call's row is reserved in the spool before it runs, so it is either
+    // refused here or its row is stored durably, even if PostgreSQL goes down meanwhile.
+    const reserved = trail.reserve(estimateRowBytes(columns));
+    if (reserved === undefined) {
       throw auditUnavailable('the local audit spool is full and the audit database is down');
     }
     const at = new Date().toISOString();
     const started = performance.now();
-    const columns = callColumns(call, server);
     // The approval a call claims: its approvalId argument, or the approval sealed in the verified
     // requestState of an inline (2026 input_required) confirmation.
     const claimed = call.args?.approvalId ?? call.rawArgs.approvalId ?? approvalInState(call.requestState);
@@ -134,7 +145,7 @@ export function auditInterceptor(trail: AuditTrail, server: string): Interceptor
       } catch (error) {
         // The write is refused (nothing ran); the refusal itself is still on record, through the
         // queue and the spool, like every other call.
-        trail.record(
+        await trail.recordDurably(
           makeRecord({
             ...columns,
             id: randomUUID(),
@@ -146,39 +157,43 @@ export function auditInterceptor(trail: AuditTrail, server: string): Interceptor
             approvalId: intent.approvalId,
             detail: { refused: 'the intent row could not be stored before the write' },
           }),
+          undefined,
+          reserved,
         );
         throw error;
       }
       intentId = intent.id;
     }
-    const complete = (outcome: AuditOutcome, errorCode: string | null, result?: unknown) => {
+    const complete = async (outcome: AuditOutcome, errorCode: string | null, result?: unknown) => {
       const approvalId =
         annotations.get(call)?.approvalId ?? (isUuid(claimed) ? claimed.toLowerCase() : null);
-      trail.record(
-        makeRecord({
-          ...columns,
-          id: randomUUID(),
-          at,
-          event: 'call',
-          outcome,
-          errorCode,
-          durationMs: performance.now() - started,
-          touched: [...call.touched],
-          approvalId,
-          detail: intentId === null ? null : { intentId },
-        }),
-        result,
-      );
+      const row = makeRecord({
+        ...columns,
+        id: randomUUID(),
+        at,
+        event: 'call',
+        outcome,
+        errorCode,
+        durationMs: performance.now() - started,
+        touched: [...call.touched],
+        approvalId,
+        detail: intentId === null ? null : { intentId },
+      });
+      // PostgreSQL healthy: batched (a crash loses at most one flush interval). PostgreSQL down:
+      // the answer waits until the row is in the fsync'd spool (its room was reserved above).
+      if (trail.databaseDown) await trail.recordDurably(row, result, reserved);
+      else trail.record(row, result, reserved);
     };
+    let out: CallOutcome;
     try {
-      const out = await next();
-      const { outcome, errorCode } = outcomeOfResult(out);
-      complete(outcome, errorCode, out);
-      return out;
+      out = await next();
     } catch (error) {
       const { outcome, errorCode } = outcomeOfError(error);
-      complete(outcome, errorCode);
+      await complete(outcome, errorCode);
       throw error;
     }
+    const { outcome, errorCode } = outcomeOfResult(out);
+    await complete(outcome, errorCode, out);
+    return out;
   };
 }

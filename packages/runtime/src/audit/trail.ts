@@ -7,7 +7,7 @@ import { jsonSafe, sha256Hex } from './canonical-json.ts';
 import type { ChainHead } from './chain.ts';
 import { auditUnavailable } from './errors.ts';
 import { appendRecords } from './pg-store.ts';
-import type { AuditRecord } from './record.ts';
+import { type AuditRecord, makeRecord } from './record.ts';
 import { Spool } from './spool.ts';
 
 export type AuditLogger = Pick<FastifyBaseLogger, 'debug' | 'info' | 'warn' | 'error'>;
@@ -53,6 +53,10 @@ interface Queued {
   record: AuditRecord;
   /** The call's result; size and digest are computed at flush time, off the request path. */
   result?: unknown;
+  /** Spool bytes reserved for this row when its call was admitted (released once it is stored). */
+  reserved: number;
+  /** Told once the row is durable (PostgreSQL or the fsync'd spool), or that it could not be made so. */
+  settle?: (durable: boolean) => void;
 }
 
 const SILENT: AuditLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
@@ -86,6 +90,8 @@ export class AuditTrail {
   private readonly retryMaxMs: number;
   private readonly closeTimeoutMs: number;
   private queue: Queued[] = [];
+  /** Spool bytes promised to admitted calls whose rows are not stored yet. */
+  private reservedBytes = 0;
   private head: ChainHead | undefined;
   private healthy = true;
   private backoffMs = 0;
@@ -134,8 +140,54 @@ export class AuditTrail {
     this.timer.unref();
   }
 
+  /**
+   * Admission: reserves room in the spool for the row of a call about to run, so that whatever
+   * happens to PostgreSQL meanwhile, its row fits in the spool. Returns the reservation, or
+   * undefined when there is no room: the call must then be refused (never answered unrecorded).
+   */
+  reserve(bytes: number): number | undefined {
+    if (this.closed) return undefined;
+    if (this.spool.bytes + this.reservedBytes + bytes > this.spool.capacityBytes) {
+      if (!this.healthy) this.saturated = true;
+      return undefined;
+    }
+    this.reservedBytes += bytes;
+    return bytes;
+  }
+
+  /** Whether PostgreSQL failed its last write: rows must then be durable before the call is answered. */
+  get databaseDown(): boolean {
+    return !this.healthy;
+  }
+
+  /**
+   * Queues a row and resolves once it is durable: stored in PostgreSQL or appended to the fsync'd
+   * spool (false if neither was possible). Used while PostgreSQL is down, so a call is answered only
+   * after its row would survive a crash; concurrent calls share one flush and one fsync.
+   */
+  recordDurably(record: AuditRecord, result: unknown, reserved: number): Promise<boolean> {
+    if (this.closed) {
+      this.record(record, result, reserved);
+      return Promise.resolve(false);
+    }
+    return new Promise<boolean>((resolve) => {
+      this.push({
+        record: makeRecord(record),
+        ...(result === undefined ? {} : { result }),
+        reserved,
+        settle: resolve,
+      });
+      // The flush this starts handles the row; if it ends without settling it (an I/O error), the
+      // caller is told the row is not durable rather than left waiting.
+      this.flush().then(
+        () => resolve(false),
+        () => resolve(false),
+      );
+    });
+  }
+
   /** Queues a row; it is written within `flushIntervalMs` (or spooled if PostgreSQL is down). */
-  record(record: AuditRecord, result?: unknown): void {
+  record(record: AuditRecord, result?: unknown, reserved = 0): void {
     if (this.closed) {
       // Only a call that outlived the shutdown grace period gets here; say so rather than drop it silently.
       this.log.error(
@@ -144,7 +196,11 @@ export class AuditTrail {
       );
       return;
     }
-    this.queue.push(result === undefined ? { record } : { record, result });
+    this.push(result === undefined ? { record, reserved } : { record, result, reserved });
+  }
+
+  private push(item: Queued): void {
+    this.queue.push(item);
     if (this.queue.length >= this.batchRows && !this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => {
@@ -230,6 +286,7 @@ export class AuditTrail {
         .append(waiting.map((item) => jsonSafe(finalize(item)) as AuditRecord))
         .catch(() => 0);
       this.counters.rowsSpooled += spooled;
+      this.stored(waiting.slice(0, spooled));
       this.queue = waiting.slice(spooled);
     }
     if (this.queue.length > 0) {
@@ -239,6 +296,14 @@ export class AuditTrail {
       );
     }
     await this.spool.close();
+  }
+
+  /** Rows now in PostgreSQL or the spool: their reservations are released, their waiters told. */
+  private stored(items: readonly Queued[]): void {
+    for (const item of items) {
+      this.reservedBytes = Math.max(0, this.reservedBytes - item.reserved);
+      item.settle?.(true);
+    }
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -294,7 +359,7 @@ export class AuditTrail {
       if (this.databaseUsable()) {
         try {
           await this.write(records, false);
-          this.queue.splice(0, batch.length);
+          this.stored(this.queue.splice(0, batch.length));
           this.saturated = false;
           continue;
         } catch {
@@ -308,8 +373,13 @@ export class AuditTrail {
         this.log.error({ err: error, spool: this.spool.path }, 'audit spool write failed');
       }
       this.counters.rowsSpooled += spooled;
-      this.queue.splice(0, spooled);
+      this.stored(this.queue.splice(0, spooled));
       if (spooled < batch.length) {
+        // Only a row larger than its reservation gets here; it waits in memory for PostgreSQL.
+        for (const item of this.queue) {
+          item.settle?.(false);
+          delete item.settle;
+        }
         if (!this.saturated) {
           this.log.error(
             { spoolBytes: this.spool.bytes, capacity: this.spool.capacityBytes, waiting: this.queue.length },
