@@ -184,5 +184,5 @@ describeWithPostgres('call deadlines and bounded shutdown', (databaseUrl) => {
     const fromProcess = rows.filter((r) => r.error_code === 'UNAVAILABLE');
     expect(fromProcess).toHaveLength(4);
     expect(fromProcess.every((r) => r.outcome === 'error')).toBe(true);
-  });
+  }, 120_000);
 });
