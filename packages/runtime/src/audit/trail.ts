@@ -113,7 +113,7 @@ export class AuditTrail {
     this.intentTimeoutMs = options.intentTimeoutMs ?? 5_000;
     this.retryMinMs = options.retryMinMs ?? 250;
     this.retryMaxMs = options.retryMaxMs ?? 5_000;
-    this.closeTimeoutMs = options.closeTimeoutMs ?? 1_000;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 500;
     this.chainId = options.chainId ?? newChainId();
   }
 
