@@ -116,17 +116,48 @@ export function estimateRowBytes(columns: object): number {
 export function auditInterceptor(trail: AuditTrail, server: string): Interceptor {
   return async (call, next) => {
     const columns = callColumns(call, server);
+    const estimate = estimateRowBytes(columns);
     // Admission: room for this call's row is reserved in the spool before it runs, so it is either
     // refused here or its row is stored durably, even if PostgreSQL goes down meanwhile.
-    const reserved = trail.reserve(estimateRowBytes(columns));
-    if (reserved === undefined) {
-      throw auditUnavailable('the local audit spool is full and the audit database is down');
-    }
+    const reserved = trail.reserve(estimate);
     const at = new Date().toISOString();
     const started = performance.now();
     // The approval a call claims: its approvalId argument, or the approval sealed in the verified
     // requestState of an inline (2026 input_required) confirmation.
     const claimed = call.args?.approvalId ?? call.rawArgs.approvalId ?? approvalInState(call.requestState);
+    const claimedId = isUuid(claimed) ? claimed.toLowerCase() : null;
+    const store = async (row: AuditRecord, result: unknown, room: number) => {
+      // PostgreSQL healthy: batched (a crash loses at most one flush interval). PostgreSQL down:
+      // the answer waits until the row is in the fsync'd spool (its room was reserved).
+      if (trail.databaseDown) await trail.recordDurably(row, result, room);
+      else trail.record(row, result, room);
+    };
+    /** The row of a write refused before it ran (nothing changed), stored like any other. */
+    const recordRefusal = (room: number, reason: string) =>
+      store(
+        makeRecord({
+          ...columns,
+          id: randomUUID(),
+          at,
+          event: 'call',
+          outcome: 'error',
+          errorCode: AUDIT_UNAVAILABLE,
+          durationMs: performance.now() - started,
+          approvalId: claimedId,
+          detail: { refused: reason },
+        }),
+        undefined,
+        room,
+      );
+    if (reserved === undefined) {
+      // Saturated: the call is refused. A refused write is still recorded while the spool's
+      // headroom for refusals lasts; after that it is only counted.
+      const room = isWriteCall(call) ? trail.reserve(estimate, 'refusal') : undefined;
+      if (room !== undefined) {
+        await recordRefusal(room, 'no spool room for the call while the audit database is down');
+      }
+      throw auditUnavailable('the local audit spool is full and the audit database is down');
+    }
     let intentId: string | null = null;
     if (isWriteCall(call)) {
       const intent = makeRecord({
@@ -137,53 +168,34 @@ export function auditInterceptor(trail: AuditTrail, server: string): Interceptor
         outcome: 'pending',
         errorCode: null,
         durationMs: null,
-        approvalId: isUuid(claimed) ? claimed.toLowerCase() : null,
+        approvalId: claimedId,
         detail: null,
       });
       try {
         await trail.recordNow(intent);
       } catch (error) {
-        // The write is refused (nothing ran); the refusal itself is still on record, through the
-        // queue and the spool, like every other call.
-        await trail.recordDurably(
-          makeRecord({
-            ...columns,
-            id: randomUUID(),
-            at,
-            event: 'call',
-            outcome: 'error',
-            errorCode: AUDIT_UNAVAILABLE,
-            durationMs: performance.now() - started,
-            approvalId: intent.approvalId,
-            detail: { refused: 'the intent row could not be stored before the write' },
-          }),
-          undefined,
-          reserved,
-        );
+        await recordRefusal(reserved, 'the intent row could not be stored before the write');
         throw error;
       }
       intentId = intent.id;
     }
-    const complete = async (outcome: AuditOutcome, errorCode: string | null, result?: unknown) => {
-      const approvalId =
-        annotations.get(call)?.approvalId ?? (isUuid(claimed) ? claimed.toLowerCase() : null);
-      const row = makeRecord({
-        ...columns,
-        id: randomUUID(),
-        at,
-        event: 'call',
-        outcome,
-        errorCode,
-        durationMs: performance.now() - started,
-        touched: [...call.touched],
-        approvalId,
-        detail: intentId === null ? null : { intentId },
-      });
-      // PostgreSQL healthy: batched (a crash loses at most one flush interval). PostgreSQL down:
-      // the answer waits until the row is in the fsync'd spool (its room was reserved above).
-      if (trail.databaseDown) await trail.recordDurably(row, result, reserved);
-      else trail.record(row, result, reserved);
-    };
+    const complete = (outcome: AuditOutcome, errorCode: string | null, result?: unknown) =>
+      store(
+        makeRecord({
+          ...columns,
+          id: randomUUID(),
+          at,
+          event: 'call',
+          outcome,
+          errorCode,
+          durationMs: performance.now() - started,
+          touched: [...call.touched],
+          approvalId: annotations.get(call)?.approvalId ?? claimedId,
+          detail: intentId === null ? null : { intentId },
+        }),
+        result,
+        reserved,
+      );
     let out: CallOutcome;
     try {
       out = await next();

@@ -44,6 +44,8 @@ export interface AuditStatus {
   saturated: boolean;
   rowsWritten: number;
   rowsSpooled: number;
+  /** Refused writes whose row found no room (spool full even for refusals): counted, not stored. */
+  refusalsNotRecorded: number;
   rowsReplayed: number;
   writeFailures: number;
   corruptSpoolLines: number;
@@ -58,6 +60,9 @@ interface Queued {
   /** Told once the row is durable (PostgreSQL or the fsync'd spool), or that it could not be made so. */
   settle?: (durable: boolean) => void;
 }
+
+/** Share of the spool kept for the rows of refused writes once calls are no longer admitted. */
+const REFUSAL_HEADROOM = 0.05;
 
 const SILENT: AuditLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
@@ -102,7 +107,13 @@ export class AuditTrail {
   private flushScheduled = false;
   private started = false;
   private closed = false;
-  private counters = { rowsWritten: 0, rowsSpooled: 0, rowsReplayed: 0, writeFailures: 0 };
+  private counters = {
+    rowsWritten: 0,
+    rowsSpooled: 0,
+    rowsReplayed: 0,
+    writeFailures: 0,
+    refusalsNotRecorded: 0,
+  };
 
   constructor(options: AuditTrailOptions) {
     this.pool = options.pool;
@@ -145,10 +156,16 @@ export class AuditTrail {
    * happens to PostgreSQL meanwhile, its row fits in the spool. Returns the reservation, or
    * undefined when there is no room: the call must then be refused (never answered unrecorded).
    */
-  reserve(bytes: number): number | undefined {
+  reserve(bytes: number, purpose: 'call' | 'refusal' = 'call'): number | undefined {
     if (this.closed) return undefined;
-    if (this.spool.bytes + this.reservedBytes + bytes > this.spool.capacityBytes) {
-      if (!this.healthy) this.saturated = true;
+    // Calls stop being admitted short of the cap: the rest is kept for the rows of refused writes.
+    const limit =
+      purpose === 'call'
+        ? Math.floor(this.spool.capacityBytes * (1 - REFUSAL_HEADROOM))
+        : this.spool.capacityBytes;
+    if (this.spool.bytes + this.reservedBytes + bytes > limit) {
+      if (purpose === 'refusal') this.counters.refusalsNotRecorded += 1;
+      else if (!this.healthy) this.saturated = true;
       return undefined;
     }
     this.reservedBytes += bytes;

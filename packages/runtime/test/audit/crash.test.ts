@@ -136,6 +136,23 @@ describe.skipIf(unavailable !== undefined)('audit rows survive a crash at spool 
     for (let i = 0; i < 40 && refused.length === 0; i++) await wave();
     await wave(); // saturated: everything refused, nothing answered unrecorded
     expect(refused.length).toBeGreaterThan(0);
+    // A write refused at saturation is still on record (the spool keeps headroom for refusals).
+    const refusedWrite = await fetch(`${first.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-06-18',
+        'x-request-id': 'crash-refused-write',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'update_account', arguments: { id: 'a1', name: 'Renamed' } },
+      }),
+    });
+    expect(await refusedWrite.text()).toContain('AUDIT_UNAVAILABLE');
     expect(answered.length).toBeGreaterThan(30);
     expect(first.lines.some((l) => String(l.msg).includes('spooling audit rows locally'))).toBe(true);
 
@@ -162,6 +179,12 @@ describe.skipIf(unavailable !== undefined)('audit rows survive a crash at spool 
       const rows = await stored();
       expect(rows.map((r) => r.correlation_id).sort()).toEqual([...answered].sort());
       expect(rows.every((r) => r.outcome === 'ok')).toBe(true);
+      const { rows: refusal } = await pool.query(
+        `SELECT name, outcome, error_code FROM audit_log WHERE correlation_id = 'crash-refused-write'`,
+      );
+      expect(refusal).toEqual([
+        { name: 'update_account', outcome: 'error', error_code: 'AUDIT_UNAVAILABLE' },
+      ]);
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
       // Both processes' chains verify: the crashed one ends where its last stored batch ended.
