@@ -11,6 +11,7 @@ export {
 export {
   ANONYMOUS,
   type ApprovalPolicy,
+  advertisedDescription,
   type CallContext,
   type Caller,
   type ChangePreview,
@@ -19,6 +20,7 @@ export {
   type ContentBlock,
   type ContentResult,
   type ContentTool,
+  type Deprecation,
   definePrompt,
   defineResource,
   defineResourceTemplate,
@@ -39,6 +41,7 @@ export {
   type CallInfo,
   type CallKind,
   type CallOutcome,
+  type CatalogDescriptors,
   Dispatcher,
   type DispatcherOptions,
   type Interceptor,

@@ -29,7 +29,7 @@ describe('legacy SSE sessions survive a Redis restart', () => {
     controller.abort();
     await a?.app.close();
     await b?.app.close();
-    await redis?.kill();
+    await redis?.destroy();
   });
 
   it('B refuses during the outage with one log line, A keeps serving its stream, B accepts again once Redis is back', async () => {
