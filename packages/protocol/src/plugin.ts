@@ -279,7 +279,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     }
     const info = requestInfo(request, reply, message, session ? (sessionId as string) : undefined);
     if (useFastPath) {
-      const plan = planFast(dispatcher, { headers: request.headers, body });
+      const plan = planFast(dispatcher, { headers: request.headers, body, session });
       if (plan) {
         options.onServe?.('fast', plan.method);
         const out = await serveFast(dispatcher, plan, info, serverInfo);
