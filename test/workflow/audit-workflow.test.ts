@@ -414,6 +414,17 @@ describeWithPostgres('one agent workflow across CRM and knowledge on a shared au
       );
       await expect(otherChain).rejects.toThrow(/row-level security/);
       await expect(crmRole.query(`UPDATE audit_log SET subject = 'x'`)).rejects.toThrow();
+      // Nor a high-water mark for another server's chain.
+      await expect(
+        crmRole.query(
+          `INSERT INTO audit_chain_marks (chain_id, chain_seq, hash) VALUES ('knowledge/x', 1, 'h')`,
+        ),
+      ).rejects.toThrow(/row-level security/);
+      const marks = await crmRole.query<{ chain_id: string }>(
+        'SELECT DISTINCT chain_id FROM audit_chain_marks',
+      );
+      expect(marks.rows.length).toBeGreaterThan(0);
+      expect(marks.rows.every((r) => r.chain_id.startsWith('crm/'))).toBe(true);
     } finally {
       await crmRole.end();
     }
