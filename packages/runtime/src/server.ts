@@ -15,7 +15,7 @@ import { type AuditFeature, createAuditFeature } from './audit/feature.ts';
 import { createPool } from './audit/pool.ts';
 import { authenticationFeature } from './auth/authentication.ts';
 import type { JwtVerifier } from './auth/jwt.ts';
-import { allScopes, authorizationFeature } from './auth/scopes.ts';
+import { allScopes, authorizationFeature, readScopes } from './auth/scopes.ts';
 import type { RuntimeConfig } from './config.ts';
 import { auditDeniedCall } from './denied-audit.ts';
 import type { ReadinessCheck, RuntimeFeature } from './feature.ts';
@@ -221,6 +221,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
         ...allScopes(definition, scopePrefix),
         ...(approvalsOn ? [`${scopePrefix}:approve`] : []),
       ].sort(),
+      challengeScopes: readScopes(definition, scopePrefix),
       resourceName: definition.title ?? definition.name,
       mcpPath,
       rpcPaths: legacySse ? [mcpPath, LEGACY_MESSAGES_PATH] : [mcpPath],
