@@ -257,6 +257,33 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
       expect(byTemplate.stderr).toContain('auth.mode="none" is refused');
     });
 
+    it('turns CORS on per server for exact origins only, off by default', () => {
+      const defaults = render();
+      for (const server of DEFAULT_SERVERS) {
+        const env = envOf(podSpec(one(defaults, 'Deployment', server)).containers[0]!);
+        expect(env.has('CORS_ALLOWED_ORIGINS'), server).toBe(false);
+      }
+      const all = render({
+        values: {
+          serverDefaults: { corsAllowedOrigins: ['https://inspector.example.com'] },
+          servers: {
+            knowledge: { corsAllowedOrigins: ['https://portal.example.com', 'http://localhost:6274'] },
+          },
+        },
+      });
+      const corsOf = (server: string) =>
+        envOf(podSpec(one(all, 'Deployment', server)).containers[0]!).get('CORS_ALLOWED_ORIGINS');
+      expect(corsOf('crm')).toBe('https://inspector.example.com');
+      expect(corsOf('knowledge')).toBe('https://portal.example.com,http://localhost:6274');
+      for (const origin of ['*', 'https://*.example.com', 'https://portal.example.com/app']) {
+        const refused = helmTemplate({ values: { servers: { crm: { corsAllowedOrigins: [origin] } } } });
+        expect(refused.ok, origin).toBe(false);
+        expect(refused.stderr).toContain('/servers/crm/corsAllowedOrigins/0');
+      }
+      const reserved = helmTemplate({ values: { servers: { crm: { env: { CORS_ALLOWED_ORIGINS: '*' } } } } });
+      expect(reserved.ok).toBe(false);
+    });
+
     it('rejects unknown keys in server entries and serverDefaults', () => {
       for (const values of [
         { servers: { crm: { replicaCont: 3 } } },

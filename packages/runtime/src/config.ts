@@ -127,6 +127,20 @@ export const baseConfigSchema = z.object({
     .describe('entries like `reporting:<64 hex chars of sha256(token)>:crm:read`, comma-separated'),
   // Browser origins allowed to call /mcp (comma-separated; `loopback` allows localhost origins).
   ALLOWED_ORIGINS: list().default([]).describe('comma-separated origins like https://app.example.com'),
+  // CORS for browser-based clients (off when empty): exact origins whose pages may call the MCP endpoints.
+  CORS_ALLOWED_ORIGINS: list()
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^https?:\/\/[^/\s*]+$/,
+            'each entry must be an exact origin like https://app.example.com (no path, no wildcard)',
+          ),
+      ),
+    )
+    .default([])
+    .describe('comma-separated exact origins like https://inspector.example.com (never *)'),
   // Fastify trustProxy: `false`, `true`, a hop count, or comma-separated addresses/CIDRs of the proxies.
   TRUST_PROXY: z
     .string()

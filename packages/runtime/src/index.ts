@@ -44,6 +44,7 @@ export {
   type ResolvedBase,
   type RuntimeConfig,
 } from './config.ts';
+export { type CorsOptions, registerCors } from './cors.ts';
 export { ConfigError, InvalidTokenError, JwksUnavailableError } from './errors.ts';
 export { type FeatureStage, type ReadinessCheck, type RuntimeFeature, STAGE_ORDER } from './feature.ts';
 export { orderFeatures, orderForClose, stageOf } from './feature-order.ts';

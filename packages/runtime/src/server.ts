@@ -15,8 +15,10 @@ import { type AuditFeature, createAuditFeature } from './audit/feature.ts';
 import { createPool } from './audit/pool.ts';
 import { authenticationFeature } from './auth/authentication.ts';
 import type { JwtVerifier } from './auth/jwt.ts';
+import { metadataPath } from './auth/metadata.ts';
 import { allScopes, authorizationFeature, readScopes } from './auth/scopes.ts';
 import type { RuntimeConfig } from './config.ts';
+import { registerCors } from './cors.ts';
 import { auditDeniedCall } from './denied-audit.ts';
 import type { ReadinessCheck, RuntimeFeature } from './feature.ts';
 import { orderFeatures, orderForClose } from './feature-order.ts';
@@ -235,7 +237,16 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
           }),
     });
 
-    // Hooks run in registration order: drain refusal first (cheapest), then authentication.
+    // Hooks run in registration order: CORS first (a preflight carries no credentials), then drain
+    // refusal (cheapest), then authentication.
+    registerCors(app, {
+      origins: config.CORS_ALLOWED_ORIGINS,
+      endpoints: {
+        [mcpPath]: ['GET', 'POST', 'DELETE'],
+        ...(legacySse ? { [LEGACY_SSE_PATH]: ['GET'], [LEGACY_MESSAGES_PATH]: ['POST'] } : {}),
+      },
+      publicPaths: [metadataPath(mcpPath), '/.well-known/oauth-protected-resource'],
+    });
     registerDrainHooks(
       app,
       lifecycle,
@@ -255,11 +266,13 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
               visibility.every((v) => v(kind, policy, caller, annotations)),
           }),
     });
+    // An origin listed for CORS is trusted by the Origin guard too; every other origin stays refused.
+    const browserOrigins = [...config.ALLOWED_ORIGINS, ...config.CORS_ALLOWED_ORIGINS];
     await app.register(mcpPlugin, {
       dispatcher,
       requestStateSecret: config.REQUEST_STATE_SECRET,
       path: mcpPath,
-      allowedOrigins: config.ALLOWED_ORIGINS,
+      allowedOrigins: browserOrigins,
       // Answers to 2025-era server-to-client requests reach the replica holding the call.
       ...(redis === undefined ? {} : { redis, createSubscriber: () => createSubscriber(redis) }),
     });
@@ -269,7 +282,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
         requestStateSecret: config.REQUEST_STATE_SECRET,
         ssePath: LEGACY_SSE_PATH,
         messagesPath: LEGACY_MESSAGES_PATH,
-        allowedOrigins: config.ALLOWED_ORIGINS,
+        allowedOrigins: browserOrigins,
         ...(redis === undefined ? {} : { redis, createSubscriber: () => createSubscriber(redis) }),
       });
     }
