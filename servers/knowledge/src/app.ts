@@ -135,3 +135,4 @@ export async function openIndex(options: OpenIndexOptions): Promise<KnowledgeBas
     },
   });
 }
+export { knowledgeConfigSchema } from './config.ts';
