@@ -113,6 +113,8 @@ export async function startOAuthServer(
      * of the URL they connect to).
      */
     resource?: 'endpoint' | 'origin';
+    /** `none`: no authentication (loopback only), the way `pnpm start` runs a server locally. */
+    auth?: 'oauth' | 'none';
   } = {},
 ): Promise<OAuthServer> {
   const db: TestDatabase = await createTestDatabase(databaseUrl, `oauth_${name}`);
@@ -128,8 +130,7 @@ export async function startOAuthServer(
       PORT: String(port),
       LOG_LEVEL: 'silent',
       PUBLIC_URL: url,
-      AUTH_MODE: 'oauth',
-      OAUTH_ISSUER: idp.issuer,
+      ...(options.auth === 'none' ? { AUTH_MODE: 'none' } : { AUTH_MODE: 'oauth', OAUTH_ISSUER: idp.issuer }),
       OAUTH_CLOCK_SKEW_SECONDS: '0',
       OAUTH_TOKEN_CACHE_MS: '0',
       REQUEST_STATE_SECRET: `oauth-e2e-${name}-request-state-secret-0123456789`,
@@ -164,7 +165,7 @@ export async function startOAuthServer(
     runtime = await createServer({ definition, config, features });
     await runtime.listen();
     const resource = config.OAUTH_AUDIENCE;
-    idp.addResource({ uri: resource, server: name });
+    if (options.auth !== 'none') idp.addResource({ uri: resource, server: name });
     const started = runtime;
     return {
       name,
