@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { loudSkip, requireEnv } from '@mcp-platform/test-support';
+import { requireEnv } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EnterpriseIdp, startEnterpriseIdp } from '../src/enterprise-idp.ts';
 import { GROUP_SCOPES, PEOPLE } from '../src/people.ts';
@@ -17,7 +17,6 @@ const python = requireEnv(
   'a Python with the `mcp` package (scripts/setup-toolchain.sh python)',
 );
 const databaseUrl = requireEnv('DATABASE_URL', SUITE, 'PostgreSQL 15+');
-if (python === undefined || databaseUrl === undefined) loudSkip(SUITE, 'see above');
 
 /** The write each server is stepped up for, with where the read result holds the record id. */
 const WRITES: Record<
