@@ -28,7 +28,7 @@ export { type BearerChallenge, bearerChallenge } from './auth/challenge.ts';
 export { createJwtVerifier, discoverJwksUrl, type JwtVerifier, type JwtVerifierOptions } from './auth/jwt.ts';
 export { metadataPath } from './auth/metadata.ts';
 export { claimValues, parseRoleScopes, type RoleScopeMap } from './auth/roles.ts';
-export { allScopes, authorizationFeature, hasAnyScope, requiredScopes } from './auth/scopes.ts';
+export { allScopes, authorizationFeature, hasAnyScope, readScopes, requiredScopes } from './auth/scopes.ts';
 export {
   hashServiceToken,
   matchServiceToken,
