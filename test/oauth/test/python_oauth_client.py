@@ -26,9 +26,15 @@ from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider, TokenS
 from mcp.client.session import ClientSession
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
+from mcp import types
 from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 
 REDIRECT_URI = "http://127.0.0.1:8766/oauth/callback"
+
+
+async def confirm(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+    """Offered to the server for inline confirmation; its confirm policy decides whether to use it."""
+    return types.ElicitResult(action="accept", content={"approve": True})
 
 
 class MemoryStorage(TokenStorage):
@@ -98,13 +104,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             values = json.loads(write_args)
             record = ((read.structured_content or {}).get(args.id_list) or [{}])[0]
             values[args.id_arg] = record.get(args.id_key)
-            written = await session.call_tool(write_tool, values)
-            pending = written.structured_content or {}
-            if written.is_error and pending.get("code") == "APPROVAL_REQUIRED":
-                # No elicitation in this host: the user confirms the preview, the host calls again.
-                report["approval"] = pending.get("preview")
-                written = await session.call_tool(write_tool, {**values, "approvalId": pending["approvalId"]})
-            report["write"] = {"isError": written.is_error, "structured": written.structured_content}
+            try:
+                written = await session.call_tool(write_tool, values)
+                report["write"] = {"isError": written.is_error, "structured": written.structured_content}
+            except RuntimeError as error:
+                # 2026-07-28: a confirm-policy write answers input_required (the person must confirm).
+                if "InputRequiredResult" not in str(error):
+                    raise
+                report["write"] = {"inputRequired": True}
         report["authorizations"] = authorizations
         report["registeredClientId"] = storage.client.client_id if storage.client else None
         report["scope"] = storage.tokens.scope if storage.tokens else None
@@ -113,11 +120,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.transport == "sse":
         async with sse_client(args.url, auth=auth) as (read, write):
-            async with ClientSession(read, write) as session:
+            async with ClientSession(read, write, elicitation_callback=confirm) as session:
                 return await session_report(session)
     async with httpx2.AsyncClient(auth=auth, timeout=60) as http:
         async with streamable_http_client(args.url, http_client=http) as (read, write):
-            async with ClientSession(read, write) as session:
+            async with ClientSession(read, write, elicitation_callback=confirm) as session:
                 return await session_report(session)
 
 
