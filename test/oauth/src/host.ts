@@ -107,3 +107,10 @@ export async function postWithToken(mcpUrl: string, token: string): Promise<Resp
     body: JSON.stringify({ jsonrpc: '2.0', id: 'probe', method: 'tools/list', params: {} }),
   });
 }
+
+/** Structured content of a successful tool result (fails the test on an error result). */
+export function structured(result: unknown): Record<string, unknown> {
+  const r = result as { isError?: boolean; structuredContent?: Record<string, unknown>; content?: unknown };
+  if (r.isError) throw new Error(`tool failed: ${JSON.stringify(r.structuredContent ?? r.content)}`);
+  return r.structuredContent ?? {};
+}

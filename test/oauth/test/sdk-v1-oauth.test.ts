@@ -5,7 +5,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EnterpriseIdp, startEnterpriseIdp } from '../src/enterprise-idp.ts';
-import { postWithToken, TestHost, untilExpired } from '../src/host.ts';
+import { postWithToken, structured, TestHost, untilExpired } from '../src/host.ts';
 import { GROUP_SCOPES, PEOPLE } from '../src/people.ts';
 import { CALLS, type OAuthServer, SERVERS, type ServerName, startOAuthServer } from '../src/servers.ts';
 
@@ -15,12 +15,6 @@ const streamable = (server: OAuthServer, host: TestHost) =>
   new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { authProvider: host as never });
 const sse = (server: OAuthServer, host: TestHost) =>
   new SSEClientTransport(new URL(`${server.url}/sse`), { authProvider: host as never });
-
-function structured(result: unknown): Record<string, unknown> {
-  const r = result as { isError?: boolean; structuredContent?: Record<string, unknown>; content?: unknown };
-  if (r.isError) throw new Error(`tool failed: ${JSON.stringify(r.structuredContent ?? r.content)}`);
-  return r.structuredContent ?? {};
-}
 
 describeWithPostgres(
   'OAuth end to end: SDK v1 client (@modelcontextprotocol/sdk) against oidc-provider',

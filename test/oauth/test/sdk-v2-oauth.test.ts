@@ -7,7 +7,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EnterpriseIdp, startEnterpriseIdp } from '../src/enterprise-idp.ts';
-import { postWithToken, TestHost, untilExpired } from '../src/host.ts';
+import { postWithToken, structured, TestHost, untilExpired } from '../src/host.ts';
 import { GROUP_SCOPES, PEOPLE } from '../src/people.ts';
 import { CALLS, type OAuthServer, SERVERS, type ServerName, startOAuthServer } from '../src/servers.ts';
 
@@ -38,12 +38,6 @@ const ERAS: readonly Era[] = [
     options: { versionNegotiation: { mode: 'legacy' } },
   },
 ];
-
-function structured(result: unknown): Record<string, unknown> {
-  const r = result as { isError?: boolean; structuredContent?: Record<string, unknown>; content?: unknown };
-  if (r.isError) throw new Error(`tool failed: ${JSON.stringify(r.structuredContent ?? r.content)}`);
-  return r.structuredContent ?? {};
-}
 
 describeWithPostgres(
   'OAuth end to end: SDK v2 client (@modelcontextprotocol/client) against oidc-provider',
