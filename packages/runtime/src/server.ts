@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { DestinationStream } from 'pino';
 import { approvalsUnavailableFeature } from './approval-guard.ts';
+import { consoleOptions } from './approvals/console/from-config.ts';
 import { createApprovalsFeature, needsApproval, withApprovalArgument } from './approvals/index.ts';
 import { type AuditFeature, createAuditFeature } from './audit/feature.ts';
 import { createPool } from './audit/pool.ts';
@@ -201,6 +202,12 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
           approverScopes: [`${scopePrefix}:approve`],
           mintState: (payload) => codec.mint(payload),
           publicUrl: config.PUBLIC_URL,
+          ...consoleOptions(
+            config,
+            [...allScopes(definition, scopePrefix), `${scopePrefix}:approve`],
+            scopePrefix,
+            log,
+          ),
         }),
       );
       // Approval-gated tools accept the `approvalId` of the two-phase flow (schemas built once, here).

@@ -4,6 +4,7 @@ import { createPool } from '../audit/pool.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { RuntimeFeature } from '../feature.ts';
 import { ApprovalAudit } from './audit-steps.ts';
+import { type ConsoleOptions, registerApprovalConsole } from './console/routes.ts';
 import { ApprovalDecisions } from './decisions.ts';
 import type { ApprovalState } from './elicitation.ts';
 import { approvalInterceptor } from './interceptor.ts';
@@ -31,6 +32,8 @@ export interface ApprovalsFeatureOptions {
   mintState?: (payload: ApprovalState) => Promise<string>;
   /** Public base URL of the server (`PUBLIC_URL`): messages link to `<publicUrl>/approvals/<id>`. */
   publicUrl?: string;
+  /** The approver console under `/approvals/` (off when absent). */
+  console?: Pick<ConsoleOptions, 'publicUrl' | 'sessionSecret' | 'signIn'>;
   /** Clock (tests). */
   now?: () => Date;
 }
@@ -78,7 +81,7 @@ export function createApprovalsFeature(options: ApprovalsFeatureOptions): Approv
         consoleUrl:
           options.publicUrl === undefined
             ? undefined
-            : (id) => `${options.publicUrl!.replace(/\/+$/, '')}/approvals/${id}`,
+            : (id) => `${options.publicUrl!.replace(/\/+$/, '')}/approvals/requests/${id}`,
       }),
     ],
     register(app) {
@@ -89,6 +92,16 @@ export function createApprovalsFeature(options: ApprovalsFeatureOptions): Approv
         decisions,
         now,
       });
+      if (options.console) {
+        registerApprovalConsole(app, {
+          ...options.console,
+          server: options.server,
+          store,
+          decisions,
+          pool,
+          now,
+        });
+      }
     },
     async migrate() {
       await migrate(pool);
