@@ -10,6 +10,7 @@ import type { ApprovalState } from './elicitation.ts';
 import { approvalInterceptor } from './interceptor.ts';
 import { registerApprovalRoutes } from './routes.ts';
 import { ApprovalStore } from './store.ts';
+import type { ApprovalNotifier } from './webhooks.ts';
 
 export interface ApprovalsFeatureOptions {
   /** Server name: approvals are scoped to it. */
@@ -32,6 +33,8 @@ export interface ApprovalsFeatureOptions {
   mintState?: (payload: ApprovalState) => Promise<string>;
   /** Public base URL of the server (`PUBLIC_URL`): messages link to `<publicUrl>/approvals/<id>`. */
   publicUrl?: string;
+  /** Sends webhook notifications about new `approver` requests (closed with the feature). */
+  notifier?: ApprovalNotifier;
   /** The approver console under `/approvals/` (off when absent). */
   console?: Pick<ConsoleOptions, 'publicUrl' | 'sessionSecret' | 'signIn'>;
   /** Clock (tests). */
@@ -78,6 +81,7 @@ export function createApprovalsFeature(options: ApprovalsFeatureOptions): Approv
         ttlMs,
         now,
         mintState: options.mintState,
+        onRequested: options.notifier ? (request) => options.notifier!.notify(request) : undefined,
         consoleUrl:
           options.publicUrl === undefined
             ? undefined
@@ -117,6 +121,7 @@ export function createApprovalsFeature(options: ApprovalsFeatureOptions): Approv
       }
     },
     async close() {
+      await options.notifier?.close();
       if (ownsPool) await pool.end();
     },
   };
