@@ -80,6 +80,11 @@ describe.skipIf(!available)(SUITE, { timeout: 120_000 }, () => {
     expect(await main.textContent()).toMatch(/12,500 EUR/);
     expect(await main.textContent()).toContain('sam.sales');
     expect(await page.locator('[data-untrusted="true"]').count()).toBe(1);
+    if (process.env.UPDATE_DOCS_SCREENSHOT === '1') {
+      // docs/approvals.md shows this page: `UPDATE_DOCS_SCREENSHOT=1 pnpm exec vitest run <this file>`.
+      await page.setViewportSize({ width: 1000, height: 760 });
+      await page.screenshot({ path: join(import.meta.dirname, '../../../../../docs/images/approvals-console.png') });
+    }
     await page.getByLabel(/Reason/).fill('Within budget');
     await page.getByRole('button', { name: 'Approve' }).click();
     await expect(page.locator('[data-status]').textContent()).resolves.toBe('approved');
