@@ -169,9 +169,12 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
       expect(ofKind(all, 'Secret')).toEqual([]);
     });
 
-    it('pins the image and sets no replica count (the HPA owns it)', () => {
+    it('pins the image and starts at the HPA minimum (a missing count would start one pod)', () => {
       const deployment = one(objects(), 'Deployment', 'crm');
-      expect((deployment.spec as { replicas?: number }).replicas).toBeUndefined();
+      const hpa = one(objects(), 'HorizontalPodAutoscaler', 'crm');
+      expect((deployment.spec as { replicas?: number }).replicas).toBe(
+        (hpa.spec as { minReplicas: number }).minReplicas,
+      );
       expect(podSpec(deployment).containers[0]?.image).toBe(
         'registry.internal.example.com/mcp-platform/crm:0.1.0',
       );
@@ -397,6 +400,15 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
         for (const valueFile of source.helm.valueFiles) {
           expect(ENV_FILES).toContain(join(source.path, valueFile).replace(/^(\.\.\/)*/, ''));
         }
+        // The chart renders the HPA's minimum as spec.replicas: Argo CD must not re-apply it.
+        const spec = app.spec as {
+          ignoreDifferences?: { kind: string; jsonPointers: string[] }[];
+          syncPolicy: { syncOptions: string[] };
+        };
+        expect(spec.ignoreDifferences).toContainEqual(
+          expect.objectContaining({ kind: 'Deployment', jsonPointers: ['/spec/replicas'] }),
+        );
+        expect(spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
       },
     );
   });

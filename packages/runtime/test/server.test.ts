@@ -44,9 +44,11 @@ describe('feature order', () => {
       expect(server.features.map((x) => x.name)).toEqual([
         'observability',
         'lifecycle',
+        'deprecation',
         'authorization',
         'rate-limit',
         'approvals-unavailable',
+        'contract',
       ]);
     } finally {
       await server.app.close();
@@ -115,10 +117,12 @@ describeWithPostgres('full stack on PostgreSQL (audit, approvals) and Redis', (d
     expect(stack.server.features.map((f) => f.name)).toEqual([
       'observability',
       'lifecycle',
+      'deprecation',
       'audit',
       'authorization',
       'rate-limit',
       'approvals',
+      'contract',
     ]);
   });
 
