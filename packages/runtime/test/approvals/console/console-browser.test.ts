@@ -83,7 +83,9 @@ describe.skipIf(!available)(SUITE, { timeout: 120_000 }, () => {
     if (process.env.UPDATE_DOCS_SCREENSHOT === '1') {
       // docs/approvals.md shows this page: `UPDATE_DOCS_SCREENSHOT=1 pnpm exec vitest run <this file>`.
       await page.setViewportSize({ width: 1000, height: 760 });
-      await page.screenshot({ path: join(import.meta.dirname, '../../../../../docs/images/approvals-console.png') });
+      await page.screenshot({
+        path: join(import.meta.dirname, '../../../../../docs/images/approvals-console.png'),
+      });
     }
     await page.getByLabel(/Reason/).fill('Within budget');
     await page.getByRole('button', { name: 'Approve' }).click();
