@@ -1,4 +1,14 @@
 export {
+  abortError,
+  callSignal,
+  currentCallSignal,
+  DeadlineExceeded,
+  isDeadline,
+  raceSignal,
+  runWithCallSignal,
+  ServerShuttingDown,
+} from './deadline.ts';
+export {
   ANONYMOUS,
   type ApprovalPolicy,
   advertisedDescription,
@@ -50,3 +60,4 @@ export { decodeCursor, encodeCursor } from './pagination.ts';
 export { jsonRpcError, type McpPluginOptions, mcpPlugin } from './plugin.ts';
 export { callContext, eraOf, LEGACY_VERSIONS, MODERN_VERSION, type RequestInfo } from './request-info.ts';
 export { createSdkServer, createStateCodec, type SdkServerOptions } from './sdk-path.ts';
+export { isUnavailability, OutageLog, UPSTREAM_UNAVAILABLE, upstreamUnavailable } from './unavailable.ts';

@@ -30,6 +30,7 @@ import {
   type SseRelay,
   type SseSessionRecord,
 } from './sse-relay.ts';
+import { OutageLog } from './unavailable.ts';
 
 export interface LegacySsePluginOptions {
   dispatcher: Dispatcher;
@@ -258,6 +259,11 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
       })
     : new LocalSseRelay();
   const sessions = new Map<string, SseSession>();
+  // During a Redis outage every refused POST would log an error: log the outage once, count the rest.
+  const storeOutage = new OutageLog({
+    down: 'legacy SSE: session store unavailable; refusing messages for streams held elsewhere (logged once per outage)',
+    up: 'legacy SSE: session store reachable again',
+  });
 
   // The package's default export is the fastify-plugin wrapped function (its onRoute hook must see
   // this scope's routes); its CommonJS typings only describe the named, unwrapped one.
@@ -398,7 +404,7 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
     try {
       record = await relay.lookup(sessionId);
     } catch (error) {
-      request.log.error({ err: error }, 'legacy SSE: session store unavailable');
+      storeOutage.failed(request.log, 'session store', error);
       return badRequest(reply, 503, -32000, 'Session store unavailable: retry shortly');
     }
     if (!record) return notFound();
@@ -442,9 +448,10 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
         ...(typeof traceparent === 'string' ? { traceparent } : {}),
       });
     } catch (error) {
-      request.log.error({ err: error }, 'legacy SSE: could not relay a message');
+      storeOutage.failed(request.log, 'session store', error);
       return badRequest(reply, 503, -32000, 'Session store unavailable: retry shortly');
     }
+    storeOutage.succeeded(request.log, 'session store');
     if (!delivered) return notFound();
     return reply.code(202).type('text/plain; charset=utf-8').send('Accepted');
   });

@@ -37,6 +37,7 @@ export {
   parseServiceTokens,
   type ServiceTokenEntry,
 } from './auth/service-tokens.ts';
+export { abortWithCallSignal, callScopedAgent } from './cancellation.ts';
 export {
   ASYMMETRIC_ALGORITHMS,
   type BaseConfigInput,
@@ -100,6 +101,7 @@ export { genReqId, loggerOptions, REDACT_PATHS } from './observability/logger.ts
 export { type CreateMetricsOptions, createMetrics, type RuntimeMetrics } from './observability/metrics.ts';
 export { REDACTED, redactPaths } from './observability/redact.ts';
 export { parseTraceparent, type TraceContext, traceHeaders } from './observability/trace.ts';
+export { queryWithCallSignal } from './pg-cancel.ts';
 export { FallbackRateLimiter, type RateLimitFeatureOptions, rateLimitFeature } from './rate-limit/feature.ts';
 export { limitFor, parseRateLimitOverrides } from './rate-limit/limits.ts';
 export { MemoryRateLimitStore } from './rate-limit/memory-store.ts';

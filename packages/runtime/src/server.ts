@@ -38,6 +38,7 @@ import { genReqId, loggerOptions, traceIdOf } from './observability/logger.ts';
 import { createMetrics, type RuntimeMetrics } from './observability/metrics.ts';
 import { rateLimitFeature } from './rate-limit/feature.ts';
 import { closeRedis, createRedis, createSubscriber, redisReadiness, waitForRedis } from './redis.ts';
+import { within } from './time-box.ts';
 
 /** Shared resources a feature factory can use (built once per server, closed by it). */
 export interface RuntimeDeps {
@@ -81,6 +82,8 @@ export interface CreateServerOptions {
   mcpPath?: string;
   /** Serve the deprecated 2024-11-05 HTTP+SSE transport at /sse + /messages (default true). */
   legacySse?: boolean;
+  /** Serve hot methods without the SDK's per-request objects (default true; false: SDK path only). */
+  fastPath?: boolean;
 }
 
 /** A composed server: the Fastify app plus what `runServer` and tests need to drive its lifecycle. */
@@ -303,6 +306,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
       requestStateSecret: config.REQUEST_STATE_SECRET,
       path: mcpPath,
       allowedOrigins: config.ALLOWED_ORIGINS,
+      ...(options.fastPath === undefined ? {} : { fastPath: options.fastPath }),
       // Answers to 2025-era server-to-client requests reach the replica holding the call.
       ...(redis === undefined ? {} : { redis, createSubscriber: () => createSubscriber(redis) }),
     });
@@ -361,7 +365,14 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
   }
 }
 
-/** The shutdown sequence, separate so it can be driven (and tested) step by step. */
+/**
+ * The shutdown sequence, separate so it can be driven (and tested) step by step. The whole of it is
+ * bounded by `graceMs`: in-flight calls get the grace period minus a reserve for closing; calls still
+ * running then are aborted, which answers them UNAVAILABLE at once (the dispatcher does not wait for
+ * a handler that ignores its signal) and queues their audit rows; closing flushes those rows to
+ * PostgreSQL or the fsync'd spool within the reserve; whatever is still open after that is left to
+ * the process exit.
+ */
 export async function drainAndClose(input: {
   app: FastifyInstance;
   lifecycle: Lifecycle;
@@ -369,17 +380,33 @@ export async function drainAndClose(input: {
   graceMs: number;
 }): Promise<void> {
   const { app, lifecycle, log, graceMs } = input;
+  const started = performance.now();
+  const left = () => Math.max(0, graceMs - (performance.now() - started));
+  const closeReserveMs = Math.min(2_000, Math.floor(graceMs / 4));
   lifecycle.beginDrain();
   log.info(
     { inflight: lifecycle.inflightCount, graceMs },
     'draining: readiness is 503 and new MCP calls are refused',
   );
-  if (!(await lifecycle.waitForIdle(graceMs))) {
-    log.warn({ inflight: lifecycle.inflightCount }, 'grace period over: aborting the calls still in flight');
+  if (!(await lifecycle.waitForIdle(Math.max(0, graceMs - closeReserveMs)))) {
+    log.warn(
+      { inflight: lifecycle.inflightCount },
+      'grace period over: answering the calls still in flight UNAVAILABLE',
+    );
     lifecycle.abortInflight();
-    // Aborted handlers still answer (UNAVAILABLE) and get audited; give them a moment, then cut the connections.
-    if (!(await lifecycle.waitForIdle(2000))) app.server.closeAllConnections();
+    // Aborted calls answer at once; only a call stuck in an interceptor is still counted after this.
+    if (!(await lifecycle.waitForIdle(Math.min(1_000, left() / 2)))) {
+      log.error(
+        { inflight: lifecycle.inflightCount },
+        'calls stuck after the abort: closing their connections',
+      );
+      app.server.closeAllConnections();
+    }
   }
-  await app.close();
-  log.info('server closed');
+  if (!(await within(app.close(), Math.max(left(), 250)))) {
+    log.error({ graceMs }, 'closing did not finish within the grace period; stopping anyway');
+    app.server.closeAllConnections();
+    return;
+  }
+  log.info({ durationMs: Math.round(performance.now() - started) }, 'server closed');
 }
