@@ -6,7 +6,7 @@
 #     scripts/setup-toolchain.sh node deps  # only some steps (names below)
 #     source scripts/env.sh                 # then: PATH, DATABASE_URL, REDIS_URL, ...
 #
-# Steps: node pnpm deps services python claude gotools schemas containers kube
+# Steps: node pnpm deps services python claude gotools schemas containers kube chromium
 # Pins and locations are in scripts/env.sh. Downloads go to $MCP_CACHE_DIR
 # (default ~/.cache/mcp-platform), one folder per version; a step whose output is already
 # there takes well under a second. Each install is made in a temporary folder and moved
@@ -341,8 +341,22 @@ step_kube() {
   log "kube: $("$MCP_KUBE_BIN/kubectl" version --client 2>/dev/null | head -n1)"
 }
 
+# ---------------------------------------------------------------- chromium
+# Debian's Chromium for the browser tests (playwright-core drives it by executablePath; no
+# browser is ever downloaded). Cached by the package manager: a no-op when it is installed.
+step_chromium() {
+  if [[ -x ${CHROMIUM_PATH:-/usr/bin/chromium} ]]; then
+    log "chromium: installed ($("${CHROMIUM_PATH:-/usr/bin/chromium}" --version 2>/dev/null | head -1))"
+    return 0
+  fi
+  log "chromium: apt-get install chromium"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  [[ -x /usr/bin/chromium ]] || die "chromium did not install to /usr/bin/chromium"
+}
+
 # ---------------------------------------------------------------- main
-ALL_STEPS=(node pnpm deps services python claude gotools schemas containers kube)
+ALL_STEPS=(node pnpm deps services python claude gotools schemas containers kube chromium)
 steps=("$@")
 ((${#steps[@]})) || steps=("${ALL_STEPS[@]}")
 for s in "${steps[@]}"; do

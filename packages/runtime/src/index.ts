@@ -1,10 +1,12 @@
 export {
   APPROVAL_ARGUMENT,
   ApprovalCode,
+  ApprovalNotifier,
   type ApprovalsFeature,
   type ApprovalsFeatureOptions,
   createApprovalsFeature,
   needsApproval,
+  webhookSignature,
   withApprovalArgument,
 } from './approvals/index.ts';
 export {

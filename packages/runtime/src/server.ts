@@ -10,7 +10,13 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { DestinationStream } from 'pino';
 import { approvalsUnavailableFeature } from './approval-guard.ts';
-import { createApprovalsFeature, needsApproval, withApprovalArgument } from './approvals/index.ts';
+import { consoleOptions } from './approvals/console/from-config.ts';
+import {
+  ApprovalNotifier,
+  createApprovalsFeature,
+  needsApproval,
+  withApprovalArgument,
+} from './approvals/index.ts';
 import { type AuditFeature, createAuditFeature } from './audit/feature.ts';
 import { createPool } from './audit/pool.ts';
 import { authenticationFeature } from './auth/authentication.ts';
@@ -213,6 +219,25 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
           approverScopes: [`${scopePrefix}:approve`],
           mintState: (payload) => codec.mint(payload),
           publicUrl: config.PUBLIC_URL,
+          ...(config.APPROVAL_WEBHOOK_URLS.length > 0 && config.APPROVAL_WEBHOOK_SECRET !== undefined
+            ? {
+                notifier: new ApprovalNotifier({
+                  server: definition.name,
+                  urls: config.APPROVAL_WEBHOOK_URLS,
+                  secret: config.APPROVAL_WEBHOOK_SECRET,
+                  format: config.APPROVAL_WEBHOOK_FORMAT,
+                  publicUrl: config.PUBLIC_URL,
+                  log,
+                  registry: metrics.registry,
+                }),
+              }
+            : {}),
+          ...consoleOptions(
+            config,
+            [...allScopes(definition, scopePrefix), `${scopePrefix}:approve`],
+            scopePrefix,
+            log,
+          ),
         }),
       );
       // Approval-gated tools accept the `approvalId` of the two-phase flow (schemas built once, here).
