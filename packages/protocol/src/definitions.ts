@@ -139,6 +139,8 @@ export interface ChangePreview {
   changes: Record<string, unknown>;
   /** Records the write will touch, when known before it runs. */
   records?: string[];
+  /** Total value of the change where there is one (a requisition, an order), shown to approvers. */
+  total?: { amount: number; currency?: string };
 }
 
 /**

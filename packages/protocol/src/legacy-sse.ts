@@ -81,6 +81,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 interface Origin {
   correlationId: string;
   traceparent?: string;
+  /** The caller of the POST that carried the request (the session's owner, with its current token). */
+  caller?: Caller;
   info?: RequestInfo;
 }
 
@@ -186,9 +188,12 @@ class SseSession {
       return;
     }
     if ('method' in message && 'id' in message && message.id !== undefined) {
+      // Only the owner may post (checked on POST); the subject is checked again here.
+      const caller = envelope.caller?.subject === this.caller.subject ? envelope.caller : undefined;
       this.origins.set(requestKey(message.id), {
         correlationId: envelope.correlationId,
         ...(envelope.traceparent === undefined ? {} : { traceparent: envelope.traceparent }),
+        ...(caller === undefined ? {} : { caller }),
       });
     }
     this.transport.receive(message);
@@ -200,7 +205,7 @@ class SseSession {
     if (origin?.info) return origin.info;
     const correlationId = origin?.correlationId ?? this.id;
     const info: RequestInfo = {
-      caller: this.caller,
+      caller: origin?.caller ?? this.caller,
       log: this.log.child({ correlationId }),
       correlationId,
       ...(origin?.traceparent === undefined ? {} : { traceparent: origin.traceparent }),
@@ -446,6 +451,7 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
         message: body,
         correlationId: request.id,
         ...(typeof traceparent === 'string' ? { traceparent } : {}),
+        ...(request.caller === undefined ? {} : { caller: request.caller }),
       });
     } catch (error) {
       storeOutage.failed(request.log, 'session store', error);

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { Caller } from './definitions.ts';
 
 /** What every replica can learn about a legacy SSE session. */
 export interface SseSessionRecord {
@@ -15,6 +16,26 @@ export interface RelayEnvelope {
   /** Request id of the POST that carried the message (the call's correlation id). */
   correlationId: string;
   traceparent?: string;
+  /**
+   * The principal the POST was authenticated as (same subject as the session's owner): its current
+   * token's scopes, so a step-up or a narrower token applies to the session's next calls.
+   */
+  caller?: Caller;
+}
+
+function parseCaller(value: unknown): Caller | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const c = value as Partial<Caller>;
+  if (typeof c.subject !== 'string' || (c.kind !== 'user' && c.kind !== 'service' && c.kind !== 'anonymous'))
+    return undefined;
+  if (!Array.isArray(c.scopes) || !c.scopes.every((s) => typeof s === 'string')) return undefined;
+  return Object.freeze({
+    subject: c.subject,
+    kind: c.kind,
+    ...(typeof c.clientId === 'string' ? { clientId: c.clientId } : {}),
+    scopes: Object.freeze([...c.scopes]),
+    claims: Object.freeze(typeof c.claims === 'object' && c.claims !== null ? { ...c.claims } : {}),
+  });
 }
 
 export type RelayDelivery = (envelope: RelayEnvelope) => void;
@@ -87,6 +108,7 @@ function parseEnvelope(payload: string): RelayEnvelope | undefined {
       message: value.message,
       correlationId: value.correlationId,
       ...(typeof value.traceparent === 'string' ? { traceparent: value.traceparent } : {}),
+      ...(parseCaller(value.caller) === undefined ? {} : { caller: parseCaller(value.caller) as Caller }),
     };
   } catch {
     return undefined;

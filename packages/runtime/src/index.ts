@@ -1,10 +1,12 @@
 export {
   APPROVAL_ARGUMENT,
   ApprovalCode,
+  ApprovalNotifier,
   type ApprovalsFeature,
   type ApprovalsFeatureOptions,
   createApprovalsFeature,
   needsApproval,
+  webhookSignature,
   withApprovalArgument,
 } from './approvals/index.ts';
 export {
@@ -28,7 +30,7 @@ export { type BearerChallenge, bearerChallenge } from './auth/challenge.ts';
 export { createJwtVerifier, discoverJwksUrl, type JwtVerifier, type JwtVerifierOptions } from './auth/jwt.ts';
 export { metadataPath } from './auth/metadata.ts';
 export { claimValues, parseRoleScopes, type RoleScopeMap } from './auth/roles.ts';
-export { allScopes, authorizationFeature, hasAnyScope, requiredScopes } from './auth/scopes.ts';
+export { allScopes, authorizationFeature, hasAnyScope, readScopes, requiredScopes } from './auth/scopes.ts';
 export {
   hashServiceToken,
   matchServiceToken,
@@ -87,6 +89,7 @@ export {
   type ServerPackage,
   updateServer,
 } from './contract/workspace.ts';
+export { type CorsOptions, registerCors } from './cors.ts';
 export { ConfigError, InvalidTokenError, JwksUnavailableError } from './errors.ts';
 export { type FeatureStage, type ReadinessCheck, type RuntimeFeature, STAGE_ORDER } from './feature.ts';
 export { orderFeatures, orderForClose, stageOf } from './feature-order.ts';

@@ -10,18 +10,26 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { DestinationStream } from 'pino';
 import { approvalsUnavailableFeature } from './approval-guard.ts';
-import { createApprovalsFeature, needsApproval, withApprovalArgument } from './approvals/index.ts';
+import { consoleOptions } from './approvals/console/from-config.ts';
+import {
+  ApprovalNotifier,
+  createApprovalsFeature,
+  needsApproval,
+  withApprovalArgument,
+} from './approvals/index.ts';
 import { type AuditFeature, createAuditFeature } from './audit/feature.ts';
 import { createPool } from './audit/pool.ts';
 import { authenticationFeature } from './auth/authentication.ts';
 import type { JwtVerifier } from './auth/jwt.ts';
-import { allScopes, authorizationFeature } from './auth/scopes.ts';
+import { metadataPath } from './auth/metadata.ts';
+import { allScopes, authorizationFeature, readScopes } from './auth/scopes.ts';
 import type { RuntimeConfig } from './config.ts';
 import { buildContract } from './contract/build.ts';
 import { deprecationFeature } from './contract/deprecation.ts';
 import { contractFeature } from './contract/feature.ts';
 import type { Contract } from './contract/model.ts';
 import { CATALOG_HASH_META_KEY } from './contract/model.ts';
+import { registerCors } from './cors.ts';
 import { auditDeniedCall } from './denied-audit.ts';
 import type { ReadinessCheck, RuntimeFeature } from './feature.ts';
 import { orderFeatures, orderForClose } from './feature-order.ts';
@@ -227,6 +235,25 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
           approverScopes: [`${scopePrefix}:approve`],
           mintState: (payload) => codec.mint(payload),
           publicUrl: config.PUBLIC_URL,
+          ...(config.APPROVAL_WEBHOOK_URLS.length > 0 && config.APPROVAL_WEBHOOK_SECRET !== undefined
+            ? {
+                notifier: new ApprovalNotifier({
+                  server: definition.name,
+                  urls: config.APPROVAL_WEBHOOK_URLS,
+                  secret: config.APPROVAL_WEBHOOK_SECRET,
+                  format: config.APPROVAL_WEBHOOK_FORMAT,
+                  publicUrl: config.PUBLIC_URL,
+                  log,
+                  registry: metrics.registry,
+                }),
+              }
+            : {}),
+          ...consoleOptions(
+            config,
+            [...allScopes(definition, scopePrefix), `${scopePrefix}:approve`],
+            scopePrefix,
+            log,
+          ),
         }),
       );
       // Approval-gated tools accept the `approvalId` of the two-phase flow (schemas built once, here).
@@ -258,6 +285,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
         ...allScopes(definition, scopePrefix),
         ...(approvalsOn ? [`${scopePrefix}:approve`] : []),
       ].sort(),
+      challengeScopes: readScopes(definition, scopePrefix),
       resourceName: definition.title ?? definition.name,
       mcpPath,
       rpcPaths: legacySse ? [mcpPath, LEGACY_MESSAGES_PATH] : [mcpPath],
@@ -271,7 +299,16 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
           }),
     });
 
-    // Hooks run in registration order: drain refusal first (cheapest), then authentication.
+    // Hooks run in registration order: CORS first (a preflight carries no credentials), then drain
+    // refusal (cheapest), then authentication.
+    registerCors(app, {
+      origins: config.CORS_ALLOWED_ORIGINS,
+      endpoints: {
+        [mcpPath]: ['GET', 'POST', 'DELETE'],
+        ...(legacySse ? { [LEGACY_SSE_PATH]: ['GET'], [LEGACY_MESSAGES_PATH]: ['POST'] } : {}),
+      },
+      publicPaths: [metadataPath(mcpPath), '/.well-known/oauth-protected-resource'],
+    });
     registerDrainHooks(
       app,
       lifecycle,
@@ -292,11 +329,13 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
               visibility.every((v) => v(kind, policy, caller, annotations)),
           }),
     });
+    // An origin listed for CORS is trusted by the Origin guard too; every other origin stays refused.
+    const browserOrigins = [...config.ALLOWED_ORIGINS, ...config.CORS_ALLOWED_ORIGINS];
     await app.register(mcpPlugin, {
       dispatcher,
       requestStateSecret: config.REQUEST_STATE_SECRET,
       path: mcpPath,
-      allowedOrigins: config.ALLOWED_ORIGINS,
+      allowedOrigins: browserOrigins,
       ...(options.fastPath === undefined ? {} : { fastPath: options.fastPath }),
       // Answers to 2025-era server-to-client requests reach the replica holding the call.
       ...(redis === undefined ? {} : { redis, createSubscriber: () => createSubscriber(redis) }),
@@ -307,7 +346,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
         requestStateSecret: config.REQUEST_STATE_SECRET,
         ssePath: LEGACY_SSE_PATH,
         messagesPath: LEGACY_MESSAGES_PATH,
-        allowedOrigins: config.ALLOWED_ORIGINS,
+        allowedOrigins: browserOrigins,
         ...(redis === undefined ? {} : { redis, createSubscriber: () => createSubscriber(redis) }),
       });
     }
