@@ -262,6 +262,17 @@ export class Dispatcher {
       const found = this.findResource(params.uri);
       return found && { kind: 'resource', name: params.uri, policy: found.policy ?? EMPTY_POLICY };
     }
+    if (method === 'completion/complete' && isRecord(params.ref)) {
+      if (params.ref.type !== 'ref/prompt' && params.ref.type !== 'ref/resource') return undefined;
+      const target = this.completionTarget(params.ref);
+      return (
+        target && {
+          kind: target.kind,
+          name: `complete:${target.name}`,
+          policy: target.policy ?? EMPTY_POLICY,
+        }
+      );
+    }
     return undefined;
   }
 
@@ -489,27 +500,81 @@ export class Dispatcher {
     );
   }
 
+  /**
+   * `completion/complete` runs as a call on what it completes (same visibility, interceptors —
+   * authorization, rate limit, audit — and policy as the prompt or resource template), named
+   * `complete:<prompt or template>`: a completion never reveals what the caller may not read.
+   */
   async complete(params: unknown, ctx: CallContext): Promise<Record<string, unknown>> {
     if (!isRecord(params) || !isRecord(params.ref) || !isRecord(params.argument)) {
       throw new RpcError(RpcCode.InvalidParams, 'completion/complete needs params.ref and params.argument');
     }
-    const ref = params.ref;
+    const target = this.completionTarget(params.ref);
+    if (!target || !this.isVisible(target.kind, target.policy ?? EMPTY_POLICY, ctx.caller)) {
+      throw new RpcError(
+        RpcCode.InvalidParams,
+        params.ref.type === 'ref/resource'
+          ? `Unknown resource template: ${String(params.ref.uri)}`
+          : `Unknown prompt: ${String(params.ref.name)}`,
+      );
+    }
     const argName = String(params.argument.name ?? '');
     const value = String(params.argument.value ?? '');
-    let completer: ((value: string, ctx: CallContext) => Promise<string[]>) | undefined;
+    const completer = target.complete?.[argName];
+    const args = { argument: argName, value };
+    const call = this.newCall(
+      target.kind,
+      `complete:${target.name}`,
+      target.definitionName,
+      target.policy,
+      undefined,
+      args,
+      args,
+      undefined,
+      ctx,
+      {},
+    );
+    const out = await this.run(call, async () => {
+      const values = completer ? (await completer(value, call.ctx)).slice(0, 100) : [];
+      return { completion: { values, total: values.length, hasMore: false } } as unknown as CallOutcome;
+    });
+    return out as unknown as Record<string, unknown>;
+  }
+
+  private completionTarget(ref: Record<string, unknown>):
+    | {
+        kind: CallKind;
+        name: string;
+        definitionName: string;
+        policy: Policy | undefined;
+        complete: Record<string, (value: string, ctx: CallContext) => Promise<string[]>> | undefined;
+      }
+    | undefined {
     if (ref.type === 'ref/prompt') {
       const entry = this.prompts.get(String(ref.name));
-      if (!entry) throw new RpcError(RpcCode.InvalidParams, `Unknown prompt: ${String(ref.name)}`);
-      completer = entry.def.complete?.[argName];
-    } else if (ref.type === 'ref/resource') {
-      const entry = this.templates.find((t) => t.def.uriTemplate === ref.uri);
-      if (!entry) throw new RpcError(RpcCode.InvalidParams, `Unknown resource template: ${String(ref.uri)}`);
-      completer = entry.def.complete?.[argName];
-    } else {
-      throw new RpcError(RpcCode.InvalidParams, 'params.ref.type must be ref/prompt or ref/resource');
+      return (
+        entry && {
+          kind: 'prompt',
+          name: entry.def.name,
+          definitionName: entry.def.name,
+          policy: entry.def.policy,
+          complete: entry.def.complete,
+        }
+      );
     }
-    const values = completer ? (await completer(value, ctx)).slice(0, 100) : [];
-    return { completion: { values, total: values.length, hasMore: false } };
+    if (ref.type === 'ref/resource') {
+      const entry = this.templates.find((t) => t.def.uriTemplate === ref.uri);
+      return (
+        entry && {
+          kind: 'resource',
+          name: entry.def.uriTemplate,
+          definitionName: entry.def.name,
+          policy: entry.def.policy,
+          complete: entry.def.complete,
+        }
+      );
+    }
+    throw new RpcError(RpcCode.InvalidParams, 'params.ref.type must be ref/prompt or ref/resource');
   }
 
   private findResource(

@@ -37,7 +37,7 @@ export interface AuthenticationOptions {
   onScopeDenied?: (denied: DeniedCall) => void;
 }
 
-const CALL_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
+const CALL_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read', 'completion/complete']);
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -208,7 +208,16 @@ export function authenticationFeature(options: AuthenticationOptions): RuntimeFe
             traceparent: header('traceparent'),
             protocolVersion: header('mcp-protocol-version'),
             meta: isRecord(params._meta) ? params._meta : undefined,
-            rawArgs: target.kind === 'resource' ? {} : isRecord(params.arguments) ? params.arguments : {},
+            rawArgs:
+              body.method === 'completion/complete'
+                ? isRecord(params.argument)
+                  ? params.argument
+                  : {}
+                : target.kind === 'resource'
+                  ? {}
+                  : isRecord(params.arguments)
+                    ? params.arguments
+                    : {},
           });
         }
         return refuse(
