@@ -1,4 +1,11 @@
 export {
+  type BrowserGuardOptions,
+  browserGuard,
+  browserGuardVerdict,
+  loopbackHosts,
+  registerBrowserGuard,
+} from './browser-guard.ts';
+export {
   ANONYMOUS,
   type ApprovalPolicy,
   type CallContext,

@@ -2,7 +2,9 @@ import {
   createStateCodec,
   Dispatcher,
   legacySsePlugin,
+  loopbackHosts,
   mcpPlugin,
+  registerBrowserGuard,
   type ServerDefinition,
 } from '@mcp-platform/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -22,6 +24,7 @@ import type { ReadinessCheck, RuntimeFeature } from './feature.ts';
 import { orderFeatures, orderForClose } from './feature-order.ts';
 import { type NamedCheck, registerHealthRoutes } from './health.ts';
 import { Lifecycle, lifecycleFeature, registerDrainHooks } from './lifecycle.ts';
+import { isLoopbackHost } from './net.ts';
 import { observabilityFeature } from './observability/feature.ts';
 import { genReqId, loggerOptions, traceIdOf } from './observability/logger.ts';
 import { createMetrics, type RuntimeMetrics } from './observability/metrics.ts';
@@ -234,7 +237,13 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
           }),
     });
 
-    // Hooks run in registration order: drain refusal first (cheapest), then authentication.
+    // Hooks run in registration order: the browser guard first (every route a browser can reach:
+    // MCP, uploads, approvals, consoles; Host checked too on loopback, where DNS rebinding aims),
+    // then drain refusal, then authentication.
+    registerBrowserGuard(app, {
+      allowedOrigins: config.ALLOWED_ORIGINS,
+      ...(isLoopbackHost(config.HOST) ? { allowedHosts: loopbackHosts(config.PUBLIC_URL) } : {}),
+    });
     registerDrainHooks(
       app,
       lifecycle,
