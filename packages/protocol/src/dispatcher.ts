@@ -14,6 +14,7 @@ import type {
   ToolDefinition,
 } from './definitions.ts';
 import { newErrorReference, RpcCode, RpcError, ToolError } from './errors.ts';
+import { uncarriableText } from './input-safety.ts';
 import { decodeCursor, page } from './pagination.ts';
 
 export type CallKind = 'tool' | 'resource' | 'prompt';
@@ -124,6 +125,14 @@ function toolErrorResult(error: ToolError): ContentResult {
     structuredContent: content,
     isError: true,
   };
+}
+
+/** Protocol-level refusal (-32602) of text no backend can carry (NUL, control characters, bad Unicode). */
+function rejectUncarriable(value: unknown, what: string): void {
+  const bad = uncarriableText(value);
+  if (bad) {
+    throw new RpcError(RpcCode.InvalidParams, `Invalid ${what}: \`${bad.path}\` ${bad.problem}; remove it`);
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -375,6 +384,18 @@ export class Dispatcher {
           },
         ),
       );
+    } else if (uncarriableText(rawArgs)) {
+      const bad = uncarriableText(rawArgs) as { path: string; problem: string };
+      invalid = toolErrorResult(
+        new ToolError(
+          'INVALID_ARGUMENTS',
+          `Invalid arguments for tool ${def.name}: \`${bad.path}\` ${bad.problem}`,
+          {
+            hint: 'Remove control characters (NUL...) and invalid Unicode from the arguments and call again.',
+            details: { issues: [{ path: bad.path, message: bad.problem }] },
+          },
+        ),
+      );
     } else {
       const parsed = def.input.safeParse(rawArgs);
       if (parsed.success) {
@@ -412,6 +433,7 @@ export class Dispatcher {
       throw new RpcError(RpcCode.InvalidParams, 'resources/read needs params.uri (string)');
     }
     const uri = params.uri;
+    rejectUncarriable(uri, 'resources/read uri');
     const found = this.findResource(uri);
     if (!found || !this.isVisible('resource', found.policy ?? EMPTY_POLICY, ctx.caller)) {
       throw new RpcError(
@@ -471,6 +493,7 @@ export class Dispatcher {
     }
     const { def } = entry;
     const rawArgs = isRecord(params.arguments) ? params.arguments : {};
+    rejectUncarriable(rawArgs, `prompt ${def.name}`);
     let args: Record<string, unknown> = rawArgs;
     if (def.args) {
       const parsed = def.args.safeParse(rawArgs);
@@ -520,6 +543,7 @@ export class Dispatcher {
     }
     const argName = String(params.argument.name ?? '');
     const value = String(params.argument.value ?? '');
+    rejectUncarriable({ [argName]: value }, 'completion/complete argument');
     const completer = target.complete?.[argName];
     const args = { argument: argName, value };
     const call = this.newCall(

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { browserGuard } from './browser-guard.ts';
 import { RpcCode } from './errors.ts';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './input-safety.ts';
 
 /** A JSON-RPC error message (id null when the request's id is unknown). */
 export function jsonRpcError(
@@ -50,6 +51,8 @@ export function jsonRpcErrorHandler(maxBodyBytes: number, what: string) {
 /** Body markers the JSON-RPC parsers leave for the route to answer with the right error. */
 export const PARSE_FAILED = Symbol('mcp.parse-failed');
 export const UNSUPPORTED_MEDIA = Symbol('mcp.unsupported-media');
+export const TOO_DEEP = Symbol('mcp.too-deep');
+export const TOO_DEEP_MESSAGE = `Invalid Request: the JSON is nested deeper than ${MAX_JSON_DEPTH} levels; flatten the arguments`;
 
 /**
  * Parses JSON bodies ourselves, so malformed JSON becomes JSON-RPC -32700 and other media types 415
@@ -60,6 +63,11 @@ export function addJsonRpcParsers(app: FastifyInstance, maxBodyBytes: number): v
     'application/json',
     { parseAs: 'string', bodyLimit: maxBodyBytes },
     (_req, body, done) => {
+      // Depth is bounded on the raw text, before parsing or any recursive processing (validation, audit).
+      if (jsonDepthExceeds(body as string)) {
+        done(null, TOO_DEEP);
+        return;
+      }
       try {
         done(null, JSON.parse(body as string));
       } catch {

@@ -5,6 +5,7 @@ export {
   loopbackHosts,
   registerBrowserGuard,
 } from './browser-guard.ts';
+export { openCursor, sealCursor, setCursorKey } from './cursor-seal.ts';
 export {
   ANONYMOUS,
   type ApprovalPolicy,
@@ -49,6 +50,7 @@ export {
   type ToolErrorContent,
   type ToolErrorOptions,
 } from './errors.ts';
+export { jsonDepthExceeds, MAX_JSON_DEPTH, uncarriableText } from './input-safety.ts';
 export { type LegacySsePluginOptions, legacySsePlugin } from './legacy-sse.ts';
 export { decodeCursor, encodeCursor } from './pagination.ts';
 export { jsonRpcError, type McpPluginOptions, mcpPlugin } from './plugin.ts';

@@ -6,6 +6,7 @@ import {
   mcpPlugin,
   registerBrowserGuard,
   type ServerDefinition,
+  setCursorKey,
 } from '@mcp-platform/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -139,6 +140,8 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
     return503OnClosing: true,
   });
   const log = app.log;
+  // Tool cursors are sealed with a key every replica shares.
+  setCursorKey(config.REQUEST_STATE_SECRET);
   const lifecycle = new Lifecycle();
   const redis = config.REDIS_URL === undefined ? undefined : createRedis(config.REDIS_URL, log);
   const pool = config.DATABASE_URL === undefined ? undefined : createPool(config.DATABASE_URL, { max: 6 });
