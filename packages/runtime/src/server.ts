@@ -138,6 +138,13 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
       return logger.child(traceId === undefined ? bindings : { ...bindings, traceId }, opts);
     },
     return503OnClosing: true,
+    // Slow-body and slow-header connections are cut by the server itself, not only by an ingress.
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(config.HTTP_HEADERS_TIMEOUT_MS, config.HTTP_REQUEST_TIMEOUT_MS),
+      // Node checks these timeouts on an interval (30 s by default): check often enough to honour them.
+      connectionsCheckingInterval: Math.min(1000, config.HTTP_HEADERS_TIMEOUT_MS),
+    },
   });
   const log = app.log;
   // Tool cursors are sealed with a key every replica shares.
