@@ -7,8 +7,19 @@ export {
 } from './browser-guard.ts';
 export { openCursor, sealCursor, setCursorKey } from './cursor-seal.ts';
 export {
+  abortError,
+  callSignal,
+  currentCallSignal,
+  DeadlineExceeded,
+  isDeadline,
+  raceSignal,
+  runWithCallSignal,
+  ServerShuttingDown,
+} from './deadline.ts';
+export {
   ANONYMOUS,
   type ApprovalPolicy,
+  advertisedDescription,
   type CallContext,
   type Caller,
   type ChangePreview,
@@ -17,6 +28,7 @@ export {
   type ContentBlock,
   type ContentResult,
   type ContentTool,
+  type Deprecation,
   definePrompt,
   defineResource,
   defineResourceTemplate,
@@ -37,6 +49,7 @@ export {
   type CallInfo,
   type CallKind,
   type CallOutcome,
+  type CatalogDescriptors,
   Dispatcher,
   type DispatcherOptions,
   type Interceptor,
@@ -56,3 +69,4 @@ export { decodeCursor, encodeCursor } from './pagination.ts';
 export { jsonRpcError, type McpPluginOptions, mcpPlugin } from './plugin.ts';
 export { callContext, eraOf, LEGACY_VERSIONS, MODERN_VERSION, type RequestInfo } from './request-info.ts';
 export { createSdkServer, createStateCodec, type SdkServerOptions } from './sdk-path.ts';
+export { isUnavailability, OutageLog, UPSTREAM_UNAVAILABLE, upstreamUnavailable } from './unavailable.ts';
