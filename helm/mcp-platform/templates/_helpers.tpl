@@ -170,7 +170,7 @@ ctx: dict "root" "name" "entry"
 {{- if and $s.autoscaling.enabled (gt (int64 $s.autoscaling.minReplicas) (int64 $s.autoscaling.maxReplicas)) }}
 {{- fail (printf "%s.autoscaling.minReplicas (%d) is above maxReplicas (%d)." $p (int64 $s.autoscaling.minReplicas) (int64 $s.autoscaling.maxReplicas)) }}
 {{- end }}
-{{- $reserved := list "HOST" "PORT" "LOG_LEVEL" "PUBLIC_URL" "AUTH_MODE" "OAUTH_ISSUER" "OAUTH_JWKS_URL" "OAUTH_AUDIENCE" "OAUTH_SCOPE_CLAIM" "OAUTH_ROLE_CLAIM" "OAUTH_ROLE_SCOPES" "OAUTH_SCOPE_PREFIX" "OAUTH_ALGORITHMS" "SERVICE_TOKENS" "ALLOWED_ORIGINS" "CORS_ALLOWED_ORIGINS" "TRUST_PROXY" "RATE_LIMIT_PER_MINUTE" "RATE_LIMIT_OVERRIDES" "DATABASE_URL" "REDIS_URL" "REQUEST_STATE_SECRET" "AUDIT_SPOOL_DIR" "AUDIT_SPOOL_MAX_BYTES" "MIGRATE_DATABASE_URL" "DATABASE_RUNTIME_ROLE" "TOOL_TIMEOUT_MS" "SHUTDOWN_GRACE_MS" "CONSOLE_OIDC_ISSUER" "CONSOLE_OIDC_CLIENT_ID" "CONSOLE_OIDC_CLIENT_SECRET" "CONSOLE_SESSION_SECRET" "APPROVAL_WEBHOOK_URLS" "APPROVAL_WEBHOOK_FORMAT" "APPROVAL_WEBHOOK_SECRET" "NODE_ENV" "HTTPS_PROXY" "NO_PROXY" "NODE_USE_ENV_PROXY" }}
+{{- $reserved := list "HOST" "PORT" "LOG_LEVEL" "PUBLIC_URL" "AUTH_MODE" "OAUTH_ISSUER" "OAUTH_JWKS_URL" "OAUTH_AUDIENCE" "OAUTH_SCOPE_CLAIM" "OAUTH_ROLE_CLAIM" "OAUTH_ROLE_SCOPES" "OAUTH_SCOPE_PREFIX" "OAUTH_ALGORITHMS" "SERVICE_TOKENS" "ALLOWED_ORIGINS" "CORS_ALLOWED_ORIGINS" "TRUST_PROXY" "RATE_LIMIT_PER_MINUTE" "RATE_LIMIT_OVERRIDES" "DATABASE_URL" "REDIS_URL" "REQUEST_STATE_SECRET" "AUDIT_SPOOL_DIR" "AUDIT_SPOOL_MAX_BYTES" "MIGRATE_DATABASE_URL" "DATABASE_RUNTIME_ROLE" "TOOL_TIMEOUT_MS" "SHUTDOWN_GRACE_MS" "HTTP_REQUEST_TIMEOUT_MS" "HTTP_HEADERS_TIMEOUT_MS" "CONSOLE_OIDC_ISSUER" "CONSOLE_OIDC_CLIENT_ID" "CONSOLE_OIDC_CLIENT_SECRET" "CONSOLE_SESSION_SECRET" "APPROVAL_WEBHOOK_URLS" "APPROVAL_WEBHOOK_FORMAT" "APPROVAL_WEBHOOK_SECRET" "NODE_ENV" "HTTPS_PROXY" "NO_PROXY" "NODE_USE_ENV_PROXY" }}
 {{- range $key, $_ := $s.env }}
 {{- if or (has $key $reserved) (has $key $reservedTrail) }}
 {{- fail (printf "%s.env.%s is set by the chart from its own value; use that value instead (see values.yaml)." $p $key) }}
@@ -251,6 +251,10 @@ inline, every credential from an existing Secret. ctx: dict "root" "s"
   value: {{ $s.toolTimeoutMs | int64 | quote }}
 - name: SHUTDOWN_GRACE_MS
   value: {{ $s.shutdownGraceMs | int64 | quote }}
+- name: HTTP_REQUEST_TIMEOUT_MS
+  value: {{ $s.httpRequestTimeoutMs | int64 | quote }}
+- name: HTTP_HEADERS_TIMEOUT_MS
+  value: {{ $s.httpHeadersTimeoutMs | int64 | quote }}
 - name: AUDIT_SPOOL_DIR
   value: {{ $s.auditSpool.mountPath | quote }}
 - name: AUDIT_SPOOL_MAX_BYTES

@@ -16,6 +16,7 @@ import type {
 } from './definitions.ts';
 import { advertisedDescription } from './definitions.ts';
 import { newErrorReference, RpcCode, RpcError, ToolError } from './errors.ts';
+import { uncarriableText } from './input-safety.ts';
 import { decodeCursor, page } from './pagination.ts';
 import { isUnavailability, OutageLog, upstreamUnavailable } from './unavailable.ts';
 
@@ -140,6 +141,14 @@ function toolErrorResult(error: ToolError): ContentResult {
     structuredContent: content,
     isError: true,
   };
+}
+
+/** Protocol-level refusal (-32602) of text no backend can carry (NUL, control characters, bad Unicode). */
+function rejectUncarriable(value: unknown, what: string): void {
+  const bad = uncarriableText(value);
+  if (bad) {
+    throw new RpcError(RpcCode.InvalidParams, `Invalid ${what}: \`${bad.path}\` ${bad.problem}; remove it`);
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -291,6 +300,17 @@ export class Dispatcher {
       const found = this.findResource(params.uri);
       return found && { kind: 'resource', name: params.uri, policy: found.policy ?? EMPTY_POLICY };
     }
+    if (method === 'completion/complete' && isRecord(params.ref)) {
+      if (params.ref.type !== 'ref/prompt' && params.ref.type !== 'ref/resource') return undefined;
+      const target = this.completionTarget(params.ref);
+      return (
+        target && {
+          kind: target.kind,
+          name: `complete:${target.name}`,
+          policy: target.policy ?? EMPTY_POLICY,
+        }
+      );
+    }
     return undefined;
   }
 
@@ -397,6 +417,18 @@ export class Dispatcher {
           },
         ),
       );
+    } else if (uncarriableText(rawArgs)) {
+      const bad = uncarriableText(rawArgs) as { path: string; problem: string };
+      invalid = toolErrorResult(
+        new ToolError(
+          'INVALID_ARGUMENTS',
+          `Invalid arguments for tool ${def.name}: \`${bad.path}\` ${bad.problem}`,
+          {
+            hint: 'Remove control characters (NUL...) and invalid Unicode from the arguments and call again.',
+            details: { issues: [{ path: bad.path, message: bad.problem }] },
+          },
+        ),
+      );
     } else {
       const parsed = def.input.safeParse(rawArgs);
       if (parsed.success) {
@@ -434,6 +466,7 @@ export class Dispatcher {
       throw new RpcError(RpcCode.InvalidParams, 'resources/read needs params.uri (string)');
     }
     const uri = params.uri;
+    rejectUncarriable(uri, 'resources/read uri');
     const found = this.findResource(uri);
     if (!found || !this.isVisible('resource', found.policy ?? EMPTY_POLICY, ctx.caller)) {
       throw new RpcError(
@@ -493,6 +526,7 @@ export class Dispatcher {
     }
     const { def } = entry;
     const rawArgs = isRecord(params.arguments) ? params.arguments : {};
+    rejectUncarriable(rawArgs, `prompt ${def.name}`);
     let args: Record<string, unknown> = rawArgs;
     if (def.args) {
       const parsed = def.args.safeParse(rawArgs);
@@ -522,27 +556,82 @@ export class Dispatcher {
     );
   }
 
+  /**
+   * `completion/complete` runs as a call on what it completes (same visibility, interceptors —
+   * authorization, rate limit, audit — and policy as the prompt or resource template), named
+   * `complete:<prompt or template>`: a completion never reveals what the caller may not read.
+   */
   async complete(params: unknown, ctx: CallContext): Promise<Record<string, unknown>> {
     if (!isRecord(params) || !isRecord(params.ref) || !isRecord(params.argument)) {
       throw new RpcError(RpcCode.InvalidParams, 'completion/complete needs params.ref and params.argument');
     }
-    const ref = params.ref;
+    const target = this.completionTarget(params.ref);
+    if (!target || !this.isVisible(target.kind, target.policy ?? EMPTY_POLICY, ctx.caller)) {
+      throw new RpcError(
+        RpcCode.InvalidParams,
+        params.ref.type === 'ref/resource'
+          ? `Unknown resource template: ${String(params.ref.uri)}`
+          : `Unknown prompt: ${String(params.ref.name)}`,
+      );
+    }
     const argName = String(params.argument.name ?? '');
     const value = String(params.argument.value ?? '');
-    let completer: ((value: string, ctx: CallContext) => Promise<string[]>) | undefined;
+    rejectUncarriable({ [argName]: value }, 'completion/complete argument');
+    const completer = target.complete?.[argName];
+    const args = { argument: argName, value };
+    const call = this.newCall(
+      target.kind,
+      `complete:${target.name}`,
+      target.definitionName,
+      target.policy,
+      undefined,
+      args,
+      args,
+      undefined,
+      ctx,
+      {},
+    );
+    const out = await this.run(call, async () => {
+      const values = completer ? (await completer(value, call.ctx)).slice(0, 100) : [];
+      return { completion: { values, total: values.length, hasMore: false } } as unknown as CallOutcome;
+    });
+    return out as unknown as Record<string, unknown>;
+  }
+
+  private completionTarget(ref: Record<string, unknown>):
+    | {
+        kind: CallKind;
+        name: string;
+        definitionName: string;
+        policy: Policy | undefined;
+        complete: Record<string, (value: string, ctx: CallContext) => Promise<string[]>> | undefined;
+      }
+    | undefined {
     if (ref.type === 'ref/prompt') {
       const entry = this.prompts.get(String(ref.name));
-      if (!entry) throw new RpcError(RpcCode.InvalidParams, `Unknown prompt: ${String(ref.name)}`);
-      completer = entry.def.complete?.[argName];
-    } else if (ref.type === 'ref/resource') {
-      const entry = this.templates.find((t) => t.def.uriTemplate === ref.uri);
-      if (!entry) throw new RpcError(RpcCode.InvalidParams, `Unknown resource template: ${String(ref.uri)}`);
-      completer = entry.def.complete?.[argName];
-    } else {
-      throw new RpcError(RpcCode.InvalidParams, 'params.ref.type must be ref/prompt or ref/resource');
+      return (
+        entry && {
+          kind: 'prompt',
+          name: entry.def.name,
+          definitionName: entry.def.name,
+          policy: entry.def.policy,
+          complete: entry.def.complete,
+        }
+      );
     }
-    const values = completer ? (await completer(value, ctx)).slice(0, 100) : [];
-    return { completion: { values, total: values.length, hasMore: false } };
+    if (ref.type === 'ref/resource') {
+      const entry = this.templates.find((t) => t.def.uriTemplate === ref.uri);
+      return (
+        entry && {
+          kind: 'resource',
+          name: entry.def.uriTemplate,
+          definitionName: entry.def.name,
+          policy: entry.def.policy,
+          complete: entry.def.complete,
+        }
+      );
+    }
+    throw new RpcError(RpcCode.InvalidParams, 'params.ref.type must be ref/prompt or ref/resource');
   }
 
   private findResource(

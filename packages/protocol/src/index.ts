@@ -1,4 +1,12 @@
 export {
+  type BrowserGuardOptions,
+  browserGuard,
+  browserGuardVerdict,
+  loopbackHosts,
+  registerBrowserGuard,
+} from './browser-guard.ts';
+export { openCursor, sealCursor, setCursorKey } from './cursor-seal.ts';
+export {
   abortError,
   callSignal,
   currentCallSignal,
@@ -55,6 +63,7 @@ export {
   type ToolErrorContent,
   type ToolErrorOptions,
 } from './errors.ts';
+export { jsonDepthExceeds, MAX_JSON_DEPTH, uncarriableText } from './input-safety.ts';
 export { type LegacySsePluginOptions, legacySsePlugin } from './legacy-sse.ts';
 export { decodeCursor, encodeCursor } from './pagination.ts';
 export { jsonRpcError, type McpPluginOptions, mcpPlugin } from './plugin.ts';

@@ -19,6 +19,8 @@ import {
   jsonRpcErrorHandler,
   originGuard,
   PARSE_FAILED,
+  TOO_DEEP,
+  TOO_DEEP_MESSAGE,
   UNSUPPORTED_MEDIA,
 } from './http-guards.ts';
 import type { RequestInfo } from './request-info.ts';
@@ -386,6 +388,7 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
         'Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json',
       );
     }
+    if (body === TOO_DEEP) return badRequest(reply, 400, RpcCode.InvalidRequest, TOO_DEEP_MESSAGE);
     if (body === PARSE_FAILED || body === undefined) {
       return badRequest(reply, 400, RpcCode.ParseError, 'Parse error: the request body is not valid JSON');
     }

@@ -17,6 +17,8 @@ import {
   jsonRpcErrorHandler,
   originGuard,
   PARSE_FAILED,
+  TOO_DEEP,
+  TOO_DEEP_MESSAGE,
   UNSUPPORTED_MEDIA,
 } from './http-guards.ts';
 import { createSessionCodec, type LegacySession } from './legacy-sessions.ts';
@@ -231,6 +233,8 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
           ),
         );
     }
+    if (body === TOO_DEEP)
+      return reply.code(400).send(jsonRpcError(null, RpcCode.InvalidRequest, TOO_DEEP_MESSAGE));
     if (body === PARSE_FAILED || body === undefined) {
       return reply
         .code(400)

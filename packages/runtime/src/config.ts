@@ -219,6 +219,23 @@ export const baseConfigSchema = z.object({
     .max(3_600_000)
     .default(60_000)
     .describe('milliseconds, 100-3600000'),
+  // Longest time a client may take to send one request's headers and body, in milliseconds (slow-body
+  // connections are cut; responses, SSE streams included, are not limited by it).
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(600_000)
+    .default(30_000)
+    .describe('milliseconds, 1000-600000'),
+  // Longest time a client may take to send the request headers, in milliseconds.
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(120_000)
+    .default(10_000)
+    .describe('milliseconds, 1000-120000'),
   // How long in-flight calls may run after SIGTERM before they are aborted, in milliseconds.
   SHUTDOWN_GRACE_MS: z.coerce
     .number()

@@ -2,8 +2,11 @@ import {
   createStateCodec,
   Dispatcher,
   legacySsePlugin,
+  loopbackHosts,
   mcpPlugin,
+  registerBrowserGuard,
   type ServerDefinition,
+  setCursorKey,
 } from '@mcp-platform/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -35,6 +38,7 @@ import type { ReadinessCheck, RuntimeFeature } from './feature.ts';
 import { orderFeatures, orderForClose } from './feature-order.ts';
 import { type NamedCheck, registerHealthRoutes } from './health.ts';
 import { Lifecycle, lifecycleFeature, registerDrainHooks } from './lifecycle.ts';
+import { isLoopbackHost } from './net.ts';
 import { observabilityFeature } from './observability/feature.ts';
 import { genReqId, loggerOptions, traceIdOf } from './observability/logger.ts';
 import { createMetrics, type RuntimeMetrics } from './observability/metrics.ts';
@@ -152,8 +156,17 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
       return logger.child(traceId === undefined ? bindings : { ...bindings, traceId }, opts);
     },
     return503OnClosing: true,
+    // Slow-body and slow-header connections are cut by the server itself, not only by an ingress.
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(config.HTTP_HEADERS_TIMEOUT_MS, config.HTTP_REQUEST_TIMEOUT_MS),
+      // Node checks these timeouts on an interval (30 s by default): check often enough to honour them.
+      connectionsCheckingInterval: Math.min(1000, config.HTTP_HEADERS_TIMEOUT_MS),
+    },
   });
   const log = app.log;
+  // Tool cursors are sealed with a key every replica shares.
+  setCursorKey(config.REQUEST_STATE_SECRET);
   const lifecycle = new Lifecycle();
   const redis = config.REDIS_URL === undefined ? undefined : createRedis(config.REDIS_URL, log);
   const pool = config.DATABASE_URL === undefined ? undefined : createPool(config.DATABASE_URL, { max: 6 });
@@ -308,6 +321,13 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
         ...(legacySse ? { [LEGACY_SSE_PATH]: ['GET'], [LEGACY_MESSAGES_PATH]: ['POST'] } : {}),
       },
       publicPaths: [metadataPath(mcpPath), '/.well-known/oauth-protected-resource'],
+    });
+    // Then the one browser guard (every non-public route a browser can reach: MCP, uploads,
+    // approvals, consoles; Host checked too on loopback, where DNS rebinding aims). An origin
+    // listed for CORS is trusted by it too.
+    registerBrowserGuard(app, {
+      allowedOrigins: [...config.ALLOWED_ORIGINS, ...config.CORS_ALLOWED_ORIGINS],
+      ...(isLoopbackHost(config.HOST) ? { allowedHosts: loopbackHosts(config.PUBLIC_URL) } : {}),
     });
     registerDrainHooks(
       app,

@@ -42,7 +42,7 @@ export interface AuthenticationOptions {
   onScopeDenied?: (denied: DeniedCall) => void;
 }
 
-const CALL_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
+const CALL_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read', 'completion/complete']);
 
 /** A refusal decided before the body was read, sent once it is (so the JSON-RPC error can echo the id). */
 interface PendingRefusal {
@@ -251,7 +251,16 @@ export function authenticationFeature(options: AuthenticationOptions): RuntimeFe
             traceparent: header('traceparent'),
             protocolVersion: header('mcp-protocol-version'),
             meta: isRecord(params._meta) ? params._meta : undefined,
-            rawArgs: target.kind === 'resource' ? {} : isRecord(params.arguments) ? params.arguments : {},
+            rawArgs:
+              body.method === 'completion/complete'
+                ? isRecord(params.argument)
+                  ? params.argument
+                  : {}
+                : target.kind === 'resource'
+                  ? {}
+                  : isRecord(params.arguments)
+                    ? params.arguments
+                    : {},
           });
         }
         return refuse(
