@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +20,7 @@ import {
   down as teardown,
   up,
   WORK,
+  watchPods,
 } from './sandbox.ts';
 
 // The chart installed on a real single-node Kubernetes (shared/tools/kube-sandbox.sh): every
@@ -34,8 +34,19 @@ import {
 const SUITE = 'chart on a live single-node Kubernetes (test/deploy/cluster)';
 const SERVERS = serverNames();
 const engine = detectEngine();
+// Opt-in until the suite has had its first green run on this machine kind (see docs/operations.md,
+// "Tested on"): it takes the machine's one cluster for ~10 minutes and an unproven suite must not
+// turn every CI run red. CI switches it on with MCP_CLUSTER_TESTS=1.
+const optIn =
+  process.env.MCP_CLUSTER_TESTS === '1'
+    ? undefined
+    : 'opt-in until its first green live run: set MCP_CLUSTER_TESTS=1 (after scripts/setup-toolchain.sh kube)';
 const why =
-  missing() ?? engine.reason ?? engine.error ?? (engine.engine === 'podman' ? undefined : 'needs podman');
+  optIn ??
+  missing() ??
+  engine.reason ??
+  engine.error ??
+  (engine.engine === 'podman' ? undefined : 'needs podman');
 if (why !== undefined) loudSkip(SUITE, why);
 
 const NS = 'mcp-staging';
@@ -173,8 +184,7 @@ describe.skipIf(why !== undefined)(SUITE, () => {
     }
   }
 
-  let podWatch: ChildProcess | undefined;
-  const watchLines: string[] = [];
+  let podWatch: ReturnType<typeof watchPods> | undefined;
 
   beforeAll(async () => {
     unlock = await lock(30 * MINUTE);
@@ -203,7 +213,7 @@ describe.skipIf(why !== undefined)(SUITE, () => {
   }, 45 * MINUTE);
 
   afterAll(async () => {
-    podWatch?.kill();
+    podWatch?.stop();
     if (clusterUp) {
       await helm(['uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '3m'], 4 * MINUTE).catch(
         () => undefined,
@@ -226,24 +236,7 @@ describe.skipIf(why !== undefined)(SUITE, () => {
     'installs deploy/staging.yaml with every server enabled (helm upgrade --install --atomic --wait)',
     async () => {
       // Pod events in the order the API server records them: the hook order is read from this.
-      podWatch = spawn(
-        join(BIN, 'kubectl'),
-        [
-          '-n',
-          NS,
-          'get',
-          'pods',
-          '--watch',
-          '--output-watch-events',
-          '-o',
-          'jsonpath={.type} {.object.metadata.name} {.object.metadata.labels.mcp-platform/role} {.object.status.phase}{"\\n"}',
-        ],
-        {
-          env: { ...process.env, KUBECONFIG: join(WORK, 'kc/admin.conf') },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      podWatch.stdout?.on('data', (chunk: Buffer) => watchLines.push(...chunk.toString('utf8').split('\n')));
+      podWatch = watchPods(NS);
       const result = await timed('helm install (staging values, --wait)', () => install(NS));
       expect(result.code, `helm install failed:\n${result.stderr}${result.stdout}`).toBe(0);
       const deployments = await kubectlJson<{
@@ -271,19 +264,21 @@ describe.skipIf(why !== undefined)(SUITE, () => {
   });
 
   it.each(SERVERS)('%s: the migration Job completed before any server pod existed', async (server) => {
-    const events = watchLines.filter((l) => l.trim() !== '').map((l) => l.trim().split(/\s+/));
+    const events = podWatch?.events ?? [];
     const migrated = events.findIndex(
-      ([, name, role, phase]) =>
-        role === 'migration' && name?.startsWith(`${RELEASE}-${server}-migrate-`) && phase === 'Succeeded',
+      (e) =>
+        e.role === 'migration' &&
+        e.name.startsWith(`${RELEASE}-${server}-migrate-`) &&
+        e.phase === 'Succeeded',
     );
     const firstServerPod = events.findIndex(
-      ([, name, role]) => role === 'server' && name?.startsWith(`${RELEASE}-${server}-`),
+      (e) => e.role === 'server' && e.name.startsWith(`${RELEASE}-${server}-`),
     );
-    expect(
+    const seen = events.map((e) => `${e.type} ${e.name} ${e.role} ${e.phase}`).join('\n');
+    expect(migrated, `no Succeeded migration pod of ${server} in:\n${seen}`).toBeGreaterThanOrEqual(0);
+    expect(firstServerPod, `server pod of ${server} before its migration:\n${seen}`).toBeGreaterThan(
       migrated,
-      `no Succeeded migration pod of ${server} in:\n${watchLines.join('\n')}`,
-    ).toBeGreaterThanOrEqual(0);
-    expect(firstServerPod, `no server pod of ${server} seen`).toBeGreaterThan(migrated);
+    );
     // The hook Job is deleted once it succeeded (hook-delete-policy), its schema stays.
     const jobs = await kubectl(['-n', NS, 'get', 'jobs', '-o', 'name']);
     expect(jobs.trim()).toBe('');
@@ -403,7 +398,7 @@ describe.skipIf(why !== undefined)(SUITE, () => {
         expect(report.succeeded).toBeGreaterThan(100);
       }
       for (const server of SERVERS) {
-        const now = await pods(NS, server);
+        const now = await settled(server, 2);
         for (const pod of now) {
           expect(before.get(server)).not.toContain(pod.metadata.name);
           expect(envOf(pod, 'MCP_DEPLOY_MARK')).toBe('rollout-2');
@@ -541,10 +536,9 @@ describe.skipIf(why !== undefined)(SUITE, () => {
           .split('\n')
           .filter((line) => line !== '' && !ours.has(line))
           .filter((line) => line !== 'configmap/kube-root-ca.crt' && line !== 'serviceaccount/default');
-        // Pods of the deleted Deployments finish their drain (terminationGracePeriodSeconds) first.
+        // The garbage collector removes ReplicaSets and pods after their owners; pods drain first.
         if (left.length === 0 || Date.now() > deadline) break;
-        if (left.every((line) => line.startsWith('pod/'))) await sleep(2000);
-        else break;
+        await sleep(2000);
       }
       expect(left).toEqual([]);
       const anywhere = await kubectl(['get', kinds, '-A', '-l', INSTANCE, '-o', 'name']);
