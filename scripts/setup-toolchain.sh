@@ -265,6 +265,9 @@ YAML
 # ---------------------------------------------------------------- containers
 step_containers() {
   if [[ ! -f $CONTAINER_SANDBOX ]]; then
+    # CI runs the container suite: a missing sandbox is an error there, not a reason to skip.
+    [[ ${CI:-} != true ]] ||
+      die "containers: $CONTAINER_SANDBOX is missing; CI needs it for test/deploy/containers.test.ts (point CONTAINER_SANDBOX at shared/tools/container-sandbox.sh)"
     log "!!!!!!!! containers: $CONTAINER_SANDBOX is missing: container tests will be SKIPPED (CONTAINER_TESTS=skip-no-runtime) !!!!!!!!"
     return 0
   fi

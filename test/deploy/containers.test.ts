@@ -23,7 +23,8 @@ const SUITE = 'server images (test/deploy/containers.test.ts)';
 const only = (process.env.MCP_SMOKE_SERVERS ?? '').split(',').filter(Boolean);
 const SERVERS = serverNames().filter((name) => only.length === 0 || only.includes(name));
 const detected = detectEngine();
-const VERSION = 'smoke';
+// One tag per run: CI runs side by side on one machine (one image store) never test each other's images.
+const VERSION = `smoke-${randomBytes(4).toString('hex')}`;
 const READY_TIMEOUT_MS = 120_000;
 /** SHUTDOWN_GRACE_MS given to the server, and the engine's stop timeout (its SIGKILL) above it. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -104,6 +105,10 @@ describe.skipIf(detected.engine === undefined && detected.error === undefined)(S
 
   afterAll(async () => {
     for (const id of containers) await exec(engine, ['rm', '-f', '-v', id], 60_000).catch(() => undefined);
+    // This run's tags go (the layers stay shared with the next build): the store does not grow per run.
+    for (const server of SERVERS) {
+      await exec(engine, ['rmi', `mcp-platform/${server}:${VERSION}`], 60_000).catch(() => undefined);
+    }
     // Untagged leftovers of earlier runs (replaced images, build stages; ours only, older than
     // half an hour so a build running beside this one keeps its layers): the disk does not fill
     // run after run. Tagged images and the dependency download (build-all.sh tags it) stay.
@@ -243,7 +248,8 @@ describe.skipIf(detected.engine === undefined && detected.error === undefined)(S
     async (server) => {
       const build = builds.get(server);
       expect(build?.ok, `build of ${server} failed`).toBe(true);
-      const database = `mcp_smoke_${server.replaceAll('-', '_')}`;
+      // Unique per run: two CI runs on one PostgreSQL never drop each other's database.
+      const database = `mcp_smoke_${server.replaceAll('-', '_')}_${randomBytes(4).toString('hex')}`;
       const url = new URL(DATABASE_URL!);
       url.pathname = `/${database}`;
       psql(DATABASE_URL!, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

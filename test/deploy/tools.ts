@@ -9,15 +9,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHART = join(ROOT, 'helm/mcp-platform');
 
-const announced = new Set<string>();
-
-/** ONE loud stderr line per suite and reason (the format test-support's loudSkip uses). */
-export function loudSkip(suite: string, reason: string): void {
-  const line = `SKIPPED ${suite}: ${reason}`;
-  if (announced.has(line)) return;
-  announced.add(line);
-  process.stderr.write(`${line}\n`);
-}
+// ONE loud stderr line per suite and reason, recorded for CI's skip check (test-support's own).
+export { loudSkip } from '../support/src/env.ts';
 
 function executable(path: string): boolean {
   try {

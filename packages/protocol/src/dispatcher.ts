@@ -13,6 +13,7 @@ import type {
   ToolAnnotations,
   ToolDefinition,
 } from './definitions.ts';
+import { advertisedDescription } from './definitions.ts';
 import { newErrorReference, RpcCode, RpcError, ToolError } from './errors.ts';
 import { decodeCursor, page } from './pagination.ts';
 
@@ -56,6 +57,19 @@ export interface DispatcherOptions {
   interceptors?: readonly Interceptor[];
   /** Whether a caller may see (and so call) a definition; default: everything is visible. */
   isVisible?: (kind: CallKind, policy: Policy, caller: Caller, annotations?: ToolAnnotations) => boolean;
+  /** `_meta` every tools/list result carries (e.g. the catalog hash); the same for every caller and page. */
+  toolsListMeta?: Readonly<Record<string, unknown>>;
+}
+
+/** The unfiltered descriptors tools/list, resources/templates/list and prompts/list are built from. */
+export interface CatalogDescriptors {
+  tools: ReadonlyArray<{ def: ToolDefinition; descriptor: Readonly<Record<string, unknown>> }>;
+  resources: readonly ResourceDefinition[];
+  resourceTemplates: ReadonlyArray<{
+    def: ResourceTemplateDefinition;
+    descriptor: Readonly<Record<string, unknown>>;
+  }>;
+  prompts: ReadonlyArray<{ def: PromptDefinition; descriptor: Readonly<Record<string, unknown>> }>;
 }
 
 interface ToolEntry {
@@ -150,6 +164,7 @@ export class Dispatcher {
   private readonly isVisible: NonNullable<DispatcherOptions['isVisible']>;
   /** The full tools/list array when visibility does not depend on the caller. */
   private readonly everyoneSeesAll: boolean;
+  private readonly toolsListMeta: Readonly<Record<string, unknown>> | undefined;
 
   constructor(definition: ServerDefinition, options: DispatcherOptions = {}) {
     this.definition = definition;
@@ -161,6 +176,7 @@ export class Dispatcher {
     this.interceptors = options.interceptors ?? [];
     this.isVisible = options.isVisible ?? (() => true);
     this.everyoneSeesAll = options.isVisible === undefined;
+    this.toolsListMeta = options.toolsListMeta;
 
     for (const def of definition.tools ?? []) {
       if (!/^[A-Za-z0-9_.-]{1,128}$/.test(def.name)) {
@@ -170,7 +186,7 @@ export class Dispatcher {
       const descriptor: Record<string, unknown> = {
         name: def.name,
         ...(def.title === undefined ? {} : { title: def.title }),
-        description: def.description,
+        description: advertisedDescription(def),
         inputSchema: jsonSchemaOf(def.input, 'input'),
         ...(def.output === undefined ? {} : { outputSchema: advertisedOutputSchema(def.output) }),
         ...(def.annotations === undefined ? {} : { annotations: { ...def.annotations } }),
@@ -221,6 +237,16 @@ export class Dispatcher {
       this.prompts.set(def.name, entry);
       this.promptList.push(entry);
     }
+  }
+
+  /** Every descriptor as built at start-up, regardless of callers (for the server's contract). */
+  get catalog(): CatalogDescriptors {
+    return {
+      tools: this.toolList,
+      resources: this.resourceList,
+      resourceTemplates: this.templates,
+      prompts: this.promptList,
+    };
   }
 
   get capabilities(): Record<string, unknown> {
@@ -292,7 +318,11 @@ export class Dispatcher {
         );
     const offset = decodeCursor('tools', isRecord(params) ? params.cursor : undefined);
     const { items, nextCursor } = page('tools', visible, offset, this.pageSize);
-    return { tools: items.map((t) => t.descriptor), ...(nextCursor ? { nextCursor } : {}) };
+    return {
+      tools: items.map((t) => t.descriptor),
+      ...(nextCursor ? { nextCursor } : {}),
+      ...(this.toolsListMeta === undefined ? {} : { _meta: { ...this.toolsListMeta } }),
+    };
   }
 
   listPrompts(params: unknown, caller: Caller): Record<string, unknown> {

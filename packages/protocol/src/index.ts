@@ -1,6 +1,7 @@
 export {
   ANONYMOUS,
   type ApprovalPolicy,
+  advertisedDescription,
   type CallContext,
   type Caller,
   type ChangePreview,
@@ -9,6 +10,7 @@ export {
   type ContentBlock,
   type ContentResult,
   type ContentTool,
+  type Deprecation,
   definePrompt,
   defineResource,
   defineResourceTemplate,
@@ -29,6 +31,7 @@ export {
   type CallInfo,
   type CallKind,
   type CallOutcome,
+  type CatalogDescriptors,
   Dispatcher,
   type DispatcherOptions,
   type Interceptor,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, rpc } from './helpers.ts';
+import { buildApp, messagesOf, rpc } from './helpers.ts';
 
 /**
  * Differential test: the fast path must answer byte-for-byte what the SDK reference path answers,
@@ -79,4 +79,44 @@ describe('fast path is byte-identical to the SDK path', () => {
       expect(a.body).toBe(b.body);
     }
   });
+});
+
+describe('tools/list _meta (the catalog hash) is byte-identical on both paths', () => {
+  const meta = { 'io.mcp-platform/catalogHash': `sha256:${'ab'.repeat(32)}` };
+  let fast: FastifyInstance;
+  let sdk: FastifyInstance;
+  const served: string[] = [];
+  beforeAll(async () => {
+    fast = await buildApp(
+      { fastPath: true, onServe: (path) => served.push(path) },
+      { toolsListMeta: meta, pageSize: 2 },
+    );
+    sdk = await buildApp({ fastPath: false }, { toolsListMeta: meta, pageSize: 2 });
+  });
+  afterAll(async () => {
+    await fast.close();
+    await sdk.close();
+  });
+
+  for (const era of ERAS) {
+    it(`${era}: every page carries the hash, and the paths agree byte for byte`, async () => {
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const request = rpc(era, 'tools/list', cursor === undefined ? {} : { cursor }, 7);
+        const [a, b] = await Promise.all([
+          fast.inject({ method: 'POST', url: '/mcp', ...request }),
+          sdk.inject({ method: 'POST', url: '/mcp', ...request }),
+        ]);
+        expect(served.at(-1)).toBe('fast');
+        expect(a.body).toBe(b.body);
+        const [message] = messagesOf(a.body, a.headers['content-type'] as string | undefined);
+        const result = message?.result as { _meta?: Record<string, unknown>; nextCursor?: string };
+        expect(result._meta?.['io.mcp-platform/catalogHash']).toBe(meta['io.mcp-platform/catalogHash']);
+        cursor = result.nextCursor;
+        pages++;
+      } while (cursor !== undefined && pages < 10);
+      expect(pages).toBeGreaterThan(1);
+    });
+  }
 });

@@ -9,8 +9,13 @@ export interface HealthOptions {
   checks: readonly NamedCheck[];
   /** Each check gets this long before it counts as failed. */
   timeoutMs?: number;
-  /** Results are reused for this long (probes and scrapers must not hammer the dependencies). */
+  /**
+   * A result is reused for this long after its checks finished (probes and scrapers must not hammer
+   * the dependencies); probes arriving while checks run share that run. 0: every probe runs the checks.
+   */
   cacheMs?: number;
+  /** Monotonic clock in ms (tests); default `performance.now`. */
+  now?: () => number;
 }
 
 interface Report {
@@ -25,7 +30,9 @@ async function runCheck(check: () => Promise<ReadinessCheck>, timeoutMs: number)
   });
   try {
     return await Promise.race([
-      check().catch((error: unknown) => ({ ok: false, detail: (error as Error)?.message ?? 'check failed' })),
+      Promise.resolve()
+        .then(check)
+        .catch((error: unknown) => ({ ok: false, detail: (error as Error)?.message ?? 'check failed' })),
       timeout,
     ]);
   } finally {
@@ -41,7 +48,9 @@ async function runCheck(check: () => Promise<ReadinessCheck>, timeoutMs: number)
 export function registerHealthRoutes(app: FastifyInstance, options: HealthOptions): void {
   const timeoutMs = options.timeoutMs ?? 2000;
   const cacheMs = options.cacheMs ?? 1000;
-  let cached: { at: number; report: Promise<Report> } | undefined;
+  const now = options.now ?? (() => performance.now());
+  // freshUntil is +Infinity while the checks run, then the moment their result expires.
+  let cached: { freshUntil: number; report: Promise<Report> } | undefined;
 
   const evaluate = async (): Promise<Report> => {
     const results = await Promise.all(
@@ -50,13 +59,22 @@ export function registerHealthRoutes(app: FastifyInstance, options: HealthOption
     return { ok: results.every(([, r]) => r.ok), checks: Object.fromEntries(results) };
   };
 
+  const currentReport = (): Promise<Report> => {
+    if (cacheMs <= 0) return evaluate();
+    if (cached !== undefined && now() < cached.freshUntil) return cached.report;
+    const entry = { freshUntil: Number.POSITIVE_INFINITY, report: evaluate() };
+    void entry.report.finally(() => {
+      entry.freshUntil = now() + cacheMs;
+    });
+    cached = entry;
+    return entry.report;
+  };
+
   app.get('/healthz', { config: { public: true } }, async (_request, reply) => reply.send({ status: 'ok' }));
 
   app.get('/readyz', { config: { public: true } }, async (_request, reply) => {
     if (options.lifecycle.isDraining) return reply.code(503).send({ status: 'draining' });
-    const now = Date.now();
-    if (!cached || now - cached.at > cacheMs) cached = { at: now, report: evaluate() };
-    const report = await cached.report;
+    const report = await currentReport();
     if (options.lifecycle.isDraining) return reply.code(503).send({ status: 'draining' });
     return reply
       .code(report.ok ? 200 : 503)

@@ -44,6 +44,48 @@ export {
   type ResolvedBase,
   type RuntimeConfig,
 } from './config.ts';
+export {
+  buildContract,
+  type ContractOptions,
+  contentHash,
+  contractText,
+  offlineDependency,
+  packageVersion,
+} from './contract/build.ts';
+export { type ContractVerdict, changelogEntry, formatVerdict, judge } from './contract/check.ts';
+export { deprecationFeature } from './contract/deprecation.ts';
+export { type ContractChange, type ContractDiff, diffContracts } from './contract/diff.ts';
+export { aiCatalog, registryServerJson, serverCard } from './contract/discovery.ts';
+export { contractFeature } from './contract/feature.ts';
+export {
+  CATALOG_HASH_META_KEY,
+  CONTRACT_FORMAT,
+  CONTRACT_PATH,
+  type Contract,
+  type ContractPrompt,
+  type ContractResource,
+  type ContractResourceTemplate,
+  type ContractServer,
+  type ContractTool,
+  type EntryKind,
+  SERVER_JSON_PATH,
+} from './contract/model.ts';
+export {
+  type ChangeLevel,
+  compareSchemas,
+  type Direction,
+  type SchemaChange,
+} from './contract/schema-diff.ts';
+export { bumpLevel, nextVersion, parseSemver } from './contract/semver.ts';
+export { recomputeHash, type VerifyOptions, type VerifyResult, verifyServer } from './contract/verify.ts';
+export {
+  checkServer,
+  loadServerPackage,
+  loadServers,
+  type ServerCheck,
+  type ServerPackage,
+  updateServer,
+} from './contract/workspace.ts';
 export { ConfigError, InvalidTokenError, JwksUnavailableError } from './errors.ts';
 export { type FeatureStage, type ReadinessCheck, type RuntimeFeature, STAGE_ORDER } from './feature.ts';
 export { orderFeatures, orderForClose, stageOf } from './feature-order.ts';

@@ -17,6 +17,11 @@ import { authenticationFeature } from './auth/authentication.ts';
 import type { JwtVerifier } from './auth/jwt.ts';
 import { allScopes, authorizationFeature } from './auth/scopes.ts';
 import type { RuntimeConfig } from './config.ts';
+import { buildContract } from './contract/build.ts';
+import { deprecationFeature } from './contract/deprecation.ts';
+import { contractFeature } from './contract/feature.ts';
+import type { Contract } from './contract/model.ts';
+import { CATALOG_HASH_META_KEY } from './contract/model.ts';
 import { auditDeniedCall } from './denied-audit.ts';
 import type { ReadinessCheck, RuntimeFeature } from './feature.ts';
 import { orderFeatures, orderForClose } from './feature-order.ts';
@@ -76,6 +81,8 @@ export interface CreateServerOptions {
 export interface RuntimeServer {
   app: FastifyInstance;
   dispatcher: Dispatcher;
+  /** The catalog as served (what `/.well-known/mcp-contract.json` shows; its hash is in tools/list `_meta`). */
+  contract: Contract;
   metrics: RuntimeMetrics;
   lifecycle: Lifecycle;
   /** Every feature in interceptor order. */
@@ -200,6 +207,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
           ...(audit === undefined ? {} : { audit: audit.trail }),
           approverScopes: [`${scopePrefix}:approve`],
           mintState: (payload) => codec.mint(payload),
+          publicUrl: config.PUBLIC_URL,
         }),
       );
       // Approval-gated tools accept the `approvalId` of the two-phase flow (schemas built once, here).
@@ -208,6 +216,16 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
       builtIn.push(approvalsUnavailableFeature());
       log.warn('tools with an approval policy are refused: approvals need DATABASE_URL');
     }
+    // The catalog as this process serves it (scope prefix and approval argument included).
+    const contract = buildContract(definition, { scopePrefix, approvals: approvalsOn });
+    builtIn.push(
+      deprecationFeature(metrics),
+      contractFeature(contract, {
+        publicUrl: config.PUBLIC_URL,
+        mcpPath,
+        ssePath: legacySse ? LEGACY_SSE_PATH : undefined,
+      }),
+    );
     const extra =
       typeof options.features === 'function' ? await options.features(deps) : (options.features ?? []);
     const features = orderFeatures([...builtIn, ...extra]);
@@ -247,6 +265,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
     const dispatcher = new Dispatcher(served, {
       callTimeoutMs: config.TOOL_TIMEOUT_MS,
       interceptors: features.flatMap((f) => f.interceptors ?? []),
+      toolsListMeta: { [CATALOG_HASH_META_KEY]: contract.catalogHash },
       ...(visibility.length === 0
         ? {}
         : {
@@ -297,6 +316,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
     return {
       app,
       dispatcher,
+      contract,
       metrics,
       lifecycle,
       features,

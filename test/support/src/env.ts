@@ -1,13 +1,33 @@
+import { appendFileSync } from 'node:fs';
 import { describe } from 'vitest';
 
 const announced = new Set<string>();
 
-/** Prints ONE loud stderr line saying what was skipped and how to run it (once per suite and reason). */
+/**
+ * Prints ONE loud stderr line saying what was skipped and how to run it (once per suite and reason).
+ * With MCP_SKIP_LOG set (`.ci/run` sets it), the skip is also appended there as a JSON line, so CI can
+ * name the reason next to a suite that is skipped without being on `.ci/allowed-skips.json`.
+ */
 export function loudSkip(suite: string, reason: string): void {
   const line = `SKIPPED ${suite}: ${reason}`;
   if (announced.has(line)) return;
   announced.add(line);
   process.stderr.write(`${line}\n`);
+  const log = process.env.MCP_SKIP_LOG;
+  if (log) appendFileSync(log, `${JSON.stringify({ suite, reason })}\n`);
+}
+
+/**
+ * `describe` that runs unless `skipReason` says what is missing (a tool, a service, a variable); then
+ * the suite is reported as skipped (its tests are still listed) and one loud line says why. The way
+ * for a conditional suite to join: compute the reason once at the top of the file, e.g.
+ * `describeOrSkip('cluster install', findTool('KUBECTL', 'kubectl') ? undefined : 'kubectl not found: run
+ * scripts/setup-toolchain.sh kube', () => { ... })`. In CI such a skip fails the run unless the suite
+ * is on `.ci/allowed-skips.json`.
+ */
+export function describeOrSkip(suite: string, skipReason: string | undefined, body: () => void): void {
+  if (skipReason !== undefined) loudSkip(suite, skipReason);
+  describe.skipIf(skipReason !== undefined)(suite, body);
 }
 
 /**

@@ -1,5 +1,12 @@
 export { createTestDatabase, type TestDatabase } from './database.ts';
-export { describeWithEnv, describeWithPostgres, describeWithRedis, loudSkip, requireEnv } from './env.ts';
+export {
+  describeOrSkip,
+  describeWithEnv,
+  describeWithPostgres,
+  describeWithRedis,
+  loudSkip,
+  requireEnv,
+} from './env.ts';
 export { listen } from './listen.ts';
 export {
   type ProxiedRequest,
@@ -7,3 +14,12 @@ export {
   type RoundRobinProxyOptions,
   roundRobinProxy,
 } from './round-robin-proxy.ts';
+export {
+  type AllowedSkip,
+  disallowedSkips,
+  parseAllowedSkips,
+  type SkippedSuite,
+  skippedSuites,
+  type VitestJsonReport,
+} from './skips.ts';
+export { type TcpRelay, tcpRelay } from './tcp-relay.ts';

@@ -4,6 +4,7 @@ import { createPool } from '../audit/pool.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { RuntimeFeature } from '../feature.ts';
 import { ApprovalAudit } from './audit-steps.ts';
+import { ApprovalDecisions } from './decisions.ts';
 import type { ApprovalState } from './elicitation.ts';
 import { approvalInterceptor } from './interceptor.ts';
 import { registerApprovalRoutes } from './routes.ts';
@@ -28,12 +29,16 @@ export interface ApprovalsFeatureOptions {
    * Without it every client gets the APPROVAL_REQUIRED + approvalId flow.
    */
   mintState?: (payload: ApprovalState) => Promise<string>;
+  /** Public base URL of the server (`PUBLIC_URL`): messages link to `<publicUrl>/approvals/<id>`. */
+  publicUrl?: string;
   /** Clock (tests). */
   now?: () => Date;
 }
 
 export interface ApprovalsFeature extends RuntimeFeature {
   store: ApprovalStore;
+  /** Decisions by people (API and console): the approver-role and confirm-by-the-requester rules. */
+  decisions: ApprovalDecisions;
 }
 
 /** Approvals for write tools (`policy.approval`): the interceptor and the `/approvals` HTTP API. */
@@ -49,20 +54,39 @@ export function createApprovalsFeature(options: ApprovalsFeatureOptions): Approv
   if (!Number.isFinite(ttlMs) || ttlMs <= 0)
     throw new RangeError(`approvals ttlMs must be positive, got ${ttlMs}`);
   const now = options.now ?? (() => new Date());
+  const decisions = new ApprovalDecisions({
+    server: options.server,
+    store,
+    audit,
+    approverScopes: options.approverScopes ?? [`${options.server}:approve`],
+    ttlMs,
+    now,
+  });
   return {
     name: 'approvals',
     stage: 'approve',
     store,
+    decisions,
     interceptors: [
-      approvalInterceptor({ server: options.server, store, audit, ttlMs, now, mintState: options.mintState }),
+      approvalInterceptor({
+        server: options.server,
+        store,
+        audit,
+        ttlMs,
+        now,
+        mintState: options.mintState,
+        consoleUrl:
+          options.publicUrl === undefined
+            ? undefined
+            : (id) => `${options.publicUrl!.replace(/\/+$/, '')}/approvals/${id}`,
+      }),
     ],
     register(app) {
       registerApprovalRoutes(app, {
         server: options.server,
         store,
         audit,
-        approverScopes: options.approverScopes ?? [`${options.server}:approve`],
-        ttlMs,
+        decisions,
         now,
       });
     },

@@ -1,5 +1,11 @@
 export { ApprovalAudit } from './audit-steps.ts';
 export {
+  ApprovalDecisions,
+  type Decision,
+  type DecisionOutcome,
+  type DecisionsOptions,
+} from './decisions.ts';
+export {
   type ApprovalState,
   canConfirmInline,
   confirmationAnswer,

@@ -6,7 +6,8 @@ import { jsonSafe, sha256Hex } from './canonical-json.ts';
 import type { ChainHead } from './chain.ts';
 import { auditUnavailable } from './errors.ts';
 import { appendRecords } from './pg-store.ts';
-import type { AuditRecord } from './record.ts';
+import { isDataError, Quarantine, quarantineSubstitute, refusalReason } from './quarantine.ts';
+import { type AuditRecord, makeRecord } from './record.ts';
 import { Spool } from './spool.ts';
 
 export type AuditLogger = Pick<FastifyBaseLogger, 'debug' | 'info' | 'warn' | 'error'>;
@@ -44,6 +45,16 @@ export interface AuditStatus {
   rowsReplayed: number;
   writeFailures: number;
   corruptSpoolLines: number;
+  /** Rows PostgreSQL refused for their data: a marked substitute was stored, the original quarantined. */
+  rowsQuarantined: number;
+  /** Rows whose substitute was refused too (only in the quarantine file). */
+  rowsUnstorable: number;
+  /** Why the last write failed while the database is down (connection error, timeout...). */
+  lastOutage: string | undefined;
+  /** The last refusal that quarantined a row (`SQLSTATE: message`). */
+  lastRefusal: string | undefined;
+  /** Where quarantined rows are kept. */
+  quarantineFile: string;
 }
 
 interface Queued {
@@ -56,7 +67,12 @@ const SILENT: AuditLogger = { debug: () => {}, info: () => {}, warn: () => {}, e
 
 function finalize(item: Queued): AuditRecord {
   if (item.result === undefined) return item.record;
-  const text = JSON.stringify(item.result) ?? 'null';
+  let text: string;
+  try {
+    text = JSON.stringify(item.result) ?? 'null';
+  } catch {
+    return item.record;
+  }
   const bytes = Buffer.byteLength(text, 'utf8');
   return { ...item.record, resultBytes: bytes, resultSha256: sha256Hex(text) };
 }
@@ -92,11 +108,22 @@ export class AuditTrail {
   private flushScheduled = false;
   private started = false;
   private closed = false;
-  private counters = { rowsWritten: 0, rowsSpooled: 0, rowsReplayed: 0, writeFailures: 0 };
+  private counters = {
+    rowsWritten: 0,
+    rowsSpooled: 0,
+    rowsReplayed: 0,
+    writeFailures: 0,
+    rowsQuarantined: 0,
+    rowsUnstorable: 0,
+  };
+  private readonly quarantine: Quarantine;
+  private lastOutage: string | undefined;
+  private lastRefusal: string | undefined;
 
   constructor(options: AuditTrailOptions) {
     this.pool = options.pool;
     this.spool = new Spool(options.spoolDir, options.spoolMaxBytes ?? 256 * 1024 * 1024);
+    this.quarantine = new Quarantine(options.spoolDir);
     this.log = options.log ?? SILENT;
     this.flushIntervalMs = options.flushIntervalMs ?? 200;
     this.batchRows = options.batchRows ?? 500;
@@ -139,7 +166,8 @@ export class AuditTrail {
       );
       return;
     }
-    this.queue.push(result === undefined ? { record } : { record, result });
+    const sealed = makeRecord(record);
+    this.queue.push(result === undefined ? { record: sealed } : { record: sealed, result });
     if (this.queue.length >= this.batchRows && !this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => {
@@ -159,7 +187,7 @@ export class AuditTrail {
     let abandoned = false;
     const attempt = this.exclusive(async () => {
       if (abandoned) throw new Error('abandoned');
-      await this.write([record], false);
+      await this.write([makeRecord(record)], false);
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -202,6 +230,9 @@ export class AuditTrail {
       saturated: this.saturated,
       ...this.counters,
       corruptSpoolLines: this.spool.corruptLines,
+      lastOutage: this.lastOutage,
+      lastRefusal: this.lastRefusal,
+      quarantineFile: this.quarantine.path,
     };
   }
 
@@ -233,27 +264,77 @@ export class AuditTrail {
     return this.healthy || Date.now() >= this.retryAt;
   }
 
+  /**
+   * Appends records; a data error (PostgreSQL refused a value) is not an outage: the batch is
+   * retried row by row and each refused row is quarantined (a substitute row is stored in its place),
+   * so one hostile row never blocks the rest nor marks the database down. Throws only on outages.
+   */
   private async write(records: readonly AuditRecord[], dedupe: boolean): Promise<void> {
     try {
-      const { head, inserted } = await appendRecords(this.pool, this.chainId, this.head, records, dedupe);
-      this.head = head;
-      this.counters.rowsWritten += inserted;
-      if (!this.healthy) this.log.info({ chainId: this.chainId }, 'audit database reachable again');
-      this.healthy = true;
-      this.backoffMs = 0;
+      await this.append(records, dedupe);
     } catch (error) {
       // The transaction may or may not have committed: re-read the head and de-duplicate next time.
       this.head = undefined;
-      this.counters.writeFailures += 1;
-      if (this.healthy)
-        this.log.warn(
-          { err: error, chainId: this.chainId },
-          'audit database unreachable; spooling audit rows locally',
-        );
-      this.healthy = false;
-      this.backoffMs = Math.min(this.retryMaxMs, this.backoffMs === 0 ? this.retryMinMs : this.backoffMs * 2);
-      this.retryAt = Date.now() + this.backoffMs;
-      throw error;
+      if (!isDataError(error)) throw this.markDown(error);
+      for (const record of records) {
+        try {
+          await this.append([record], true);
+        } catch (rowError) {
+          this.head = undefined;
+          if (!isDataError(rowError)) throw this.markDown(rowError);
+          await this.quarantineRow(record, rowError);
+        }
+      }
+    }
+  }
+
+  private async append(records: readonly AuditRecord[], dedupe: boolean): Promise<void> {
+    const { head, inserted } = await appendRecords(this.pool, this.chainId, this.head, records, dedupe);
+    this.head = head;
+    this.counters.rowsWritten += inserted;
+    if (!this.healthy) this.log.info({ chainId: this.chainId }, 'audit database reachable again');
+    this.healthy = true;
+    this.lastOutage = undefined;
+    this.backoffMs = 0;
+  }
+
+  private markDown(error: unknown): unknown {
+    this.counters.writeFailures += 1;
+    this.lastOutage = refusalReason(error).message;
+    if (this.healthy)
+      this.log.warn(
+        { err: error, chainId: this.chainId },
+        'audit database unreachable; spooling audit rows locally',
+      );
+    this.healthy = false;
+    this.backoffMs = Math.min(this.retryMaxMs, this.backoffMs === 0 ? this.retryMinMs : this.backoffMs * 2);
+    this.retryAt = Date.now() + this.backoffMs;
+    return error;
+  }
+
+  private async quarantineRow(record: AuditRecord, error: unknown): Promise<void> {
+    const reason = refusalReason(error);
+    this.counters.rowsQuarantined += 1;
+    this.lastRefusal = `${reason.sqlstate}: ${reason.message}`;
+    try {
+      await this.quarantine.add(record, error);
+    } catch (fileError) {
+      this.log.error({ err: fileError, file: this.quarantine.path }, 'audit quarantine file write failed');
+    }
+    this.log.error(
+      { id: record.id, name: record.name, ...reason, file: this.quarantine.path },
+      'PostgreSQL refused an audit row: stored a marked substitute and quarantined the original',
+    );
+    try {
+      await this.append([quarantineSubstitute(record, error)], true);
+    } catch (substituteError) {
+      this.head = undefined;
+      if (!isDataError(substituteError)) throw this.markDown(substituteError);
+      this.counters.rowsUnstorable += 1;
+      this.log.error(
+        { id: record.id, err: substituteError, file: this.quarantine.path },
+        'PostgreSQL refused the quarantine substitute too; the row is only in the quarantine file',
+      );
     }
   }
 

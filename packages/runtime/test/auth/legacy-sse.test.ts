@@ -1,17 +1,16 @@
+import { describeWithRedis } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeServer } from '../../src/server.ts';
 import { type LocalIssuer, startLocalIssuer } from '../../src/testing/local-issuer.ts';
 import { testServer } from '../helpers.ts';
 
-// Single-process sessions, and sessions relayed through the server's Redis connection when REDIS_URL is set.
-const variants: Array<[string, Record<string, string>]> = [
-  ['single process', {}],
-  ...(process.env.REDIS_URL
-    ? [['Redis relay', { REDIS_URL: process.env.REDIS_URL }] as [string, Record<string, string>]]
-    : []),
-];
+// Single-process sessions, and sessions relayed through the server's Redis connection (skipped loudly
+// without REDIS_URL, never silently absent).
+const SUITE = 'authentication and scopes on the legacy HTTP+SSE transport';
+describe(`${SUITE} (single process)`, () => legacySseAuthSuite({}));
+describeWithRedis(`${SUITE} (Redis relay)`, (redisUrl) => legacySseAuthSuite({ REDIS_URL: redisUrl }));
 
-describe.each(variants)('authentication and scopes on the legacy HTTP+SSE transport (%s)', (_name, env) => {
+function legacySseAuthSuite(env: Record<string, string>): void {
   let issuer: LocalIssuer;
   let server: RuntimeServer;
   let base: string;
@@ -60,4 +59,4 @@ describe.each(variants)('authentication and scopes on the legacy HTTP+SSE transp
       controller.abort();
     }
   });
-});
+}

@@ -129,7 +129,7 @@ describe('rate limits when Redis goes down', () => {
     redis = await ThrowawayRedis.start();
   });
   afterAll(async () => {
-    await redis?.kill();
+    await redis?.destroy();
   });
 
   it('falls back to a per-process limiter, counts it, logs once, and recovers', async () => {
