@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectEngine, exec, serviceToken } from '../engine.ts';
-import { loudSkip, ROOT, serverNames } from '../tools.ts';
+import { loudSkip, parseYamlStream, ROOT, serverNames } from '../tools.ts';
 import { bridgeAddress, type HostService, psql, startPostgres, startRedis } from './host-services.ts';
 import { argumentFreeReadTool, connect, drive } from './mcp.ts';
 import {
@@ -91,13 +91,14 @@ describe.skipIf(why !== undefined)(SUITE, () => {
     await kubectl(['create', 'namespace', namespace]);
     await kubectl(['label', 'namespace', namespace, 'pod-security.kubernetes.io/enforce=restricted']);
     const { entry } = serviceTokenFor();
+    const backends = await backendSecrets();
     const secrets: [string, Record<string, string>][] = [
       ['mcp-staging-database', { DATABASE_URL: databaseUrl }],
       ['mcp-staging-redis', { REDIS_URL: `redis://:${redis!.password}@${redis!.host}:${redis!.port}` }],
       ['mcp-staging-request-state', { REQUEST_STATE_SECRET: randomBytes(48).toString('base64') }],
       ['mcp-staging-service-tokens', { SERVICE_TOKENS: entry }],
       // Backend Secrets (envFromSecrets): empty, the servers run their sandbox backends.
-      ...SERVERS.map((s): [string, Record<string, string>] => [`mcp-staging-${s}-${backendOf(s)}`, {}]),
+      ...backends.map((name): [string, Record<string, string>] => [name, {}]),
     ];
     for (const [name, data] of secrets) {
       const literals = Object.entries(data).map(([key, value]) => `--from-literal=${key}=${value}`);
@@ -112,12 +113,26 @@ describe.skipIf(why !== undefined)(SUITE, () => {
     );
     return tokenEntry;
   };
-  const backendOf = (server: string) =>
-    ({ crm: 'salesforce', knowledge: 'confluence', itsm: 'servicenow', finance: 'sap' })[server] ?? 'backend';
 
   const databaseUrl = (password = pg!.password) => `postgres://mcp:${password}@${pg!.host}:${pg!.port}/mcp`;
 
-  /** helm upgrade --install of deploy/staging.yaml (+ the suite's values) as docs/operations.md shows it. */
+  /** deploy/staging.yaml, the suite's values, and where the throwaway PostgreSQL/Redis listen. */
+  const valueArgs = () => [
+    '--values',
+    join(ROOT, 'deploy/staging.yaml'),
+    '--values',
+    join(ROOT, 'test/deploy/cluster/values.yaml'),
+    '--set-string',
+    `serverDefaults.networkPolicy.egress.postgres.cidrs[0]=${pg!.host}/32`,
+    '--set',
+    `serverDefaults.networkPolicy.egress.postgres.port=${pg!.port}`,
+    '--set-string',
+    `serverDefaults.networkPolicy.egress.redis.cidrs[0]=${redis!.host}/32`,
+    '--set',
+    `serverDefaults.networkPolicy.egress.redis.port=${redis!.port}`,
+  ];
+
+  /** helm upgrade --install as docs/operations.md shows it. */
   const install = (namespace: string, extra: readonly string[] = [], timeout = '10m') =>
     helm([
       'upgrade',
@@ -126,18 +141,7 @@ describe.skipIf(why !== undefined)(SUITE, () => {
       join(ROOT, 'helm/mcp-platform'),
       '--namespace',
       namespace,
-      '--values',
-      join(ROOT, 'deploy/staging.yaml'),
-      '--values',
-      join(ROOT, 'test/deploy/cluster/values.yaml'),
-      '--set-string',
-      `serverDefaults.networkPolicy.egress.postgres.cidrs[0]=${pg!.host}/32`,
-      '--set',
-      `serverDefaults.networkPolicy.egress.postgres.port=${pg!.port}`,
-      '--set-string',
-      `serverDefaults.networkPolicy.egress.redis.cidrs[0]=${redis!.host}/32`,
-      '--set',
-      `serverDefaults.networkPolicy.egress.redis.port=${redis!.port}`,
+      ...valueArgs(),
       '--atomic',
       '--wait',
       '--timeout',
@@ -146,6 +150,32 @@ describe.skipIf(why !== undefined)(SUITE, () => {
       '10',
       ...extra,
     ]);
+
+  /** The backend Secrets (envFromSecrets) the rendered Deployments name: nothing here lists them. */
+  async function backendSecrets(): Promise<string[]> {
+    const rendered = await helm([
+      'template',
+      RELEASE,
+      join(ROOT, 'helm/mcp-platform'),
+      '--namespace',
+      NS,
+      '--kube-version',
+      KUBE_VERSION,
+      ...valueArgs(),
+    ]);
+    if (rendered.code !== 0) throw new Error(`helm template failed: ${rendered.stderr}`);
+    const names = new Set<string>();
+    for (const object of parseYamlStream(rendered.stdout) as {
+      kind: string;
+      spec?: { template?: { spec?: { containers?: { envFrom?: { secretRef?: { name: string } }[] }[] } } };
+    }[]) {
+      if (object.kind !== 'Deployment') continue;
+      for (const container of object.spec?.template?.spec?.containers ?? []) {
+        for (const from of container.envFrom ?? []) if (from.secretRef) names.add(from.secretRef.name);
+      }
+    }
+    return [...names].sort();
+  }
 
   const pods = async (namespace: string, server: string) =>
     (
@@ -521,17 +551,20 @@ describe.skipIf(why !== undefined)(SUITE, () => {
       expect(removed.code, removed.stderr).toBe(0);
       const kinds =
         'all,configmaps,secrets,serviceaccounts,pdb,hpa,networkpolicies,ingresses,servicemonitors,prometheusrules,jobs,roles,rolebindings';
+      const backends = await backendSecrets();
       const deadline = Date.now() + 5 * MINUTE;
       let left: string[] = [];
       for (;;) {
         const out = await kubectl(['-n', NS, 'get', kinds, '-o', 'name']);
-        const ours = new Set([
-          'secret/mcp-staging-database',
-          'secret/mcp-staging-redis',
-          'secret/mcp-staging-request-state',
-          'secret/mcp-staging-service-tokens',
-          ...SERVERS.map((s) => `secret/mcp-staging-${s}-${backendOf(s)}`),
-        ]);
+        const ours = new Set(
+          [
+            'mcp-staging-database',
+            'mcp-staging-redis',
+            'mcp-staging-request-state',
+            'mcp-staging-service-tokens',
+            ...backends,
+          ].map((name) => `secret/${name}`),
+        );
         left = out
           .split('\n')
           .filter((line) => line !== '' && !ours.has(line))
