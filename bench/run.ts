@@ -50,6 +50,11 @@ const TARGETS: Target[] = [
     kind: 'full-stack',
     description: 'protocol + runtime: JWT auth, rate limit, audit, metrics',
   },
+  {
+    name: 'full-stack-otel',
+    kind: 'full-stack-otel',
+    description: 'full-stack with OpenTelemetry span export on (OTLP/HTTP to a local sink)',
+  },
 ];
 
 const clockTicks = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 100);

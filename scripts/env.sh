@@ -61,6 +61,12 @@ export KUBECONFORM_SCHEMA_DIR="$MCP_CACHE_DIR/k8s-schemas/k8s-v$MCP_K8S_VERSION+
 export MCP_VENV="$MCP_REPO_ROOT/.venv"
 export MCP_PYTHON="$MCP_VENV/bin/python"
 
+# ---------------------------------------------------------------- Claude Code (test client)
+# npm @anthropic-ai/claude-code with its native binary (registry package ...-linux-x64, ~370 MB),
+# installed by the `claude` step into the cache only, never as a workspace dependency.
+export MCP_CLAUDE_CODE_VERSION="${MCP_CLAUDE_CODE_VERSION:-2.1.332}"
+export CLAUDE_CODE_BIN="$MCP_CACHE_DIR/claude-code-$MCP_CLAUDE_CODE_VERSION/bin/claude"
+
 # ---------------------------------------------------------------- services (loopback only)
 # Shared instances, started by setup-toolchain.sh: Debian's cluster 15/main and one redis-server.
 # (Cluster and ports can be moved, e.g. to try the setup beside running instances.)

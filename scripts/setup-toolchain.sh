@@ -6,7 +6,7 @@
 #     scripts/setup-toolchain.sh node deps  # only some steps (names below)
 #     source scripts/env.sh                 # then: PATH, DATABASE_URL, REDIS_URL, ...
 #
-# Steps: node pnpm deps services python gotools schemas containers kube
+# Steps: node pnpm deps services python claude gotools schemas containers kube chromium
 # Pins and locations are in scripts/env.sh. Downloads go to $MCP_CACHE_DIR
 # (default ~/.cache/mcp-platform), one folder per version; a step whose output is already
 # there takes well under a second. Each install is made in a temporary folder and moved
@@ -262,6 +262,30 @@ YAML
   rm -rf "$tmp"
 }
 
+# ---------------------------------------------------------------- claude
+# Claude Code as a test client (test/claude-code): the npm package and its native binary, both
+# from the npm registry, into the cache (not the workspace: image builds and installs stay small).
+# A failed install does not fail the setup: the suite then skips with one loud line.
+step_claude() {
+  if [[ -x $CLAUDE_CODE_BIN ]] && "$CLAUDE_CODE_BIN" --version >/dev/null 2>&1; then
+    log "claude: cached $("$CLAUDE_CODE_BIN" --version)"
+    return 0
+  fi
+  log "claude: installing @anthropic-ai/claude-code@$MCP_CLAUDE_CODE_VERSION from the npm registry (~370 MB native binary)"
+  local tmp; tmp=$(scratch claude)
+  if ! (cd "$tmp" && npm install --global --prefix "$tmp/prefix" --no-audit --no-fund --loglevel=error \
+    "@anthropic-ai/claude-code@$MCP_CLAUDE_CODE_VERSION" >/dev/null) ||
+    ! DISABLE_AUTOUPDATER=1 "$tmp/prefix/bin/claude" --version >/dev/null 2>&1; then
+    log "!!!!!!!! claude: could not install @anthropic-ai/claude-code@$MCP_CLAUDE_CODE_VERSION: the Claude Code suite will be SKIPPED !!!!!!!!"
+    rm -rf "$tmp"
+    return 0
+  fi
+  # The bin link is relative (../lib/node_modules/...), so the prefix can be moved whole.
+  local dest; dest=$(dirname -- "$(dirname -- "$CLAUDE_CODE_BIN")")
+  rm -rf "$dest" && mv "$tmp/prefix" "$dest" && rm -rf "$tmp"
+  log "claude: $("$CLAUDE_CODE_BIN" --version)"
+}
+
 # ---------------------------------------------------------------- containers
 step_containers() {
   if [[ ! -f $CONTAINER_SANDBOX ]]; then
@@ -325,8 +349,22 @@ step_kube_build() { # not in ALL_STEPS: run by step_kube
   log "kube: $("$MCP_KUBE_BIN/kubectl" version --client 2>/dev/null | head -n1)"
 }
 
+# ---------------------------------------------------------------- chromium
+# Debian's Chromium for the browser tests (playwright-core drives it by executablePath; no
+# browser is ever downloaded). Cached by the package manager: a no-op when it is installed.
+step_chromium() {
+  if [[ -x ${CHROMIUM_PATH:-/usr/bin/chromium} ]]; then
+    log "chromium: installed ($("${CHROMIUM_PATH:-/usr/bin/chromium}" --version 2>/dev/null | head -1))"
+    return 0
+  fi
+  log "chromium: apt-get install chromium"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  [[ -x /usr/bin/chromium ]] || die "chromium did not install to /usr/bin/chromium"
+}
+
 # ---------------------------------------------------------------- main
-ALL_STEPS=(node pnpm deps services python gotools schemas containers kube)
+ALL_STEPS=(node pnpm deps services python claude gotools schemas containers kube chromium)
 steps=("$@")
 ((${#steps[@]})) || steps=("${ALL_STEPS[@]}")
 for s in "${steps[@]}"; do

@@ -3,6 +3,8 @@
  * protocol package), `sdk-naive` (the SDK v2 createMcpHandler with an McpServer built per request,
  * mounted on Fastify) or `floor` (a bare Fastify route answering the same JSON-RPC result).
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Dispatcher, mcpPlugin } from '@mcp-platform/protocol';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
@@ -64,12 +66,13 @@ async function floorTarget(): Promise<FastifyInstance> {
 }
 
 /** The protocol target plus the full production stack: JWT auth, rate limits, audit, metrics. */
-async function fullStackTarget(): Promise<Ready> {
+async function fullStackTarget(env: Record<string, string> = {}): Promise<Ready> {
   const { startFullStack } = await import('@mcp-platform/runtime');
   const stack = await startFullStack({
     definition: { ...SERVER_INFO, tools: [echoTool] },
     databaseUrl: process.env.DATABASE_URL,
     redisUrl: process.env.REDIS_URL,
+    env,
   });
   const token = await stack.token();
   process.on('SIGTERM', () => void stack.close().then(() => process.exit(0)));
@@ -82,6 +85,26 @@ async function fullStackTarget(): Promise<Ready> {
       process.env.DATABASE_URL ? 'audit to PostgreSQL' : 'audit OFF (no DATABASE_URL)',
       'metrics',
     ],
+  };
+}
+
+/**
+ * full-stack with OpenTelemetry export on: every call a SERVER span (always sampled), batched over
+ * OTLP/HTTP to a sink in this same process, so the exporter's whole cost counts as server CPU.
+ */
+async function fullStackOtelTarget(): Promise<Ready> {
+  const sink = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  const ready = await fullStackTarget({
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/v1/traces`,
+    OTEL_TRACES_SAMPLER: 'always_on',
+  });
+  return {
+    ...ready,
+    notes: [...(ready.notes ?? []), 'OpenTelemetry export ON (every call, local OTLP sink)'],
   };
 }
 
@@ -101,7 +124,8 @@ const builders: Record<string, () => Promise<Ready>> = {
   protocol: async () => listening(await protocolTarget()),
   'sdk-naive': async () => listening(await sdkNaiveTarget()),
   floor: async () => listening(await floorTarget()),
-  'full-stack': fullStackTarget,
+  'full-stack': () => fullStackTarget(),
+  'full-stack-otel': fullStackOtelTarget,
 };
 const build = kind === undefined ? undefined : builders[kind];
 if (!build || !Number.isInteger(port)) {

@@ -216,6 +216,41 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
       expect(envOf(container).get('PUBLIC_URL')).toBe('https://billing.mcp.example.com');
     });
 
+    it('wires the approvals console client and signed webhooks from Secrets, and refuses webhooks without a key', () => {
+      const values = {
+        servers: {
+          crm: {
+            approvals: {
+              console: { existingSecret: 'mcp-crm-console' },
+              webhooks: {
+                urls: ['https://hooks.example.com/a'],
+                format: 'slack',
+                existingSecret: 'mcp-hooks',
+              },
+            },
+          },
+        },
+      };
+      const container = podSpec(one(render({ values }), 'Deployment', 'crm')).containers[0]!;
+      const ref = (name: string) => container.env?.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
+      expect(ref('CONSOLE_OIDC_CLIENT_SECRET')).toEqual({
+        name: 'mcp-crm-console',
+        key: 'CONSOLE_OIDC_CLIENT_SECRET',
+      });
+      expect(ref('CONSOLE_SESSION_SECRET')).toEqual({
+        name: 'mcp-crm-console',
+        key: 'CONSOLE_SESSION_SECRET',
+      });
+      expect(ref('APPROVAL_WEBHOOK_SECRET')).toEqual({ name: 'mcp-hooks', key: 'APPROVAL_WEBHOOK_SECRET' });
+      expect(envOf(container).get('APPROVAL_WEBHOOK_URLS')).toBe('https://hooks.example.com/a');
+      expect(envOf(container).get('APPROVAL_WEBHOOK_FORMAT')).toBe('slack');
+      const refused = helmTemplate({
+        values: { servers: { crm: { approvals: { webhooks: { urls: ['https://hooks.example.com/a'] } } } } },
+      });
+      expect(refused.ok).toBe(false);
+      expect(refused.stderr).toContain('approvals.webhooks.existingSecret is empty');
+    });
+
     it('refuses to turn TLS off without the explicit insecure flag', () => {
       const insecure = { servers: { crm: { ingress: { tls: { enabled: false } } } } };
       const refused = helmTemplate({ values: insecure });
@@ -258,6 +293,33 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
       });
       expect(byTemplate.ok).toBe(false);
       expect(byTemplate.stderr).toContain('auth.mode="none" is refused');
+    });
+
+    it('turns CORS on per server for exact origins only, off by default', () => {
+      const defaults = render();
+      for (const server of DEFAULT_SERVERS) {
+        const env = envOf(podSpec(one(defaults, 'Deployment', server)).containers[0]!);
+        expect(env.has('CORS_ALLOWED_ORIGINS'), server).toBe(false);
+      }
+      const all = render({
+        values: {
+          serverDefaults: { corsAllowedOrigins: ['https://inspector.example.com'] },
+          servers: {
+            knowledge: { corsAllowedOrigins: ['https://portal.example.com', 'http://localhost:6274'] },
+          },
+        },
+      });
+      const corsOf = (server: string) =>
+        envOf(podSpec(one(all, 'Deployment', server)).containers[0]!).get('CORS_ALLOWED_ORIGINS');
+      expect(corsOf('crm')).toBe('https://inspector.example.com');
+      expect(corsOf('knowledge')).toBe('https://portal.example.com,http://localhost:6274');
+      for (const origin of ['*', 'https://*.example.com', 'https://portal.example.com/app']) {
+        const refused = helmTemplate({ values: { servers: { crm: { corsAllowedOrigins: [origin] } } } });
+        expect(refused.ok, origin).toBe(false);
+        expect(refused.stderr).toContain('/servers/crm/corsAllowedOrigins/0');
+      }
+      const reserved = helmTemplate({ values: { servers: { crm: { env: { CORS_ALLOWED_ORIGINS: '*' } } } } });
+      expect(reserved.ok).toBe(false);
     });
 
     it('rejects unknown keys in server entries and serverDefaults', () => {
@@ -361,6 +423,58 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
       const ports = spec.egress.flatMap((rule) => rule.ports.map((p) => p.port));
       expect(ports).toEqual(expect.arrayContaining([53, 5432, 6380, 3128, 44300]));
       expect(ports).not.toContain(80);
+    });
+
+    it('one value puts every server on the shared audit trail (its own key) and one the OTLP collector', () => {
+      const plain = render();
+      for (const server of DEFAULT_SERVERS) {
+        const names = podSpec(one(plain, 'Deployment', server)).containers[0]!.env?.map((e) => e.name);
+        expect(names).not.toContain('AUDIT_DATABASE_URL');
+        expect(names).not.toContain('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+      }
+      const all = render({
+        values: {
+          serverDefaults: {
+            auditDatabase: { existingSecret: 'mcp-audit', migrate: { existingSecret: 'mcp-audit-owner' } },
+            tracing: {
+              otlpEndpoint: 'http://otel-collector.monitoring:4318/v1/traces',
+              sampler: 'parentbased_traceidratio',
+              samplerRatio: 0.25,
+            },
+          },
+        },
+      });
+      for (const server of DEFAULT_SERVERS) {
+        const container = podSpec(one(all, 'Deployment', server)).containers[0]!;
+        // Each server its own key (its own role), never a shared credential.
+        expect(container.env?.find((e) => e.name === 'AUDIT_DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({
+          name: 'mcp-audit',
+          key: server,
+        });
+        expect(envOf(container).get('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')).toBe(
+          'http://otel-collector.monitoring:4318/v1/traces',
+        );
+        expect(envOf(container).get('OTEL_TRACES_SAMPLER')).toBe('parentbased_traceidratio');
+        expect(envOf(container).get('OTEL_TRACES_SAMPLER_ARG')).toBe('0.25');
+        const migration = podSpec(one(all, 'Job', server)).containers[0]!;
+        expect(
+          migration.env?.find((e) => e.name === 'AUDIT_MIGRATE_DATABASE_URL')?.valueFrom?.secretKeyRef,
+        ).toEqual({ name: 'mcp-audit-owner', key: 'AUDIT_MIGRATE_DATABASE_URL' });
+        const policy = one(all, 'NetworkPolicy', server).spec as { egress: { ports: { port: number }[] }[] };
+        expect(policy.egress.flatMap((rule) => rule.ports.map((p) => p.port))).toContain(4318);
+      }
+      const badSampler = helmTemplate({ values: { serverDefaults: { tracing: { sampler: 'sometimes' } } } });
+      expect(badSampler.ok).toBe(false);
+      const badEndpoint = helmTemplate({
+        values: { serverDefaults: { tracing: { otlpEndpoint: 'collector:4318' } } },
+      });
+      expect(badEndpoint.ok).toBe(false);
+      const injected = helmTemplate({
+        values: {
+          servers: { crm: { env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://elsewhere/v1/traces' } } },
+        },
+      });
+      expect(injected.ok).toBe(false);
     });
 
     it('names the server, label and port of each object after the server', () => {

@@ -165,12 +165,14 @@ ctx: dict "root" "name" "entry"
 {{- if not $s.requestState.existingSecret }}
 {{- fail (printf "%s.requestState.existingSecret is empty: name the Secret holding REQUEST_STATE_SECRET (>= 32 random bytes, the same for every replica)." $p) }}
 {{- end }}
+{{- /* Set by the chart from auditDatabase and tracing. */}}
+{{- $reservedTrail := list "AUDIT_DATABASE_URL" "AUDIT_MIGRATE_DATABASE_URL" "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" "OTEL_TRACES_SAMPLER" "OTEL_TRACES_SAMPLER_ARG" }}
 {{- if and $s.autoscaling.enabled (gt (int64 $s.autoscaling.minReplicas) (int64 $s.autoscaling.maxReplicas)) }}
 {{- fail (printf "%s.autoscaling.minReplicas (%d) is above maxReplicas (%d)." $p (int64 $s.autoscaling.minReplicas) (int64 $s.autoscaling.maxReplicas)) }}
 {{- end }}
-{{- $reserved := list "HOST" "PORT" "LOG_LEVEL" "PUBLIC_URL" "AUTH_MODE" "OAUTH_ISSUER" "OAUTH_JWKS_URL" "OAUTH_AUDIENCE" "OAUTH_SCOPE_CLAIM" "OAUTH_ROLE_CLAIM" "OAUTH_ROLE_SCOPES" "OAUTH_SCOPE_PREFIX" "OAUTH_ALGORITHMS" "SERVICE_TOKENS" "ALLOWED_ORIGINS" "TRUST_PROXY" "RATE_LIMIT_PER_MINUTE" "RATE_LIMIT_OVERRIDES" "DATABASE_URL" "REDIS_URL" "REQUEST_STATE_SECRET" "AUDIT_SPOOL_DIR" "AUDIT_SPOOL_MAX_BYTES" "MIGRATE_DATABASE_URL" "DATABASE_RUNTIME_ROLE" "TOOL_TIMEOUT_MS" "SHUTDOWN_GRACE_MS" "NODE_ENV" "HTTPS_PROXY" "NO_PROXY" "NODE_USE_ENV_PROXY" }}
+{{- $reserved := list "HOST" "PORT" "LOG_LEVEL" "PUBLIC_URL" "AUTH_MODE" "OAUTH_ISSUER" "OAUTH_JWKS_URL" "OAUTH_AUDIENCE" "OAUTH_SCOPE_CLAIM" "OAUTH_ROLE_CLAIM" "OAUTH_ROLE_SCOPES" "OAUTH_SCOPE_PREFIX" "OAUTH_ALGORITHMS" "SERVICE_TOKENS" "ALLOWED_ORIGINS" "CORS_ALLOWED_ORIGINS" "TRUST_PROXY" "RATE_LIMIT_PER_MINUTE" "RATE_LIMIT_OVERRIDES" "DATABASE_URL" "REDIS_URL" "REQUEST_STATE_SECRET" "AUDIT_SPOOL_DIR" "AUDIT_SPOOL_MAX_BYTES" "MIGRATE_DATABASE_URL" "DATABASE_RUNTIME_ROLE" "TOOL_TIMEOUT_MS" "SHUTDOWN_GRACE_MS" "HTTP_REQUEST_TIMEOUT_MS" "HTTP_HEADERS_TIMEOUT_MS" "CONSOLE_OIDC_ISSUER" "CONSOLE_OIDC_CLIENT_ID" "CONSOLE_OIDC_CLIENT_SECRET" "CONSOLE_SESSION_SECRET" "APPROVAL_WEBHOOK_URLS" "APPROVAL_WEBHOOK_FORMAT" "APPROVAL_WEBHOOK_SECRET" "NODE_ENV" "HTTPS_PROXY" "NO_PROXY" "NODE_USE_ENV_PROXY" }}
 {{- range $key, $_ := $s.env }}
-{{- if has $key $reserved }}
+{{- if or (has $key $reserved) (has $key $reservedTrail) }}
 {{- fail (printf "%s.env.%s is set by the chart from its own value; use that value instead (see values.yaml)." $p $key) }}
 {{- end }}
 {{- if regexMatch "(SECRET|PASSWORD|TOKEN|PRIVATE_KEY|CREDENTIAL|API_KEY)" (upper $key) }}
@@ -178,7 +180,7 @@ ctx: dict "root" "name" "entry"
 {{- end }}
 {{- end }}
 {{- range $f := $s.secretFiles }}
-{{- if has $f.env $reserved }}
+{{- if or (has $f.env $reserved) (has $f.env $reservedTrail) }}
 {{- fail (printf "%s.secretFiles: env %s is set by the chart itself." $p $f.env) }}
 {{- end }}
 {{- end }}
@@ -233,6 +235,10 @@ inline, every credential from an existing Secret. ctx: dict "root" "s"
 - name: ALLOWED_ORIGINS
   value: {{ join "," . | quote }}
 {{- end }}
+{{- with $s.corsAllowedOrigins }}
+- name: CORS_ALLOWED_ORIGINS
+  value: {{ join "," . | quote }}
+{{- end }}
 - name: TRUST_PROXY
   value: {{ $s.trustProxy | toString | quote }}
 - name: RATE_LIMIT_PER_MINUTE
@@ -245,10 +251,29 @@ inline, every credential from an existing Secret. ctx: dict "root" "s"
   value: {{ $s.toolTimeoutMs | int64 | quote }}
 - name: SHUTDOWN_GRACE_MS
   value: {{ $s.shutdownGraceMs | int64 | quote }}
+- name: HTTP_REQUEST_TIMEOUT_MS
+  value: {{ $s.httpRequestTimeoutMs | int64 | quote }}
+- name: HTTP_HEADERS_TIMEOUT_MS
+  value: {{ $s.httpHeadersTimeoutMs | int64 | quote }}
 - name: AUDIT_SPOOL_DIR
   value: {{ $s.auditSpool.mountPath | quote }}
 - name: AUDIT_SPOOL_MAX_BYTES
   value: {{ $s.auditSpool.maxBytes | int64 | quote }}
+{{- with $s.auditDatabase.existingSecret }}
+- name: AUDIT_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ . | quote }}
+      key: {{ $s.auditDatabase.key | default $s.name | quote }}
+{{- end }}
+{{- with $s.tracing.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+  value: {{ . | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ $s.tracing.sampler | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ $s.tracing.samplerRatio | toString | quote }}
+{{- end }}
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
@@ -266,6 +291,36 @@ inline, every credential from an existing Secret. ctx: dict "root" "s"
     secretKeyRef:
       name: {{ $s.requestState.existingSecret | quote }}
       key: {{ $s.requestState.key | quote }}
+{{- with $s.approvals }}
+{{- with .console.issuer }}
+- name: CONSOLE_OIDC_ISSUER
+  value: {{ . | quote }}
+{{- end }}
+{{- with .console.existingSecret }}
+{{- $secret := . }}
+{{- range $var := list "CONSOLE_OIDC_CLIENT_ID" "CONSOLE_OIDC_CLIENT_SECRET" "CONSOLE_SESSION_SECRET" }}
+- name: {{ $var }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret | quote }}
+      key: {{ $var }}
+{{- end }}
+{{- end }}
+{{- if .webhooks.urls }}
+{{- if not .webhooks.existingSecret }}
+{{- fail "approvals.webhooks.existingSecret is empty: name the Secret holding APPROVAL_WEBHOOK_SECRET (>= 32 random bytes) that signs the notifications." }}
+{{- end }}
+- name: APPROVAL_WEBHOOK_URLS
+  value: {{ join "," .webhooks.urls | quote }}
+- name: APPROVAL_WEBHOOK_FORMAT
+  value: {{ .webhooks.format | default "json" | quote }}
+- name: APPROVAL_WEBHOOK_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ .webhooks.existingSecret | quote }}
+      key: {{ .webhooks.key | quote }}
+{{- end }}
+{{- end }}
 {{- with $s.egressProxy.url }}
 - name: HTTPS_PROXY
   value: {{ . | quote }}
@@ -314,6 +369,13 @@ inline, every credential from an existing Secret. ctx: dict "root" "s"
 {{- with $m.runtimeRole }}
 - name: DATABASE_RUNTIME_ROLE
   value: {{ . | quote }}
+{{- end }}
+{{- with .s.auditDatabase.migrate.existingSecret }}
+- name: AUDIT_MIGRATE_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ . | quote }}
+      key: {{ $.s.auditDatabase.migrate.key | quote }}
 {{- end }}
 {{- end }}
 

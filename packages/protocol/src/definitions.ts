@@ -47,6 +47,12 @@ export interface CallContext {
   correlationId: string;
   /** W3C `traceparent` of the incoming request, to pass on to backends. */
   traceparent?: string;
+  /** W3C `tracestate` that came with `traceparent` (vendor trace data, as claimed by the client). */
+  tracestate?: string;
+  /** Where the trace context came from: the request's `_meta` (MCP 2026-07-28, SEP-414) or HTTP headers. */
+  traceSource?: 'meta' | 'header';
+  /** The 2025-era `Mcp-Session-Id` the request carried, after the server verified it as its own. */
+  sessionId?: string;
   /** Record a backend record a write touched (e.g. `salesforce:Task/00T...`); lands in the audit trail. */
   touch: (recordRef: string) => void;
   /**
@@ -133,6 +139,8 @@ export interface ChangePreview {
   changes: Record<string, unknown>;
   /** Records the write will touch, when known before it runs. */
   records?: string[];
+  /** Total value of the change where there is one (a requisition, an order), shown to approvers. */
+  total?: { amount: number; currency?: string };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { UriTemplate } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { abortError, callSignal, raceSignal, runWithCallSignal } from './deadline.ts';
 import type {
   CallContext,
   Caller,
@@ -15,7 +16,9 @@ import type {
 } from './definitions.ts';
 import { advertisedDescription } from './definitions.ts';
 import { newErrorReference, RpcCode, RpcError, ToolError } from './errors.ts';
+import { uncarriableText } from './input-safety.ts';
 import { decodeCursor, page } from './pagination.ts';
+import { isUnavailability, OutageLog, upstreamUnavailable } from './unavailable.ts';
 
 export type CallKind = 'tool' | 'resource' | 'prompt';
 
@@ -140,6 +143,14 @@ function toolErrorResult(error: ToolError): ContentResult {
   };
 }
 
+/** Protocol-level refusal (-32602) of text no backend can carry (NUL, control characters, bad Unicode). */
+function rejectUncarriable(value: unknown, what: string): void {
+  const bad = uncarriableText(value);
+  if (bad) {
+    throw new RpcError(RpcCode.InvalidParams, `Invalid ${what}: \`${bad.path}\` ${bad.problem}; remove it`);
+  }
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -164,6 +175,7 @@ export class Dispatcher {
   private readonly isVisible: NonNullable<DispatcherOptions['isVisible']>;
   /** The full tools/list array when visibility does not depend on the caller. */
   private readonly everyoneSeesAll: boolean;
+  private readonly outages = new OutageLog();
   private readonly toolsListMeta: Readonly<Record<string, unknown>> | undefined;
 
   constructor(definition: ServerDefinition, options: DispatcherOptions = {}) {
@@ -288,6 +300,17 @@ export class Dispatcher {
       const found = this.findResource(params.uri);
       return found && { kind: 'resource', name: params.uri, policy: found.policy ?? EMPTY_POLICY };
     }
+    if (method === 'completion/complete' && isRecord(params.ref)) {
+      if (params.ref.type !== 'ref/prompt' && params.ref.type !== 'ref/resource') return undefined;
+      const target = this.completionTarget(params.ref);
+      return (
+        target && {
+          kind: target.kind,
+          name: `complete:${target.name}`,
+          policy: target.policy ?? EMPTY_POLICY,
+        }
+      );
+    }
     return undefined;
   }
 
@@ -394,6 +417,18 @@ export class Dispatcher {
           },
         ),
       );
+    } else if (uncarriableText(rawArgs)) {
+      const bad = uncarriableText(rawArgs) as { path: string; problem: string };
+      invalid = toolErrorResult(
+        new ToolError(
+          'INVALID_ARGUMENTS',
+          `Invalid arguments for tool ${def.name}: \`${bad.path}\` ${bad.problem}`,
+          {
+            hint: 'Remove control characters (NUL...) and invalid Unicode from the arguments and call again.',
+            details: { issues: [{ path: bad.path, message: bad.problem }] },
+          },
+        ),
+      );
     } else {
       const parsed = def.input.safeParse(rawArgs);
       if (parsed.success) {
@@ -431,6 +466,7 @@ export class Dispatcher {
       throw new RpcError(RpcCode.InvalidParams, 'resources/read needs params.uri (string)');
     }
     const uri = params.uri;
+    rejectUncarriable(uri, 'resources/read uri');
     const found = this.findResource(uri);
     if (!found || !this.isVisible('resource', found.policy ?? EMPTY_POLICY, ctx.caller)) {
       throw new RpcError(
@@ -490,6 +526,7 @@ export class Dispatcher {
     }
     const { def } = entry;
     const rawArgs = isRecord(params.arguments) ? params.arguments : {};
+    rejectUncarriable(rawArgs, `prompt ${def.name}`);
     let args: Record<string, unknown> = rawArgs;
     if (def.args) {
       const parsed = def.args.safeParse(rawArgs);
@@ -519,27 +556,82 @@ export class Dispatcher {
     );
   }
 
+  /**
+   * `completion/complete` runs as a call on what it completes (same visibility, interceptors —
+   * authorization, rate limit, audit — and policy as the prompt or resource template), named
+   * `complete:<prompt or template>`: a completion never reveals what the caller may not read.
+   */
   async complete(params: unknown, ctx: CallContext): Promise<Record<string, unknown>> {
     if (!isRecord(params) || !isRecord(params.ref) || !isRecord(params.argument)) {
       throw new RpcError(RpcCode.InvalidParams, 'completion/complete needs params.ref and params.argument');
     }
-    const ref = params.ref;
+    const target = this.completionTarget(params.ref);
+    if (!target || !this.isVisible(target.kind, target.policy ?? EMPTY_POLICY, ctx.caller)) {
+      throw new RpcError(
+        RpcCode.InvalidParams,
+        params.ref.type === 'ref/resource'
+          ? `Unknown resource template: ${String(params.ref.uri)}`
+          : `Unknown prompt: ${String(params.ref.name)}`,
+      );
+    }
     const argName = String(params.argument.name ?? '');
     const value = String(params.argument.value ?? '');
-    let completer: ((value: string, ctx: CallContext) => Promise<string[]>) | undefined;
+    rejectUncarriable({ [argName]: value }, 'completion/complete argument');
+    const completer = target.complete?.[argName];
+    const args = { argument: argName, value };
+    const call = this.newCall(
+      target.kind,
+      `complete:${target.name}`,
+      target.definitionName,
+      target.policy,
+      undefined,
+      args,
+      args,
+      undefined,
+      ctx,
+      {},
+    );
+    const out = await this.run(call, async () => {
+      const values = completer ? (await completer(value, call.ctx)).slice(0, 100) : [];
+      return { completion: { values, total: values.length, hasMore: false } } as unknown as CallOutcome;
+    });
+    return out as unknown as Record<string, unknown>;
+  }
+
+  private completionTarget(ref: Record<string, unknown>):
+    | {
+        kind: CallKind;
+        name: string;
+        definitionName: string;
+        policy: Policy | undefined;
+        complete: Record<string, (value: string, ctx: CallContext) => Promise<string[]>> | undefined;
+      }
+    | undefined {
     if (ref.type === 'ref/prompt') {
       const entry = this.prompts.get(String(ref.name));
-      if (!entry) throw new RpcError(RpcCode.InvalidParams, `Unknown prompt: ${String(ref.name)}`);
-      completer = entry.def.complete?.[argName];
-    } else if (ref.type === 'ref/resource') {
-      const entry = this.templates.find((t) => t.def.uriTemplate === ref.uri);
-      if (!entry) throw new RpcError(RpcCode.InvalidParams, `Unknown resource template: ${String(ref.uri)}`);
-      completer = entry.def.complete?.[argName];
-    } else {
-      throw new RpcError(RpcCode.InvalidParams, 'params.ref.type must be ref/prompt or ref/resource');
+      return (
+        entry && {
+          kind: 'prompt',
+          name: entry.def.name,
+          definitionName: entry.def.name,
+          policy: entry.def.policy,
+          complete: entry.def.complete,
+        }
+      );
     }
-    const values = completer ? (await completer(value, ctx)).slice(0, 100) : [];
-    return { completion: { values, total: values.length, hasMore: false } };
+    if (ref.type === 'ref/resource') {
+      const entry = this.templates.find((t) => t.def.uriTemplate === ref.uri);
+      return (
+        entry && {
+          kind: 'resource',
+          name: entry.def.uriTemplate,
+          definitionName: entry.def.name,
+          policy: entry.def.policy,
+          complete: entry.def.complete,
+        }
+      );
+    }
+    throw new RpcError(RpcCode.InvalidParams, 'params.ref.type must be ref/prompt or ref/resource');
   }
 
   private findResource(
@@ -597,12 +689,21 @@ export class Dispatcher {
   /** Runs the interceptor chain around `terminal`, turning failures into the right result or error. */
   private async run(call: CallInfo, terminal: () => Promise<CallOutcome>): Promise<CallOutcome> {
     const chain = this.interceptors;
+    // The handler runs with its call signal as the current one (backend clients abort their
+    // requests with it) and is raced against it: at the deadline the interceptors (audit, metrics)
+    // see TIMEOUT and the client is answered, even if the handler ignores its signal.
+    const handle = (): Promise<CallOutcome> => {
+      const signal = call.ctx.signal;
+      return runWithCallSignal(signal, () => raceSignal(terminal(), signal));
+    };
     const dispatch = (i: number): Promise<CallOutcome> => {
       const interceptor = chain[i];
-      return interceptor ? interceptor(call, () => dispatch(i + 1)) : terminal();
+      return interceptor ? interceptor(call, () => dispatch(i + 1)) : handle();
     };
     try {
-      return await dispatch(0);
+      const out = await dispatch(0);
+      if (out.isError !== true) this.outages.succeeded(call.ctx.log, call.definitionName);
+      return out;
     } catch (error) {
       return this.failure(call, error);
     } finally {
@@ -615,11 +716,12 @@ export class Dispatcher {
     let toolError: ToolError;
     if (error instanceof ToolError) {
       toolError = error;
-    } else if (call.ctx.signal.aborted && !isClientAbort(call)) {
-      toolError = new ToolError('TIMEOUT', `The call did not finish within its time limit`, {
-        retryable: true,
-        hint: 'Narrow the request (smaller date window, fewer records) or try again later.',
-      });
+    } else if (call.ctx.signal.aborted) {
+      toolError = abortError(call.ctx.signal.reason);
+    } else if (isUnavailability(error)) {
+      // A transient outage, not a bug: retryable, and one log line per outage instead of a stack per call.
+      this.outages.failed(call.ctx.log, call.definitionName, error);
+      toolError = upstreamUnavailable(error);
     } else {
       const reference = newErrorReference();
       call.ctx.log.error(
@@ -665,39 +767,6 @@ export class Dispatcher {
 
 /** Releases a finished call's timer and its listener on the request signal. */
 const disposers = new WeakMap<CallInfo, () => void>();
-
-/**
- * The call's signal: aborts when the request's does (client gone) or when the time limit passes
- * (reason: a TimeoutError). One controller and one timer per call, released when the call ends —
- * cheaper on the hot path than `AbortSignal.any` over `AbortSignal.timeout`.
- */
-function callSignal(request: AbortSignal, timeoutMs: number): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  if (request.aborted) {
-    controller.abort(request.reason);
-    return { signal: controller.signal, dispose: () => {} };
-  }
-  const forward = () => controller.abort(request.reason);
-  request.addEventListener('abort', forward, { once: true });
-  const timer = setTimeout(
-    () => controller.abort(new DOMException('The call did not finish within its time limit', 'TimeoutError')),
-    timeoutMs,
-  );
-  timer.unref();
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      request.removeEventListener('abort', forward);
-    },
-  };
-}
-
-function isClientAbort(call: CallInfo): boolean {
-  // The combined signal's reason is a TimeoutError DOMException only when our timer fired.
-  const reason = call.ctx.signal.reason as { name?: string } | undefined;
-  return reason?.name !== 'TimeoutError';
-}
 
 export interface RoundInput {
   inputResponses?: Record<string, unknown> | undefined;

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { browserGuard } from './browser-guard.ts';
 import { RpcCode } from './errors.ts';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './input-safety.ts';
 
 /** A JSON-RPC error message (id null when the request's id is unknown). */
 export function jsonRpcError(
@@ -15,32 +17,12 @@ export function jsonRpcError(
   };
 }
 
-function isLoopbackOrigin(origin: string): boolean {
-  try {
-    const { hostname } = new URL(origin);
-    return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
-  } catch {
-    return false;
-  }
-}
-
 /**
- * DNS-rebinding defence shared by every MCP endpoint: requests without `Origin` (non-browser
- * clients) pass; a browser origin must be listed (`loopback` admits localhost origins) or gets 403.
+ * The browser guard (see browser-guard.ts) for one endpoint's routes, Origin only: requests without
+ * `Origin` (non-browser clients) pass; a browser origin must be listed or gets 403.
  */
-export function originGuard(allowed: readonly string[] | undefined, what: string) {
-  const origins = new Set(allowed ?? []);
-  const loopback = origins.has('loopback');
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    const origin = request.headers.origin;
-    if (origin === undefined || origins.has(origin) || (loopback && isLoopbackOrigin(origin))) return;
-    request.log.warn({ origin }, `refused ${what} from a disallowed origin`);
-    return reply
-      .code(403)
-      .send(
-        jsonRpcError(null, -32000, `Forbidden: origin ${origin} is not allowed; add it to ALLOWED_ORIGINS`),
-      );
-  };
+export function originGuard(allowed: readonly string[] | undefined, _what: string) {
+  return browserGuard({ allowedOrigins: allowed });
 }
 
 /** Framework errors as JSON-RPC errors: 413 over the body limit, internals hidden on 5xx. */
@@ -69,6 +51,8 @@ export function jsonRpcErrorHandler(maxBodyBytes: number, what: string) {
 /** Body markers the JSON-RPC parsers leave for the route to answer with the right error. */
 export const PARSE_FAILED = Symbol('mcp.parse-failed');
 export const UNSUPPORTED_MEDIA = Symbol('mcp.unsupported-media');
+export const TOO_DEEP = Symbol('mcp.too-deep');
+export const TOO_DEEP_MESSAGE = `Invalid Request: the JSON is nested deeper than ${MAX_JSON_DEPTH} levels; flatten the arguments`;
 
 /**
  * Parses JSON bodies ourselves, so malformed JSON becomes JSON-RPC -32700 and other media types 415
@@ -79,6 +63,11 @@ export function addJsonRpcParsers(app: FastifyInstance, maxBodyBytes: number): v
     'application/json',
     { parseAs: 'string', bodyLimit: maxBodyBytes },
     (_req, body, done) => {
+      // Depth is bounded on the raw text, before parsing or any recursive processing (validation, audit).
+      if (jsonDepthExceeds(body as string)) {
+        done(null, TOO_DEEP);
+        return;
+      }
       try {
         done(null, JSON.parse(body as string));
       } catch {

@@ -1,4 +1,22 @@
 export {
+  type BrowserGuardOptions,
+  browserGuard,
+  browserGuardVerdict,
+  loopbackHosts,
+  registerBrowserGuard,
+} from './browser-guard.ts';
+export { openCursor, sealCursor, setCursorKey } from './cursor-seal.ts';
+export {
+  abortError,
+  callSignal,
+  currentCallSignal,
+  DeadlineExceeded,
+  isDeadline,
+  raceSignal,
+  runWithCallSignal,
+  ServerShuttingDown,
+} from './deadline.ts';
+export {
   ANONYMOUS,
   type ApprovalPolicy,
   advertisedDescription,
@@ -45,8 +63,17 @@ export {
   type ToolErrorContent,
   type ToolErrorOptions,
 } from './errors.ts';
+export { jsonDepthExceeds, MAX_JSON_DEPTH, uncarriableText } from './input-safety.ts';
 export { type LegacySsePluginOptions, legacySsePlugin } from './legacy-sse.ts';
 export { decodeCursor, encodeCursor } from './pagination.ts';
 export { jsonRpcError, type McpPluginOptions, mcpPlugin } from './plugin.ts';
-export { callContext, eraOf, LEGACY_VERSIONS, MODERN_VERSION, type RequestInfo } from './request-info.ts';
+export {
+  callContext,
+  eraOf,
+  LEGACY_VERSIONS,
+  MODERN_VERSION,
+  type RequestInfo,
+  traceContextOf,
+} from './request-info.ts';
 export { createSdkServer, createStateCodec, type SdkServerOptions } from './sdk-path.ts';
+export { isUnavailability, OutageLog, UPSTREAM_UNAVAILABLE, upstreamUnavailable } from './unavailable.ts';

@@ -17,11 +17,13 @@ import {
   jsonRpcErrorHandler,
   originGuard,
   PARSE_FAILED,
+  TOO_DEEP,
+  TOO_DEEP_MESSAGE,
   UNSUPPORTED_MEDIA,
 } from './http-guards.ts';
 import { createSessionCodec, type LegacySession } from './legacy-sessions.ts';
 import { PendingRequests } from './pending-requests.ts';
-import type { RequestInfo } from './request-info.ts';
+import { type RequestInfo, traceContextOf } from './request-info.ts';
 import { createSdkServer, createStateCodec } from './sdk-path.ts';
 
 declare module 'fastify' {
@@ -166,17 +168,22 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
 
   const checkOrigin = originGuard(options.allowedOrigins, 'MCP request');
 
-  const requestInfo = (request: FastifyRequest, reply: FastifyReply): RequestInfo => {
+  const requestInfo = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    message?: unknown,
+    sessionId?: string,
+  ): RequestInfo => {
     const controller = new AbortController();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) controller.abort(new Error('client closed the response stream'));
     });
-    const traceparent = request.headers.traceparent;
     return {
       caller: request.caller ?? ANONYMOUS,
       log: request.log,
       correlationId: request.id,
-      ...(typeof traceparent === 'string' ? { traceparent } : {}),
+      ...traceContextOf(request.headers, message),
+      ...(sessionId === undefined ? {} : { sessionId }),
       signal: controller.signal,
     };
   };
@@ -226,6 +233,8 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
           ),
         );
     }
+    if (body === TOO_DEEP)
+      return reply.code(400).send(jsonRpcError(null, RpcCode.InvalidRequest, TOO_DEEP_MESSAGE));
     if (body === PARSE_FAILED || body === undefined) {
       return reply
         .code(400)
@@ -272,9 +281,9 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
           );
       }
     }
-    const info = requestInfo(request, reply);
+    const info = requestInfo(request, reply, message, session ? (sessionId as string) : undefined);
     if (useFastPath) {
-      const plan = planFast(dispatcher, { headers: request.headers, body });
+      const plan = planFast(dispatcher, { headers: request.headers, body, session });
       if (plan) {
         options.onServe?.('fast', plan.method);
         const out = await serveFast(dispatcher, plan, info, serverInfo);

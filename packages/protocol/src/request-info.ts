@@ -7,6 +7,10 @@ export interface RequestInfo {
   log: FastifyBaseLogger;
   correlationId: string;
   traceparent?: string;
+  tracestate?: string;
+  traceSource?: 'meta' | 'header';
+  /** The verified 2025-era `Mcp-Session-Id`. */
+  sessionId?: string;
   /** Fires when the client goes away (closed response stream). */
   signal: AbortSignal;
 }
@@ -30,6 +34,9 @@ export function callContext(
     client,
     correlationId: info.correlationId,
     ...(info.traceparent === undefined ? {} : { traceparent: info.traceparent }),
+    ...(info.tracestate === undefined ? {} : { tracestate: info.tracestate }),
+    ...(info.traceSource === undefined ? {} : { traceSource: info.traceSource }),
+    ...(info.sessionId === undefined ? {} : { sessionId: info.sessionId }),
     touch: NO_TOUCH,
     clientLog,
   };
@@ -42,4 +49,34 @@ export function eraOf(protocolVersion: string): ProtocolEra {
   if (protocolVersion >= MODERN_VERSION) return '2026';
   if (protocolVersion === '2024-11-05') return '2024-sse';
   return '2025';
+}
+
+const MAX_TRACE_HEADER = 512;
+
+function traceValue(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length <= MAX_TRACE_HEADER ? value : undefined;
+}
+
+/**
+ * The W3C trace context of one MCP message: `traceparent`/`tracestate` from the request's `_meta`
+ * (MCP 2026-07-28, SEP-414) when present, else from the HTTP headers. Client-supplied either way.
+ */
+export function traceContextOf(
+  headers: Record<string, string | string[] | undefined>,
+  message: unknown,
+): Pick<RequestInfo, 'traceparent' | 'tracestate' | 'traceSource'> {
+  const params = (message as { params?: unknown } | undefined)?.params;
+  const meta =
+    typeof params === 'object' && params !== null ? (params as { _meta?: unknown })._meta : undefined;
+  if (typeof meta === 'object' && meta !== null) {
+    const traceparent = traceValue((meta as Record<string, unknown>).traceparent);
+    if (traceparent !== undefined) {
+      const tracestate = traceValue((meta as Record<string, unknown>).tracestate);
+      return { traceparent, ...(tracestate === undefined ? {} : { tracestate }), traceSource: 'meta' };
+    }
+  }
+  const traceparent = traceValue(headers.traceparent);
+  if (traceparent === undefined) return {};
+  const tracestate = traceValue(headers.tracestate);
+  return { traceparent, ...(tracestate === undefined ? {} : { tracestate }), traceSource: 'header' };
 }

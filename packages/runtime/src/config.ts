@@ -127,6 +127,20 @@ export const baseConfigSchema = z.object({
     .describe('entries like `reporting:<64 hex chars of sha256(token)>:crm:read`, comma-separated'),
   // Browser origins allowed to call /mcp (comma-separated; `loopback` allows localhost origins).
   ALLOWED_ORIGINS: list().default([]).describe('comma-separated origins like https://app.example.com'),
+  // CORS for browser-based clients (off when empty): exact origins whose pages may call the MCP endpoints.
+  CORS_ALLOWED_ORIGINS: list()
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^https?:\/\/[^/\s*]+$/,
+            'each entry must be an exact origin like https://app.example.com (no path, no wildcard)',
+          ),
+      ),
+    )
+    .default([])
+    .describe('comma-separated exact origins like https://inspector.example.com (never *)'),
   // Fastify trustProxy: `false`, `true`, a hop count, or comma-separated addresses/CIDRs of the proxies.
   TRUST_PROXY: z
     .string()
@@ -172,6 +186,31 @@ export const baseConfigSchema = z.object({
     .min(1024 * 1024)
     .optional()
     .describe('bytes, at least 1048576'),
+  // Shared audit database: write the audit trail here (as this server's own role) instead of DATABASE_URL.
+  AUDIT_DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:5432/database' })
+    .optional()
+    .describe('postgres://mcp_audit_crm:password@host:5432/mcp_audit'),
+  // OTLP/HTTP traces endpoint of the OpenTelemetry collector; set = export spans (off when unset).
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl()
+    .optional()
+    .describe('an absolute URL like http://otel-collector:4318/v1/traces'),
+  // Which traces to keep: the OpenTelemetry sampler names (parent-based honours the caller's sampled flag).
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
+    .default('parentbased_always_on')
+    .describe('always_on, always_off, traceidratio or parentbased_{always_on,always_off,traceidratio}'),
+  // Share of traces kept by the *traceidratio samplers (0-1).
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1).describe('a ratio 0-1, e.g. 0.1'),
+  // `service.name` of the spans; default the server name.
+  OTEL_SERVICE_NAME: z.string().min(1).max(128).optional().describe('a service name like mcp-crm'),
   // Default time limit of one tool call, in milliseconds (a tool's policy.timeoutMs overrides it).
   TOOL_TIMEOUT_MS: z.coerce
     .number()
@@ -180,6 +219,23 @@ export const baseConfigSchema = z.object({
     .max(3_600_000)
     .default(60_000)
     .describe('milliseconds, 100-3600000'),
+  // Longest time a client may take to send one request's headers and body, in milliseconds (slow-body
+  // connections are cut; responses, SSE streams included, are not limited by it).
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(600_000)
+    .default(30_000)
+    .describe('milliseconds, 1000-600000'),
+  // Longest time a client may take to send the request headers, in milliseconds.
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(120_000)
+    .default(10_000)
+    .describe('milliseconds, 1000-120000'),
   // How long in-flight calls may run after SIGTERM before they are aborted, in milliseconds.
   SHUTDOWN_GRACE_MS: z.coerce
     .number()
@@ -211,6 +267,31 @@ export const baseConfigSchema = z.object({
     .describe('entries like `create_task=10,search_accounts=600`'),
   // Serve Prometheus metrics at /metrics.
   METRICS_ENABLED: z.stringbool().default(true).describe('true or false'),
+  // Approvals console sign-in: the OpenID provider (default OAUTH_ISSUER).
+  CONSOLE_OIDC_ISSUER: httpUrl().optional().describe('an absolute URL of the OpenID provider issuer'),
+  // The console's confidential client at that provider (redirect URI PUBLIC_URL/approvals/callback); unset = console off with AUTH_MODE=oauth.
+  CONSOLE_OIDC_CLIENT_ID: z.string().min(1).optional().describe('a client id registered at the provider'),
+  // That client's secret (from a Secret).
+  CONSOLE_OIDC_CLIENT_SECRET: z.string().min(1).optional().describe('the client secret'),
+  // Key of the console's sealed session cookies (>= 32 bytes, the same on every replica).
+  CONSOLE_SESSION_SECRET: z
+    .string()
+    .refine((v) => Buffer.byteLength(v, 'utf8') >= 32, 'must be at least 32 bytes long')
+    .optional()
+    .describe('a random string of at least 32 bytes, e.g. `openssl rand -base64 48`'),
+  // Webhooks told about every new `approver` request (comma-separated URLs).
+  APPROVAL_WEBHOOK_URLS: list().default([]).describe('comma-separated https URLs'),
+  // HMAC-SHA256 key signing those notifications (>= 32 bytes; required with APPROVAL_WEBHOOK_URLS).
+  APPROVAL_WEBHOOK_SECRET: z
+    .string()
+    .refine((v) => Buffer.byteLength(v, 'utf8') >= 32, 'must be at least 32 bytes long')
+    .optional()
+    .describe('a random string of at least 32 bytes'),
+  // Body format of the notifications: `json` (documented shape), `slack` or `teams` (incoming-webhook messages).
+  APPROVAL_WEBHOOK_FORMAT: z
+    .enum(['json', 'slack', 'teams'])
+    .default('json')
+    .describe('json, slack or teams'),
 });
 
 export type BaseConfigInput = z.input<typeof baseConfigSchema>;
@@ -288,12 +369,30 @@ export function loadConfig<S extends z.ZodType<ParsedBase>>(
       'OAUTH_ISSUER: is required when AUTH_MODE=oauth (expected the authorization server issuer URL, e.g. https://login.example.com/realms/main)',
     );
   }
+  if (
+    config.CONSOLE_OIDC_CLIENT_ID !== undefined &&
+    (config.CONSOLE_OIDC_CLIENT_SECRET === undefined || config.CONSOLE_SESSION_SECRET === undefined)
+  ) {
+    problems.push(
+      'CONSOLE_OIDC_CLIENT_SECRET and CONSOLE_SESSION_SECRET: are required with CONSOLE_OIDC_CLIENT_ID (the console client secret, and >= 32 random bytes for its session cookies)',
+    );
+  }
+  if (config.APPROVAL_WEBHOOK_URLS.length > 0 && config.APPROVAL_WEBHOOK_SECRET === undefined) {
+    problems.push(
+      'APPROVAL_WEBHOOK_SECRET: is required with APPROVAL_WEBHOOK_URLS (>= 32 random bytes; receivers verify the signature with it)',
+    );
+  }
   if (config.OAUTH_ROLE_SCOPES !== undefined && config.OAUTH_ROLE_CLAIM === undefined) {
     problems.push(
       'OAUTH_ROLE_CLAIM: is required when OAUTH_ROLE_SCOPES is set (expected a claim name like `roles` or `groups`)',
     );
   }
-  if (config.AUTH_MODE === 'oauth' && config.AUDIT_ENABLED && config.DATABASE_URL === undefined) {
+  if (
+    config.AUTH_MODE === 'oauth' &&
+    config.AUDIT_ENABLED &&
+    config.DATABASE_URL === undefined &&
+    config.AUDIT_DATABASE_URL === undefined
+  ) {
     problems.push(
       'DATABASE_URL: is required for the audit trail (expected postgres://user:password@host:5432/database); ' +
         'AUDIT_ENABLED=false runs without any record of who called what and is not for production',

@@ -3,6 +3,7 @@ import type { Caller, CallKind, Policy } from '@mcp-platform/protocol';
 import { makeRecord, traceIdOf, whoColumns } from './audit/record.ts';
 import { redact } from './audit/redact.ts';
 import type { AuditTrail } from './audit/trail.ts';
+import { traceCorrelation } from './audit/workflow-ids.ts';
 
 /** A call refused at the HTTP layer (403 insufficient_scope), before it could reach the interceptor chain. */
 export interface DeniedCall {
@@ -46,6 +47,7 @@ export function auditDeniedCall(trail: AuditTrail, server: string, call: DeniedC
       }),
       correlationId: call.correlationId,
       traceId: traceIdOf(call.traceparent),
+      ...traceCorrelation(call.traceparent === undefined ? {} : { traceparent: call.traceparent }),
       arguments: redact(call.rawArgs, call.policy.sensitive),
       outcome: 'denied',
       errorCode: 'INSUFFICIENT_SCOPE',

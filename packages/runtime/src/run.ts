@@ -45,6 +45,16 @@ const migrateSchema = z.object({
     .regex(/^[a-z_][a-z0-9_$]{0,62}$/, 'expected a PostgreSQL role name')
     .optional()
     .describe('a role name like mcp_crm'),
+  // Shared audit database the server writes to as its own role (the role is the URL's user).
+  AUDIT_DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/ })
+    .optional()
+    .describe('postgres://mcp_audit_crm:password@host:5432/mcp_audit'),
+  // Owner connection for the shared audit database's migrations; default AUDIT_DATABASE_URL.
+  AUDIT_MIGRATE_DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/ })
+    .optional()
+    .describe('postgres://owner:password@host:5432/mcp_audit'),
 });
 
 function fail(error: unknown): never {
@@ -59,6 +69,7 @@ function fail(error: unknown): never {
 async function runMigrations(
   parts: ServerParts | undefined,
   env: Record<string, string | undefined>,
+  server: string,
 ): Promise<void> {
   const settings = parseEnv(migrateSchema, env);
   const databaseUrl = settings.MIGRATE_DATABASE_URL ?? settings.DATABASE_URL;
@@ -79,6 +90,25 @@ async function runMigrations(
       ? 'runtime migrations: up to date'
       : `runtime migrations applied: ${applied.join(', ')}`,
   );
+  if (settings.AUDIT_DATABASE_URL !== undefined) {
+    // The shared trail: the runtime's tables there too, and this server's role registered as the one
+    // writer of its rows (insert and read its own rows only; see migration 1764000000002).
+    const writer = decodeURIComponent(new URL(settings.AUDIT_DATABASE_URL).username);
+    if (writer === '') {
+      throw new ConfigError([
+        "AUDIT_DATABASE_URL: needs the user name of this server's own audit role (postgres://mcp_audit_crm:...@host/db)",
+      ]);
+    }
+    const sharedApplied = await migrate(settings.AUDIT_MIGRATE_DATABASE_URL ?? settings.AUDIT_DATABASE_URL, {
+      log: write,
+      runtimeRole: writer,
+      server,
+    });
+    write(
+      `shared audit database: ${sharedApplied.length === 0 ? 'up to date' : `applied ${sharedApplied.join(', ')}`}; ` +
+        `role ${writer} writes the rows of ${server}`,
+    );
+  }
   const features = Array.isArray(parts?.features) ? parts.features : [];
   for (const feature of features) {
     if (!feature.migrate) continue;
@@ -133,7 +163,7 @@ export async function runServer<S extends z.ZodType<z.output<BaseSchema>> = Base
   const command = argv[0] ?? 'serve';
   if (command === 'migrate') {
     try {
-      await runMigrations(undefined, env);
+      await runMigrations(undefined, env, options.name);
     } catch (error) {
       fail(error);
     }

@@ -115,3 +115,4 @@ export async function createBackend(
   }
   return options.metrics ? instrumented(backend, backendMetrics(options.metrics, backend.kind)) : backend;
 }
+export { crmConfigSchema } from './config.ts';

@@ -142,3 +142,4 @@ export async function openIndex(options: OpenIndexOptions): Promise<KnowledgeBas
     },
   });
 }
+export { knowledgeConfigSchema } from './config.ts';

@@ -8,6 +8,7 @@ export {
   requireEnv,
 } from './env.ts';
 export { listen } from './listen.ts';
+export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.ts';
 export {
   type ProxiedRequest,
   type RoundRobinProxy,

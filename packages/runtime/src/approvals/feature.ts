@@ -4,11 +4,13 @@ import { createPool } from '../audit/pool.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { RuntimeFeature } from '../feature.ts';
 import { ApprovalAudit } from './audit-steps.ts';
+import { type ConsoleOptions, registerApprovalConsole } from './console/routes.ts';
 import { ApprovalDecisions } from './decisions.ts';
 import type { ApprovalState } from './elicitation.ts';
 import { approvalInterceptor } from './interceptor.ts';
 import { registerApprovalRoutes } from './routes.ts';
 import { ApprovalStore } from './store.ts';
+import type { ApprovalNotifier } from './webhooks.ts';
 
 export interface ApprovalsFeatureOptions {
   /** Server name: approvals are scoped to it. */
@@ -31,6 +33,10 @@ export interface ApprovalsFeatureOptions {
   mintState?: (payload: ApprovalState) => Promise<string>;
   /** Public base URL of the server (`PUBLIC_URL`): messages link to `<publicUrl>/approvals/<id>`. */
   publicUrl?: string;
+  /** Sends webhook notifications about new `approver` requests (closed with the feature). */
+  notifier?: ApprovalNotifier;
+  /** The approver console under `/approvals/` (off when absent). */
+  console?: Pick<ConsoleOptions, 'publicUrl' | 'sessionSecret' | 'signIn'>;
   /** Clock (tests). */
   now?: () => Date;
 }
@@ -75,10 +81,11 @@ export function createApprovalsFeature(options: ApprovalsFeatureOptions): Approv
         ttlMs,
         now,
         mintState: options.mintState,
+        onRequested: options.notifier ? (request) => options.notifier!.notify(request) : undefined,
         consoleUrl:
           options.publicUrl === undefined
             ? undefined
-            : (id) => `${options.publicUrl!.replace(/\/+$/, '')}/approvals/${id}`,
+            : (id) => `${options.publicUrl!.replace(/\/+$/, '')}/approvals/requests/${id}`,
       }),
     ],
     register(app) {
@@ -89,6 +96,16 @@ export function createApprovalsFeature(options: ApprovalsFeatureOptions): Approv
         decisions,
         now,
       });
+      if (options.console) {
+        registerApprovalConsole(app, {
+          ...options.console,
+          server: options.server,
+          store,
+          decisions,
+          pool,
+          now,
+        });
+      }
     },
     async migrate() {
       await migrate(pool);
@@ -104,6 +121,7 @@ export function createApprovalsFeature(options: ApprovalsFeatureOptions): Approv
       }
     },
     async close() {
+      await options.notifier?.close();
       if (ownsPool) await pool.end();
     },
   };

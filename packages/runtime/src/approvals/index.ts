@@ -26,6 +26,13 @@ export {
   type Binding,
 } from './store.ts';
 export {
+  ApprovalNotifier,
+  notificationBody,
+  type WebhookFormat,
+  type WebhookOptions,
+  webhookSignature,
+} from './webhooks.ts';
+export {
   APPROVAL_ARGUMENT,
   hasApprovalArgument,
   needsApproval,

@@ -22,7 +22,7 @@ import {
   urlAnswer,
 } from './elicitation.ts';
 import { ApprovalCode, approvalErrors } from './errors.ts';
-import type { ApprovalStore, Binding } from './store.ts';
+import type { ApprovalRequest, ApprovalStore, Binding } from './store.ts';
 import { APPROVAL_ARGUMENT, hasApprovalArgument } from './with-approval-argument.ts';
 
 export interface ApprovalFlowOptions {
@@ -33,6 +33,8 @@ export interface ApprovalFlowOptions {
   now: () => Date;
   /** Seals a `requestState` (the protocol package's HMAC codec); without it, no inline confirmation. */
   mintState: ((payload: ApprovalState) => Promise<string>) | undefined;
+  /** Told about every new `approver` request (webhook notifications); must not throw or block. */
+  onRequested?: ((request: ApprovalRequest) => void) | undefined;
   /** The console page of a request (`PUBLIC_URL/approvals/<id>`), named in messages to the person. */
   consoleUrl?: ((approvalId: string) => string) | undefined;
 }
@@ -240,6 +242,7 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
       }),
     );
     annotateCall(call, { approvalId: request.id });
+    if (policy === 'approver') options.onRequested?.(request);
     const inline =
       policy === 'confirm' && options.mintState !== undefined && canConfirmInline(call.ctx.client);
     const confirmUrl = options.consoleUrl?.(request.id);

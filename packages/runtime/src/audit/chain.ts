@@ -1,5 +1,6 @@
 import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import type { AuditRecord } from './record.ts';
+import { hasCorrelation } from './workflow-ids.ts';
 
 /** `prev_hash` of the first row of every chain. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -23,10 +24,23 @@ export interface ChainedRecord extends AuditRecord {
 /**
  * The canonical form of a row that the hash covers. Built the same way from a fresh record and from
  * a row read back from PostgreSQL, so `verify` recomputes exactly what the writer hashed.
+ * Version 1 (no correlation fields set: every row written before they existed) is unchanged; version 2
+ * adds the correlation fields. Clearing them on a version-2 row changes the form, so the hash breaks.
  */
 export function canonicalRow(row: Omit<ChainedRecord, 'hash' | 'prevHash'>): string {
+  const correlated = hasCorrelation(row);
   return canonicalJson({
-    v: 1,
+    v: correlated ? 2 : 1,
+    ...(correlated
+      ? {
+          parentSpanId: row.parentSpanId ?? null,
+          traceState: row.traceState ?? null,
+          traceSource: row.traceSource ?? null,
+          idpSession: row.idpSession ?? null,
+          tokenId: row.tokenId ?? null,
+          mcpSession: row.mcpSession ?? null,
+        }
+      : {}),
     id: row.id,
     chainId: row.chainId,
     chainSeq: row.chainSeq,

@@ -5,7 +5,7 @@ import { auditInterceptor } from './interceptor.ts';
 import { registerAuditMetrics } from './metrics.ts';
 import { migrate } from './migrate.ts';
 import { createPool } from './pool.ts';
-import { type AuditLogger, AuditTrail, type AuditTrailOptions } from './trail.ts';
+import { type AuditLogger, AuditTrail, type AuditTrailOptions, newChainId } from './trail.ts';
 
 export interface AuditFeatureOptions extends Omit<AuditTrailOptions, 'pool'> {
   /** Server name written on every row. */
@@ -36,7 +36,9 @@ export async function createAuditFeature(options: AuditFeatureOptions): Promise<
     throw new Error('createAuditFeature needs databaseUrl or pool: set DATABASE_URL');
   }
   const pool = options.pool ?? createPool(options.databaseUrl!, { max: 2 });
-  const trail = new AuditTrail({ ...options, pool });
+  // Chains are named after their server: on a shared audit database a server's role may only write
+  // chains that start with `<server>/` (migration 1764000000002).
+  const trail = new AuditTrail({ chainId: `${options.server}/${newChainId()}`, ...options, pool });
   await trail.start();
   if (options.registry) registerAuditMetrics(options.registry, trail);
   return {
@@ -45,7 +47,10 @@ export async function createAuditFeature(options: AuditFeatureOptions): Promise<
     trail,
     interceptors: [auditInterceptor(trail, options.server)],
     async migrate() {
-      await migrate(pool, options.runtimeRole === undefined ? {} : { runtimeRole: options.runtimeRole });
+      await migrate(
+        pool,
+        options.runtimeRole === undefined ? {} : { runtimeRole: options.runtimeRole, server: options.server },
+      );
     },
     async ready() {
       const s = trail.status();

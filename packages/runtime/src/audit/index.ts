@@ -35,6 +35,7 @@ export {
   type AuditRecord,
   makeRecord,
   outcomeOfCode,
+  principalCorrelation,
   traceIdOf,
   whoColumns,
 } from './record.ts';
@@ -47,3 +48,26 @@ export {
   newChainId,
 } from './trail.ts';
 export { type BrokenRow, type VerifyReport, verifyChains } from './verify.ts';
+export {
+  parseTraceId,
+  queryWorkflow,
+  type RecordHistory,
+  type Workflow,
+  type WorkflowKey,
+  type WorkflowQuery,
+  workflowKeyOf,
+  workflowsOf,
+} from './workflow.ts';
+export {
+  formatRecordHistory,
+  formatWorkflow,
+  recordHistoryJsonLines,
+  workflowEvent,
+  workflowJsonLines,
+} from './workflow-format.ts';
+export {
+  type AuditCorrelation,
+  CORRELATION_KEYS,
+  mcpSessionDigest,
+  traceCorrelation,
+} from './workflow-ids.ts';

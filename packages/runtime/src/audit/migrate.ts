@@ -13,6 +13,11 @@ export interface MigrateOptions {
    * (audit_log: SELECT, INSERT; approval_requests: SELECT, INSERT, UPDATE) and nothing more.
    */
   runtimeRole?: string;
+  /**
+   * The server `runtimeRole` writes the audit trail for. With both set, the role is registered as
+   * that server's writer: on a shared audit database it can insert and read only that server's rows.
+   */
+  server?: string;
   /** Progress lines (defaults to silent). */
   log?: (message: string) => void;
 }
@@ -55,6 +60,9 @@ export async function migrate(database: string | pg.Pool, options: MigrateOption
       log,
       logger: { debug: () => {}, info: log, warn: log, error: log },
     });
+    if (options.runtimeRole !== undefined && options.server !== undefined) {
+      await client.query('SELECT audit_register_writer($1, $2)', [options.runtimeRole, options.server]);
+    }
     return applied.map((m) => m.name);
   } finally {
     await release();

@@ -8,11 +8,13 @@ INSERT INTO audit_log (
   id, chain_id, chain_seq, at, server, event, kind, name, subject, principal_kind, client_id,
   client_name, client_version, protocol_era, protocol_version, correlation_id, trace_id, arguments,
   outcome, error_code, duration_ms, result_bytes, result_sha256, touched, approval_id, detail,
+  parent_span_id, trace_state, trace_source, idp_session, token_id, mcp_session,
   prev_hash, hash)
 SELECT
   id, chain_id, chain_seq, at, server, event, kind, name, subject, principal_kind, client_id,
   client_name, client_version, protocol_era, protocol_version, correlation_id, trace_id, arguments,
   outcome, error_code, duration_ms, result_bytes, result_sha256, touched, approval_id, detail,
+  parent_span_id, trace_state, trace_source, idp_session, token_id, mcp_session,
   prev_hash, hash
 FROM jsonb_to_recordset($1::jsonb) AS r(
   id uuid, chain_id text, chain_seq bigint, at timestamptz, server text, event text, kind text,
@@ -20,8 +22,11 @@ FROM jsonb_to_recordset($1::jsonb) AS r(
   client_version text, protocol_era text, protocol_version text, correlation_id text,
   trace_id text, arguments jsonb, outcome text, error_code text, duration_ms double precision,
   result_bytes integer, result_sha256 text, touched text[], approval_id uuid, detail jsonb,
-  prev_hash text, hash text)
+  parent_span_id text, trace_state text, trace_source text, idp_session text, token_id text,
+  mcp_session text, prev_hash text, hash text)
 ORDER BY chain_seq`;
+
+const MARK = 'INSERT INTO audit_chain_marks (chain_id, chain_seq, hash) VALUES ($1, $2, $3)';
 
 function toColumns(row: ChainedRecord): Record<string, unknown> {
   return {
@@ -51,6 +56,12 @@ function toColumns(row: ChainedRecord): Record<string, unknown> {
     touched: row.touched,
     approval_id: row.approvalId,
     detail: row.detail,
+    parent_span_id: row.parentSpanId ?? null,
+    trace_state: row.traceState ?? null,
+    trace_source: row.traceSource ?? null,
+    idp_session: row.idpSession ?? null,
+    token_id: row.tokenId ?? null,
+    mcp_session: row.mcpSession ?? null,
     prev_hash: row.prevHash,
     hash: row.hash,
   };
@@ -100,6 +111,8 @@ export async function appendRecords(
     const chained = chainRecords(chainId, current, pending);
     if (chained.rows.length > 0) {
       await client.query(INSERT, [JSON.stringify(chained.rows.map(toColumns))]);
+      // The chain's high-water mark, outside the chain: a tail deleted later is still visible.
+      await client.query(MARK, [chainId, chained.head.chainSeq, chained.head.hash]);
     }
     await client.query('COMMIT');
     return { head: chained.head, inserted: chained.rows.length };

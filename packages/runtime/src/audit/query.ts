@@ -10,6 +10,8 @@ export interface AuditQuery {
   principal?: string;
   /** Earliest time. */
   since?: Date;
+  /** Rows strictly before this time. */
+  until?: Date;
   server?: string;
   /** Which events to include; default only completed calls. `['all']` for every event. */
   events?: readonly string[];
@@ -27,12 +29,12 @@ const DURATION = /^(\d+)\s*(s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** `24h`, `7d`, `30m`, `90s` (before `now`) or an ISO-8601 date/time. */
-export function parseSince(value: string, now = new Date()): Date {
+export function parseSince(value: string, now = new Date(), option = '--since'): Date {
   const match = DURATION.exec(value.trim());
   if (match) return new Date(now.getTime() - Number(match[1]) * UNIT_MS[match[2]!]!);
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) {
-    throw new Error(`--since ${value} is neither a duration like 24h/7d/30m nor an ISO-8601 date`);
+    throw new Error(`${option} ${value} is neither a duration like 24h/7d/30m nor an ISO-8601 date`);
   }
   return date;
 }
@@ -49,6 +51,7 @@ export async function queryAudit(pool: pg.Pool, query: AuditQuery): Promise<Audi
   if (query.tool !== undefined) add((p) => `a.name = ${p}`, query.tool);
   if (query.principal !== undefined) add((p) => `a.subject = ${p}`, query.principal);
   if (query.since !== undefined) add((p) => `a.at >= ${p}`, query.since);
+  if (query.until !== undefined) add((p) => `a.at < ${p}`, query.until);
   if (query.server !== undefined) add((p) => `a.server = ${p}`, query.server);
   const events = query.events ?? ['call'];
   if (!events.includes('all')) add((p) => `a.event = ANY(${p}::text[])`, events);

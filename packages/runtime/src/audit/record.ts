@@ -59,6 +59,22 @@ export interface AuditRecord {
   approvalId: string | null;
   /** Small event-specific extras (approval reason, the intent a completion belongs to...). */
   detail: Record<string, unknown> | null;
+  /**
+   * Correlation (migration 1764000000002), optional so rows built before them (spooled by an older
+   * version) stay valid; set only when known. A row with none set hashes as before (chain.ts).
+   */
+  /** Span id of the incoming `traceparent` (client-supplied, recorded as claimed). */
+  parentSpanId?: string | null;
+  /** W3C `tracestate` (client-supplied, bounded, recorded as claimed). */
+  traceState?: string | null;
+  /** Where the trace context came from: `meta` (the request's `_meta`) or `header` (HTTP). */
+  traceSource?: string | null;
+  /** The identity provider's session (`sid` claim of the verified access token). */
+  idpSession?: string | null;
+  /** The access token's id (`jti` claim of the verified token). */
+  tokenId?: string | null;
+  /** SHA-256 (first 32 hex) of the verified 2025-era `Mcp-Session-Id` (the id itself is never stored). */
+  mcpSession?: string | null;
 }
 
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -84,6 +100,8 @@ export function whoColumns(
   | 'clientVersion'
   | 'protocolEra'
   | 'protocolVersion'
+  | 'idpSession'
+  | 'tokenId'
 > {
   return {
     subject: caller.subject,
@@ -93,6 +111,26 @@ export function whoColumns(
     clientVersion: client?.version ?? null,
     protocolEra: client?.era ?? null,
     protocolVersion: client?.protocolVersion ?? null,
+    ...principalCorrelation(caller),
+  };
+}
+
+const CLAIM_MAX = 256;
+
+/** A claim fit for a column: a non-empty string of at most 256 characters (PostgreSQL-safe), else absent. */
+function claim(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= CLAIM_MAX
+    ? safeText(value)
+    : undefined;
+}
+
+/** The principal's IdP session (`sid`) and token id (`jti`) from the verified claims; absent keys when unknown. */
+export function principalCorrelation(caller: Caller): Pick<AuditRecord, 'idpSession' | 'tokenId'> {
+  const idpSession = claim(caller.claims.sid);
+  const tokenId = claim(caller.claims.jti);
+  return {
+    ...(idpSession === undefined ? {} : { idpSession }),
+    ...(tokenId === undefined ? {} : { tokenId }),
   };
 }
 

@@ -30,6 +30,13 @@ export interface AuditRow {
   touched: string[];
   approval_id: string | null;
   detail: Record<string, unknown> | null;
+  /** Correlation columns (migration 1764000000002). */
+  parent_span_id: string | null;
+  trace_state: string | null;
+  trace_source: string | null;
+  idp_session: string | null;
+  token_id: string | null;
+  mcp_session: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -63,6 +70,12 @@ export function recordOfRow(row: AuditRow): ChainedRecord {
     touched: row.touched,
     approvalId: row.approval_id,
     detail: row.detail,
+    parentSpanId: row.parent_span_id ?? null,
+    traceState: row.trace_state ?? null,
+    traceSource: row.trace_source ?? null,
+    idpSession: row.idp_session ?? null,
+    tokenId: row.token_id ?? null,
+    mcpSession: row.mcp_session ?? null,
     prevHash: row.prev_hash,
     hash: row.hash,
   };

@@ -114,6 +114,24 @@ function describe(error: unknown): InvalidTokenError | JwksUnavailableError {
   return new JwksUnavailableError('The issuer key set could not be fetched', { cause: error });
 }
 
+/**
+ * Claim rules beyond jose's: `sub`, when present, is a non-empty string (a numeric or empty one would
+ * silently make the client the principal); without it, a non-empty `client_id` names the principal;
+ * `iat` is not in the future beyond the clock tolerance.
+ */
+export function checkClaims(payload: JWTPayload, clockToleranceSeconds: number, now = Date.now()): void {
+  if ('sub' in payload && (typeof payload.sub !== 'string' || payload.sub.trim() === '')) {
+    throw new InvalidTokenError('The access token sub claim must be a non-empty string');
+  }
+  const clientId = (payload as { client_id?: unknown }).client_id;
+  if (payload.sub === undefined && (typeof clientId !== 'string' || clientId.trim() === '')) {
+    throw new InvalidTokenError('The access token names no subject (sub or client_id)');
+  }
+  if (typeof payload.iat === 'number' && payload.iat > now / 1000 + clockToleranceSeconds) {
+    throw new InvalidTokenError('The access token was issued in the future (iat); check the issuer clock');
+  }
+}
+
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
@@ -185,9 +203,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       }
       try {
         const { payload } = await jwtVerify(token, await keySet(), verifyOptions);
-        if (typeof payload.sub !== 'string' && typeof payload.client_id !== 'string') {
-          throw new InvalidTokenError('The access token names no subject (sub or client_id)');
-        }
+        checkClaims(payload, options.clockToleranceSeconds);
         remember(key, payload);
         return payload;
       } catch (error) {

@@ -35,7 +35,8 @@ export function claimValues(claims: Readonly<Record<string, unknown>>, path: str
     if (typeof node !== 'object' || node === null || Array.isArray(node)) return [];
     node = (node as Record<string, unknown>)[part];
   }
-  if (typeof node === 'string') return node.split(/\s+/).filter(Boolean);
+  // RFC 6749 §3.3: scope tokens are separated by U+0020 only (an em space is part of a token).
+  if (typeof node === 'string') return node.split(' ').filter(Boolean);
   if (Array.isArray(node)) return node.filter((v): v is string => typeof v === 'string');
   return [];
 }

@@ -75,6 +75,9 @@ export function buildContract(definition: ServerDefinition, options: ContractOpt
         ...(descriptor as Omit<ContractTool, 'scopes' | 'approval' | 'rateLimitPerMinute' | 'sensitive'>),
         scopes: scopesOf('tool', policy, prefix, def.annotations),
         approval: policy.approval ?? 'none',
+        ...(policy.approval === 'confirm' && policy.agentMayConfirm === true
+          ? { agentMayConfirm: true as const }
+          : {}),
         rateLimitPerMinute: policy.rateLimitPerMinute ?? null,
         sensitive: [...(policy.sensitive ?? [])].sort(),
         ...(def.deprecated === undefined ? {} : { deprecated: { ...def.deprecated } }),

@@ -111,6 +111,14 @@ function compareTool(a: ContractTool, b: ContractTool, push: Push): void {
       `approval ${tighter ? 'tightened' : 'loosened'}: ${a.approval} → ${b.approval}`,
     );
   }
+  if ((a.agentMayConfirm ?? false) !== (b.agentMayConfirm ?? false)) {
+    push(
+      b.agentMayConfirm ? 'major' : 'minor',
+      b.agentMayConfirm
+        ? "approval loosened: the agent's own re-call now confirms the write (agentMayConfirm)"
+        : 'approval tightened: a person must confirm again (agentMayConfirm removed)',
+    );
+  }
   if (a.rateLimitPerMinute !== b.rateLimitPerMinute) {
     const tighter =
       b.rateLimitPerMinute !== null &&

@@ -23,6 +23,8 @@ export interface ContractTool {
   /** Scopes a caller needs (any one of them), after the runtime's defaults. */
   scopes: string[];
   approval: ApprovalPolicy;
+  /** Present (true) when the agent's own re-call confirms a `confirm` write (the policy's opt-out). */
+  agentMayConfirm?: true;
   /** Calls per minute per principal; null = the server's default (an operator setting). */
   rateLimitPerMinute: number | null;
   /** Argument paths redacted in logs and audit. */

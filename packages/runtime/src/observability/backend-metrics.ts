@@ -43,8 +43,9 @@ export function backendMetrics(metrics: RuntimeMetrics | undefined, backend: str
   return {
     async observe(operation, fn) {
       const end = metrics.backendCallDuration.startTimer({ server, backend, operation });
+      const tracing = metrics.tracing;
       try {
-        return await fn();
+        return await (tracing === undefined ? fn() : tracing.backend(backend, operation, fn));
       } catch (error) {
         metrics.backendErrors.inc({ server, backend, code: errorCodeOf(error) });
         throw error;

@@ -17,6 +17,12 @@ export interface RuntimeMetrics {
   readonly authRejections: Counter<'server' | 'reason'>;
   readonly backendCallDuration: Histogram<'server' | 'backend' | 'operation'>;
   readonly backendErrors: Counter<'server' | 'backend' | 'code'>;
+  /** Set by the server when OpenTelemetry export is on: backend requests become CLIENT spans. */
+  tracing?: {
+    backend<T>(backend: string, operation: string, fn: () => Promise<T>): Promise<T>;
+    /** Exports every finished span now. */
+    flush(): Promise<void>;
+  };
 }
 
 export interface CreateMetricsOptions {

@@ -5,6 +5,7 @@ import type { ServerDefinition } from '@mcp-platform/protocol';
 import type { DestinationStream } from 'pino';
 import { migrate } from '../audit/migrate.ts';
 import { baseConfigSchema, loadConfig } from '../config.ts';
+import type { RuntimeMetrics } from '../observability/metrics.ts';
 import type { CreateServerOptions, RuntimeServer } from '../server.ts';
 import { createServer } from '../server.ts';
 import { type LocalIssuer, startLocalIssuer } from './local-issuer.ts';
@@ -21,6 +22,10 @@ export interface FullStackOptions {
   /** Apply the runtime's migrations (audit trail, approvals) to `databaseUrl` first (default true; idempotent). */
   migrate?: boolean;
   logStream?: DestinationStream;
+  /** An issuer to share with other stacks (one identity provider for several servers); not closed here. */
+  issuer?: LocalIssuer;
+  /** Metrics to use (so a backend built before the server shares them, and its spans). */
+  metrics?: RuntimeMetrics;
 }
 
 export interface FullStack {
@@ -41,7 +46,8 @@ export interface FullStack {
  */
 export async function startFullStack(options: FullStackOptions): Promise<FullStack> {
   const publicUrl = 'http://full-stack.test';
-  const issuer = await startLocalIssuer({ audience: `${publicUrl}/mcp` });
+  const ownIssuer = options.issuer === undefined;
+  const issuer = options.issuer ?? (await startLocalIssuer({ audience: `${publicUrl}/mcp` }));
   const spoolDir = await mkdtemp(join(tmpdir(), 'mcp-full-stack-'));
   try {
     if (options.databaseUrl !== undefined && (options.migrate ?? true)) await migrate(options.databaseUrl);
@@ -65,6 +71,7 @@ export async function startFullStack(options: FullStackOptions): Promise<FullSta
       config,
       ...(options.features === undefined ? {} : { features: options.features }),
       ...(options.logStream === undefined ? {} : { logStream: options.logStream }),
+      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     });
     const url = await server.listen();
     const prefix = config.OAUTH_SCOPE_PREFIX ?? options.definition.name;
@@ -76,12 +83,12 @@ export async function startFullStack(options: FullStackOptions): Promise<FullSta
         issuer.token({ scope, subject }),
       async close() {
         await server.app.close();
-        await issuer.close();
+        if (ownIssuer) await issuer.close();
         await rm(spoolDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
-    await issuer.close();
+    if (ownIssuer) await issuer.close();
     await rm(spoolDir, { recursive: true, force: true });
     throw error;
   }

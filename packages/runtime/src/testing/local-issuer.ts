@@ -97,11 +97,12 @@ export async function startLocalIssuer(options: { audience: string; alg?: string
     })
       .setProtectedHeader({ alg, kid: key.kid, typ: 'at+jwt' })
       .setIssuer(t.issuer ?? base)
-      .setSubject(t.subject ?? 'user-1')
       .setAudience(t.audience ?? options.audience)
-      .setIssuedAt(now)
       .setJti(randomUUID())
       .setExpirationTime(now + (t.expiresIn ?? 300));
+    // extraClaims may set `sub`/`iat` themselves (claim-rule tests: numeric sub, future iat).
+    if (!Object.hasOwn(t.extraClaims ?? {}, 'sub')) jwt.setSubject(t.subject ?? 'user-1');
+    if (!Object.hasOwn(t.extraClaims ?? {}, 'iat')) jwt.setIssuedAt(now);
     if (t.notBefore !== undefined) jwt.setNotBefore(now + t.notBefore);
     return jwt.sign(key.privateKey);
   };

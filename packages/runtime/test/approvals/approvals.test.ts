@@ -155,7 +155,9 @@ describeWithPostgres('approvals for writes', (databaseUrl) => {
       await alice.callTool({ name: 'update_stage', arguments: { ...update, approvalId: first.approvalId } }),
     );
     expect(recall).toMatchObject({ code: 'APPROVAL_PENDING', retryable: true, policy: 'confirm' });
-    expect(recall.hint).toContain(`open http://acme.test/approvals/${first.approvalId}, sign in as themself`);
+    expect(recall.hint).toContain(
+      `open http://acme.test/approvals/requests/${first.approvalId}, sign in as themself`,
+    );
     expect(store.writes).toEqual([]);
     await confirmAs('alice', first.approvalId);
 
@@ -266,7 +268,7 @@ describeWithPostgres('approvals for writes', (databaseUrl) => {
     const refused = errorOf(await alice.callTool({ name: 'update_stage', arguments: update }));
     expect(alice.elicited).toHaveLength(1);
     expect(alice.elicited[0]).toMatch(
-      new RegExp(`sign in as yourself.* http://acme\\.test/approvals/${refused.approvalId}$`, 's'),
+      new RegExp(`sign in as yourself.* http://acme\\.test/approvals/requests/${refused.approvalId}$`, 's'),
     );
     expect(refused).toMatchObject({ code: 'APPROVAL_PENDING', policy: 'confirm' });
     expect(store.writes).toEqual([]);

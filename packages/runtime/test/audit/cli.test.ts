@@ -124,7 +124,16 @@ describeWithPostgres('pnpm audit (query, verify, migrate)', (databaseUrl) => {
     expect(lines[0]).toMatch(
       /^time \(UTC\)\s+principal\s+client\s+tool\s+outcome\s+records\s+approved by\s+arguments$/,
     );
-    expect(lines).toHaveLength(3);
+    // Then the workflow the change belonged to: the 2025 client's verified session, all three calls.
+    expect(lines[3]).toBe('');
+    expect(lines[4]).toMatch(
+      /^Workflow MCP session [0-9a-f]{32}: 3 calls on crm-test, .* by alice@example\.com$/,
+    );
+    expect(lines.slice(7).map((l) => l.split(/\s{2,}/)[2])).toEqual([
+      'update_stage',
+      'update_stage',
+      'get_record',
+    ]);
     // The 2025-era client's name/version come from its signed session (declared at initialize).
     expect(lines[2]).toMatch(
       /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+alice@example\.com\s+claude-desktop \(audit-test-client 9\.9\.9\)\s+update_stage\s+ok\s+crm:Opportunity\/006A\s+alice@example\.com\s+\{"id":"006A","note":"customer asked","stage":"Negotiation","credentials":\{"apiKey":"\[REDACTED\]"\}\}$/,
@@ -198,6 +207,16 @@ describeWithPostgres('pnpm audit (query, verify, migrate)', (databaseUrl) => {
       code: 2,
       stderr: expect.stringContaining('--since yesterday-ish is neither'),
     });
+    const refusals: Array<[string[], string]> = [
+      [['--trace', 'not-a-trace'], 'is not a W3C trace id'],
+      [['--trace', '4bf92f3577b34da6a3ce929d0e0e4736', '--record', 'crm:Opportunity/006A'], 'give one of'],
+      [['--json', '--jsonl'], 'not both'],
+      [['--until', 'later'], '--until later is neither'],
+    ];
+    for (const [args, message] of refusals) {
+      const refused = await cli(['query', ...args]).catch((e: { code: number; stderr: string }) => e);
+      expect(refused, args.join(' ')).toMatchObject({ code: 2, stderr: expect.stringContaining(message) });
+    }
   });
 });
 

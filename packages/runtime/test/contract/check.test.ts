@@ -167,6 +167,16 @@ describe('catalog changes beyond schemas', () => {
     );
   });
 
+  it("letting the agent's re-call confirm is an approval loosening (major); taking it back is minor", () => {
+    const loosened = levels({}, { agentMayConfirm: true });
+    expect(loosened.level).toBe('major');
+    expect(loosened.changes.map((c) => c.message).join('\n')).toContain('agentMayConfirm');
+    expect(levels({ agentMayConfirm: true }, {}).level).toBe('minor');
+    expect(buildContract(fixtureDefinition({ agentMayConfirm: true })).catalogHash).not.toBe(
+      buildContract(fixtureDefinition()).catalogHash,
+    );
+  });
+
   it('scopes loosened are major, tightened minor — and both change the catalog hash', () => {
     const base = { cancelScopes: ['orders:admin'] };
     const loosened = levels(base, { cancelScopes: ['orders:admin', 'orders:write'] });

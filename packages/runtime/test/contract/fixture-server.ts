@@ -10,6 +10,8 @@ export interface FixtureOptions {
   rewordSearch?: boolean;
   /** cancel_order's approval policy. */
   approval?: 'none' | 'confirm' | 'approver';
+  /** cancel_order lets the agent's re-call confirm. */
+  agentMayConfirm?: boolean;
   /** cancel_order's scopes. */
   cancelScopes?: string[];
   /** cancel_order's annotations. */
@@ -73,6 +75,7 @@ export function fixtureDefinition(options: FixtureOptions = {}): ServerDefinitio
     annotations: { readOnlyHint: options.cancelReadOnly ?? false, destructiveHint: true },
     policy: {
       approval: options.approval ?? 'confirm',
+      ...(options.agentMayConfirm ? { agentMayConfirm: true } : {}),
       ...(options.cancelScopes === undefined ? {} : { scopes: options.cancelScopes }),
     },
     handler: async ({ id }) => ({ content: [{ type: 'text', text: `cancelled ${id}` }] }),

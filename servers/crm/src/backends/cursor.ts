@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ToolError } from '@mcp-platform/protocol';
+import { openCursor, sealCursor, ToolError } from '@mcp-platform/protocol';
 import { SALESFORCE_ID } from './soql.ts';
 
 /**
@@ -24,9 +24,7 @@ function fingerprint(list: string, filters: unknown): string {
 }
 
 export function encodeKeyset(list: string, filters: unknown, position: KeysetPosition): string {
-  return Buffer.from(
-    JSON.stringify({ l: list, f: fingerprint(list, filters), v: position.v, i: position.id }),
-  ).toString('base64url');
+  return sealCursor({ l: list, f: fingerprint(list, filters), v: position.v, i: position.id });
 }
 
 function invalidCursor(): ToolError {
@@ -41,13 +39,9 @@ export function decodeKeyset(
   cursor: string | undefined,
 ): KeysetPosition | undefined {
   if (cursor === undefined) return undefined;
-  if (cursor.length > MAX_CURSOR || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalidCursor();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidCursor();
-  }
+  if (cursor.length > MAX_CURSOR || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(cursor)) throw invalidCursor();
+  // The MAC covers the whole cursor, sort value and id included: an edited position never reaches SOQL/SQL.
+  const parsed = openCursor(cursor);
   if (typeof parsed !== 'object' || parsed === null) throw invalidCursor();
   const { l, f, v, i } = parsed as Record<string, unknown>;
   if (l !== list || f !== fingerprint(list, filters)) throw invalidCursor();

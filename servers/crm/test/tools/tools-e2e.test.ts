@@ -241,7 +241,7 @@ describeWithPostgres('every CRM tool through a real MCP client', (adminUrl) => {
           await client.callTool({ name, arguments: { ...args, approvalId: required.approvalId } }),
         );
         expect(recall).toMatchObject({ code: 'APPROVAL_PENDING', policy: 'confirm' });
-        expect(String(recall.hint)).toContain(`/approvals/${required.approvalId}`);
+        expect(String(recall.hint)).toContain(`/approvals/requests/${required.approvalId}`);
         // What the approvals console does when the requester, signed in as themself, confirms.
         const approvals = stack.server.features.find((f) => f.name === 'approvals') as ApprovalsFeature;
         const row = await approvals.store.get(required.approvalId, 'crm');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ToolError } from '@mcp-platform/protocol';
+import { openCursor, sealCursor, ToolError } from '@mcp-platform/protocol';
 
 /**
  * Opaque pagination cursors: base64url JSON naming the list they belong to and a fingerprint of the
@@ -15,9 +15,7 @@ export function encodeCursor(
   request: unknown,
   position: Record<string, string | number>,
 ): string {
-  return Buffer.from(JSON.stringify({ k: kind, f: fingerprint(request), p: position }), 'utf8').toString(
-    'base64url',
-  );
+  return sealCursor({ k: kind, f: fingerprint(request), p: position });
 }
 
 export function decodeCursor(
@@ -26,12 +24,9 @@ export function decodeCursor(
   cursor: string | undefined,
 ): Record<string, unknown> | undefined {
   if (cursor === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
+  // The MAC covers the whole cursor, position included: an edited cursor is refused here.
+  const parsed = openCursor(cursor);
+  if (parsed === undefined) throw invalid();
   const c = parsed as { k?: unknown; f?: unknown; p?: unknown };
   if (
     typeof parsed !== 'object' ||
