@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectEngine, exec, serviceToken } from '../engine.ts';
-import { loudSkip, ROOT, serverNames } from '../tools.ts';
+import { loudSkip, parseYamlStream, ROOT, serverNames } from '../tools.ts';
 import { bridgeAddress, type HostService, psql, startPostgres, startRedis } from './host-services.ts';
 import { argumentFreeReadTool, connect, drive } from './mcp.ts';
 import {
@@ -21,6 +20,7 @@ import {
   down as teardown,
   up,
   WORK,
+  watchPods,
 } from './sandbox.ts';
 
 // The chart installed on a real single-node Kubernetes (shared/tools/kube-sandbox.sh): every
@@ -34,8 +34,19 @@ import {
 const SUITE = 'chart on a live single-node Kubernetes (test/deploy/cluster)';
 const SERVERS = serverNames();
 const engine = detectEngine();
+// Opt-in until the suite has had its first green run on this machine kind (see docs/operations.md,
+// "Tested on"): it takes the machine's one cluster for ~10 minutes and an unproven suite must not
+// turn every CI run red. CI switches it on with MCP_CLUSTER_TESTS=1.
+const optIn =
+  process.env.MCP_CLUSTER_TESTS === '1'
+    ? undefined
+    : 'opt-in until its first green live run: set MCP_CLUSTER_TESTS=1 (after scripts/setup-toolchain.sh kube)';
 const why =
-  missing() ?? engine.reason ?? engine.error ?? (engine.engine === 'podman' ? undefined : 'needs podman');
+  optIn ??
+  missing() ??
+  engine.reason ??
+  engine.error ??
+  (engine.engine === 'podman' ? undefined : 'needs podman');
 if (why !== undefined) loudSkip(SUITE, why);
 
 const NS = 'mcp-staging';
@@ -80,13 +91,14 @@ describe.skipIf(why !== undefined)(SUITE, () => {
     await kubectl(['create', 'namespace', namespace]);
     await kubectl(['label', 'namespace', namespace, 'pod-security.kubernetes.io/enforce=restricted']);
     const { entry } = serviceTokenFor();
+    const backends = await backendSecrets();
     const secrets: [string, Record<string, string>][] = [
       ['mcp-staging-database', { DATABASE_URL: databaseUrl }],
       ['mcp-staging-redis', { REDIS_URL: `redis://:${redis!.password}@${redis!.host}:${redis!.port}` }],
       ['mcp-staging-request-state', { REQUEST_STATE_SECRET: randomBytes(48).toString('base64') }],
       ['mcp-staging-service-tokens', { SERVICE_TOKENS: entry }],
       // Backend Secrets (envFromSecrets): empty, the servers run their sandbox backends.
-      ...SERVERS.map((s): [string, Record<string, string>] => [`mcp-staging-${s}-${backendOf(s)}`, {}]),
+      ...backends.map((name): [string, Record<string, string>] => [name, {}]),
     ];
     for (const [name, data] of secrets) {
       const literals = Object.entries(data).map(([key, value]) => `--from-literal=${key}=${value}`);
@@ -101,12 +113,26 @@ describe.skipIf(why !== undefined)(SUITE, () => {
     );
     return tokenEntry;
   };
-  const backendOf = (server: string) =>
-    ({ crm: 'salesforce', knowledge: 'confluence', itsm: 'servicenow', finance: 'sap' })[server] ?? 'backend';
 
   const databaseUrl = (password = pg!.password) => `postgres://mcp:${password}@${pg!.host}:${pg!.port}/mcp`;
 
-  /** helm upgrade --install of deploy/staging.yaml (+ the suite's values) as docs/operations.md shows it. */
+  /** deploy/staging.yaml, the suite's values, and where the throwaway PostgreSQL/Redis listen. */
+  const valueArgs = () => [
+    '--values',
+    join(ROOT, 'deploy/staging.yaml'),
+    '--values',
+    join(ROOT, 'test/deploy/cluster/values.yaml'),
+    '--set-string',
+    `serverDefaults.networkPolicy.egress.postgres.cidrs[0]=${pg!.host}/32`,
+    '--set',
+    `serverDefaults.networkPolicy.egress.postgres.port=${pg!.port}`,
+    '--set-string',
+    `serverDefaults.networkPolicy.egress.redis.cidrs[0]=${redis!.host}/32`,
+    '--set',
+    `serverDefaults.networkPolicy.egress.redis.port=${redis!.port}`,
+  ];
+
+  /** helm upgrade --install as docs/operations.md shows it. */
   const install = (namespace: string, extra: readonly string[] = [], timeout = '10m') =>
     helm([
       'upgrade',
@@ -115,18 +141,7 @@ describe.skipIf(why !== undefined)(SUITE, () => {
       join(ROOT, 'helm/mcp-platform'),
       '--namespace',
       namespace,
-      '--values',
-      join(ROOT, 'deploy/staging.yaml'),
-      '--values',
-      join(ROOT, 'test/deploy/cluster/values.yaml'),
-      '--set-string',
-      `serverDefaults.networkPolicy.egress.postgres.cidrs[0]=${pg!.host}/32`,
-      '--set',
-      `serverDefaults.networkPolicy.egress.postgres.port=${pg!.port}`,
-      '--set-string',
-      `serverDefaults.networkPolicy.egress.redis.cidrs[0]=${redis!.host}/32`,
-      '--set',
-      `serverDefaults.networkPolicy.egress.redis.port=${redis!.port}`,
+      ...valueArgs(),
       '--atomic',
       '--wait',
       '--timeout',
@@ -135,6 +150,32 @@ describe.skipIf(why !== undefined)(SUITE, () => {
       '10',
       ...extra,
     ]);
+
+  /** The backend Secrets (envFromSecrets) the rendered Deployments name: nothing here lists them. */
+  async function backendSecrets(): Promise<string[]> {
+    const rendered = await helm([
+      'template',
+      RELEASE,
+      join(ROOT, 'helm/mcp-platform'),
+      '--namespace',
+      NS,
+      '--kube-version',
+      KUBE_VERSION,
+      ...valueArgs(),
+    ]);
+    if (rendered.code !== 0) throw new Error(`helm template failed: ${rendered.stderr}`);
+    const names = new Set<string>();
+    for (const object of parseYamlStream(rendered.stdout) as {
+      kind: string;
+      spec?: { template?: { spec?: { containers?: { envFrom?: { secretRef?: { name: string } }[] }[] } } };
+    }[]) {
+      if (object.kind !== 'Deployment') continue;
+      for (const container of object.spec?.template?.spec?.containers ?? []) {
+        for (const from of container.envFrom ?? []) if (from.secretRef) names.add(from.secretRef.name);
+      }
+    }
+    return [...names].sort();
+  }
 
   const pods = async (namespace: string, server: string) =>
     (
@@ -173,8 +214,7 @@ describe.skipIf(why !== undefined)(SUITE, () => {
     }
   }
 
-  let podWatch: ChildProcess | undefined;
-  const watchLines: string[] = [];
+  let podWatch: ReturnType<typeof watchPods> | undefined;
 
   beforeAll(async () => {
     unlock = await lock(30 * MINUTE);
@@ -203,7 +243,7 @@ describe.skipIf(why !== undefined)(SUITE, () => {
   }, 45 * MINUTE);
 
   afterAll(async () => {
-    podWatch?.kill();
+    podWatch?.stop();
     if (clusterUp) {
       await helm(['uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '3m'], 4 * MINUTE).catch(
         () => undefined,
@@ -226,24 +266,7 @@ describe.skipIf(why !== undefined)(SUITE, () => {
     'installs deploy/staging.yaml with every server enabled (helm upgrade --install --atomic --wait)',
     async () => {
       // Pod events in the order the API server records them: the hook order is read from this.
-      podWatch = spawn(
-        join(BIN, 'kubectl'),
-        [
-          '-n',
-          NS,
-          'get',
-          'pods',
-          '--watch',
-          '--output-watch-events',
-          '-o',
-          'jsonpath={.type} {.object.metadata.name} {.object.metadata.labels.mcp-platform/role} {.object.status.phase}{"\\n"}',
-        ],
-        {
-          env: { ...process.env, KUBECONFIG: join(WORK, 'kc/admin.conf') },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      podWatch.stdout?.on('data', (chunk: Buffer) => watchLines.push(...chunk.toString('utf8').split('\n')));
+      podWatch = watchPods(NS);
       const result = await timed('helm install (staging values, --wait)', () => install(NS));
       expect(result.code, `helm install failed:\n${result.stderr}${result.stdout}`).toBe(0);
       const deployments = await kubectlJson<{
@@ -271,19 +294,21 @@ describe.skipIf(why !== undefined)(SUITE, () => {
   });
 
   it.each(SERVERS)('%s: the migration Job completed before any server pod existed', async (server) => {
-    const events = watchLines.filter((l) => l.trim() !== '').map((l) => l.trim().split(/\s+/));
+    const events = podWatch?.events ?? [];
     const migrated = events.findIndex(
-      ([, name, role, phase]) =>
-        role === 'migration' && name?.startsWith(`${RELEASE}-${server}-migrate-`) && phase === 'Succeeded',
+      (e) =>
+        e.role === 'migration' &&
+        e.name.startsWith(`${RELEASE}-${server}-migrate-`) &&
+        e.phase === 'Succeeded',
     );
     const firstServerPod = events.findIndex(
-      ([, name, role]) => role === 'server' && name?.startsWith(`${RELEASE}-${server}-`),
+      (e) => e.role === 'server' && e.name.startsWith(`${RELEASE}-${server}-`),
     );
-    expect(
+    const seen = events.map((e) => `${e.type} ${e.name} ${e.role} ${e.phase}`).join('\n');
+    expect(migrated, `no Succeeded migration pod of ${server} in:\n${seen}`).toBeGreaterThanOrEqual(0);
+    expect(firstServerPod, `server pod of ${server} before its migration:\n${seen}`).toBeGreaterThan(
       migrated,
-      `no Succeeded migration pod of ${server} in:\n${watchLines.join('\n')}`,
-    ).toBeGreaterThanOrEqual(0);
-    expect(firstServerPod, `no server pod of ${server} seen`).toBeGreaterThan(migrated);
+    );
     // The hook Job is deleted once it succeeded (hook-delete-policy), its schema stays.
     const jobs = await kubectl(['-n', NS, 'get', 'jobs', '-o', 'name']);
     expect(jobs.trim()).toBe('');
@@ -403,7 +428,7 @@ describe.skipIf(why !== undefined)(SUITE, () => {
         expect(report.succeeded).toBeGreaterThan(100);
       }
       for (const server of SERVERS) {
-        const now = await pods(NS, server);
+        const now = await settled(server, 2);
         for (const pod of now) {
           expect(before.get(server)).not.toContain(pod.metadata.name);
           expect(envOf(pod, 'MCP_DEPLOY_MARK')).toBe('rollout-2');
@@ -526,25 +551,27 @@ describe.skipIf(why !== undefined)(SUITE, () => {
       expect(removed.code, removed.stderr).toBe(0);
       const kinds =
         'all,configmaps,secrets,serviceaccounts,pdb,hpa,networkpolicies,ingresses,servicemonitors,prometheusrules,jobs,roles,rolebindings';
+      const backends = await backendSecrets();
       const deadline = Date.now() + 5 * MINUTE;
       let left: string[] = [];
       for (;;) {
         const out = await kubectl(['-n', NS, 'get', kinds, '-o', 'name']);
-        const ours = new Set([
-          'secret/mcp-staging-database',
-          'secret/mcp-staging-redis',
-          'secret/mcp-staging-request-state',
-          'secret/mcp-staging-service-tokens',
-          ...SERVERS.map((s) => `secret/mcp-staging-${s}-${backendOf(s)}`),
-        ]);
+        const ours = new Set(
+          [
+            'mcp-staging-database',
+            'mcp-staging-redis',
+            'mcp-staging-request-state',
+            'mcp-staging-service-tokens',
+            ...backends,
+          ].map((name) => `secret/${name}`),
+        );
         left = out
           .split('\n')
           .filter((line) => line !== '' && !ours.has(line))
           .filter((line) => line !== 'configmap/kube-root-ca.crt' && line !== 'serviceaccount/default');
-        // Pods of the deleted Deployments finish their drain (terminationGracePeriodSeconds) first.
+        // The garbage collector removes ReplicaSets and pods after their owners; pods drain first.
         if (left.length === 0 || Date.now() > deadline) break;
-        if (left.every((line) => line.startsWith('pod/'))) await sleep(2000);
-        else break;
+        await sleep(2000);
       }
       expect(left).toEqual([]);
       const anywhere = await kubectl(['get', kinds, '-A', '-l', INSTANCE, '-o', 'name']);

@@ -165,3 +165,41 @@ export async function lock(waitMs: number): Promise<() => void> {
     await sleep(2000);
   }
 }
+
+export interface PodEvent {
+  type: string;
+  name: string;
+  role: string | undefined;
+  phase: string | undefined;
+}
+
+/**
+ * Pod events of a namespace in the order the API server records them (one watch stream, so no
+ * clock is involved). kubectl prints each event as an indented JSON object ending in "}" alone on a line.
+ */
+export function watchPods(namespace: string): { events: PodEvent[]; stop(): void } {
+  const events: PodEvent[] = [];
+  const child = spawn(
+    join(BIN, 'kubectl'),
+    ['-n', namespace, 'get', 'pods', '--watch', '--output-watch-events', '-o', 'json'],
+    { env: { ...process.env, KUBECONFIG }, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  let buffer = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    for (let end = buffer.indexOf('\n}\n'); end >= 0; end = buffer.indexOf('\n}\n')) {
+      const event = JSON.parse(buffer.slice(0, end + 2)) as {
+        type: string;
+        object: { metadata: { name: string; labels?: Record<string, string> }; status?: { phase?: string } };
+      };
+      buffer = buffer.slice(end + 3);
+      events.push({
+        type: event.type,
+        name: event.object.metadata.name,
+        role: event.object.metadata.labels?.['mcp-platform/role'],
+        phase: event.object.status?.phase,
+      });
+    }
+  });
+  return { events, stop: () => child.kill() };
+}
