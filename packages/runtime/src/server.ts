@@ -70,6 +70,11 @@ export interface CreateServerOptions {
   mcpPath?: string;
   /** Serve the deprecated 2024-11-05 HTTP+SSE transport at /sse + /messages (default true). */
   legacySse?: boolean;
+  /**
+   * Stopped after the features (audit flush last) and the pools: the embedded database they talk to.
+   * Also runs when building the server fails.
+   */
+  closeLast?: () => Promise<void>;
 }
 
 /** A composed server: the Fastify app plus what `runServer` and tests need to drive its lifecycle. */
@@ -157,6 +162,9 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
       await pool
         .end()
         .catch((error: unknown) => log.error({ err: error }, 'PostgreSQL pool failed to close'));
+    await options
+      .closeLast?.()
+      .catch((error: unknown) => log.error({ err: error }, 'embedded database failed to stop cleanly'));
   };
 
   let served: ServerDefinition = definition;
