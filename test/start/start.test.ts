@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres as crmDatabase } from '../../servers/crm/src/backends/embedded-postgres.ts';
 import { startEmbeddedPostgres as knowledgeDatabase } from '../../servers/knowledge/src/embedded-postgres.ts';
@@ -45,8 +46,9 @@ async function call(base: string, id: number, name: string, args: Record<string,
   expect(text).not.toContain('"isError":true');
 }
 
-function auditCalls(url: string): Record<string, number> {
-  const result = spawnSync(
+/** Audit rows per tool (asynchronously: the embedded database answers from this very process). */
+async function auditCalls(url: string): Promise<Record<string, number>> {
+  const { stdout } = await promisify(execFile)(
     PSQL!,
     [
       '-X',
@@ -57,11 +59,10 @@ function auditCalls(url: string): Record<string, number> {
       '-c',
       "SELECT name, count(*) FROM audit_log WHERE event = 'call' GROUP BY name",
     ],
-    { encoding: 'utf8' },
+    { timeout: 60_000 },
   );
-  if (result.status !== 0) throw new Error(`psql: ${result.stderr}`);
   return Object.fromEntries(
-    result.stdout
+    stdout
       .trim()
       .split('\n')
       .filter(Boolean)
@@ -161,7 +162,7 @@ describe('`pnpm start` stops gracefully', () => {
       ] as const) {
         const database = await open(dataDirs[name]);
         try {
-          expect(auditCalls(database.url), `${name} audit rows`).toEqual(expected);
+          expect(await auditCalls(database.url), `${name} audit rows`).toEqual(expected);
         } finally {
           await database.close();
         }
