@@ -9,12 +9,10 @@ import { startEmbeddedPostgres as crmDatabase } from '../../servers/crm/src/back
 import { startEmbeddedPostgres as knowledgeDatabase } from '../../servers/knowledge/src/embedded-postgres.ts';
 import { findTool, ROOT } from '../deploy/tools.ts';
 
-// `pnpm start` as a person runs it (pnpm, scripts/start.ts, both servers on embedded PostgreSQL),
-// stopped the two ways it gets stopped: Ctrl-C (SIGINT to the whole process group) and SIGTERM to
-// pnpm. Each time: exit 0, no forced exit, nothing left in an audit spool, and the audit row of
+// What `pnpm start` runs (scripts/start.ts, both servers on embedded PostgreSQL), stopped the two
+// ways it gets stopped: Ctrl-C (SIGINT to the whole process group) and SIGTERM to the parent. Each time: exit 0, no forced exit, nothing left in an audit spool, and the audit row of
 // every call made before the stop in the servers' own databases afterwards.
 
-const PNPM = findTool('PNPM_BIN', 'pnpm');
 const PSQL = findTool('PSQL_BIN', 'psql');
 
 interface Listening {
@@ -96,18 +94,17 @@ describe('`pnpm start` stops gracefully', () => {
 
   it.each([
     ['Ctrl-C (SIGINT to the process group)', (pid: number) => process.kill(-pid, 'SIGINT')],
-    ['SIGTERM to pnpm', (pid: number) => process.kill(pid, 'SIGTERM')],
+    ['SIGTERM to the parent', (pid: number) => process.kill(pid, 'SIGTERM')],
   ])(
     '%s: both servers drain, flush their audit trail, exit 0',
     async (_how, stop) => {
-      expect(PNPM, 'pnpm on PATH (scripts/env.sh)').toBeDefined();
       expect(PSQL, 'psql on PATH (scripts/setup-toolchain.sh services)').toBeDefined();
       dir = await mkdtemp(join(tmpdir(), 'mcp-start-'));
       const dataDirs = { crm: join(dir, 'crm-data'), knowledge: join(dir, 'knowledge-data') };
       let output = '';
       const listening: Listening[] = [];
       // Its own process group, as a terminal gives a foreground job.
-      child = spawn(PNPM!, ['start'], {
+      child = spawn(process.execPath, ['--conditions=@mcp-platform/source', 'scripts/start.ts'], {
         cwd: ROOT,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -136,7 +133,9 @@ describe('`pnpm start` stops gracefully', () => {
       };
       child.stdout?.on('data', onData);
       child.stderr?.on('data', onData);
-      const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+      const exited = new Promise<string>((resolve) =>
+        child!.once('exit', (code, signal) => resolve(String(signal ?? code))),
+      );
 
       await until(
         () => listening.length === 2,
@@ -149,7 +148,7 @@ describe('`pnpm start` stops gracefully', () => {
       for (let id = 1; id <= 2; id++) await call(knowledge, id, 'list_spaces', {});
 
       stop(child.pid!);
-      expect(await exited, output).toBe(0);
+      expect(await exited, output).toBe('0');
       expect(output).not.toContain('second signal');
       expect(output).not.toMatch(/spooling audit rows|audit rows lost|ELIFECYCLE/);
       expect(output).toContain('[start] crm exited (0)');
