@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # docker/build-all.sh - build the image of every server under servers/ (one per folder with a
-# package.json; nothing here names them), tagged mcp-platform/<name>:<version>.
+# package.json; nothing here names them), tagged mcp-platform/<name>:<version>, where <version> is
+# that server's package.json "version" (what serverInfo.version reports and contract.json records).
 #
 #   docker/build-all.sh [NAME...]          # all servers, or only the named ones
 #
@@ -11,7 +12,8 @@
 # pays for `pnpm fetch` and the others reuse it.
 #
 # Environment (all optional):
-#   VERSION     image tag and org.opencontainers.image.version (default: root package.json version)
+#   VERSION     image tag and org.opencontainers.image.version for every server built
+#               (default: each server's own servers/<name>/package.json version)
 #   REVISION    org.opencontainers.image.revision (default: git HEAD, "+dirty" when the tree is)
 #   SOURCE      org.opencontainers.image.source   (default: the Dockerfile's)
 #   IMAGE_PREFIX  repository prefix               (default: mcp-platform/)
@@ -27,8 +29,12 @@ PREFIX=${IMAGE_PREFIX:-mcp-platform/}
 log() { printf '[build-all %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { printf '[build-all] ERROR: %s\n' "$*" >&2; exit 1; }
 
-version=${VERSION:-$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$ROOT/package.json" | head -n1)}
-version=${version:-0.0.0-dev}
+# The server's release version: servers/<name>/package.json "version", unless VERSION overrides it.
+server_version() {
+  local v=${VERSION:-$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$ROOT/servers/$1/package.json" | head -n1)}
+  [[ -n $v ]] || die "servers/$1/package.json has no \"version\" (and VERSION is not set)"
+  printf '%s' "$v"
+}
 if [[ -z ${REVISION:-} ]]; then
   REVISION=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
   [[ -z $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] || REVISION="$REVISION+dirty"
@@ -65,7 +71,6 @@ fi
 
 build_args=(
   --build-arg "PNPM_VERSION=$pnpm_version"
-  --build-arg "VERSION=$version"
   --build-arg "REVISION=$REVISION"
 )
 [[ -z ${SOURCE:-} ]] || build_args+=(--build-arg "SOURCE=$SOURCE")
@@ -86,12 +91,13 @@ build() { # build TAG [PODMAN-BUILD-ARGS...]
 # up untagged images never throws it away.
 build "${PREFIX}build-cache:fetch" --target fetch
 
-log "building ${#servers[@]} image(s) with $engine$( ((use_sandbox)) && echo " via $(basename "$SANDBOX")"): ${servers[*]} (version $version)"
+log "building ${#servers[@]} image(s) with $engine$( ((use_sandbox)) && echo " via $(basename "$SANDBOX")"): ${servers[*]}"
 t_all=$SECONDS
 for name in "${servers[@]}"; do
+  version=$(server_version "$name")
   tag="$PREFIX$name:$version"
   t0=$SECONDS
-  build "$tag" --build-arg "SERVER=$name"
+  build "$tag" --build-arg "SERVER=$name" --build-arg "VERSION=$version"
   log "$tag built in $((SECONDS - t0))s"
   [[ -z ${BUILD_REPORT:-} ]] || printf '%s\t%s\t%s\n' "$name" "$tag" "$((SECONDS - t0))" >>"$BUILD_REPORT"
 done

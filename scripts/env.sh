@@ -61,6 +61,12 @@ export KUBECONFORM_SCHEMA_DIR="$MCP_CACHE_DIR/k8s-schemas/k8s-v$MCP_K8S_VERSION+
 export MCP_VENV="$MCP_REPO_ROOT/.venv"
 export MCP_PYTHON="$MCP_VENV/bin/python"
 
+# ---------------------------------------------------------------- Claude Code (test client)
+# npm @anthropic-ai/claude-code with its native binary (registry package ...-linux-x64, ~370 MB),
+# installed by the `claude` step into the cache only, never as a workspace dependency.
+export MCP_CLAUDE_CODE_VERSION="${MCP_CLAUDE_CODE_VERSION:-2.1.332}"
+export CLAUDE_CODE_BIN="$MCP_CACHE_DIR/claude-code-$MCP_CLAUDE_CODE_VERSION/bin/claude"
+
 # ---------------------------------------------------------------- services (loopback only)
 # Shared instances, started by setup-toolchain.sh: Debian's cluster 15/main and one redis-server.
 # (Cluster and ports can be moved, e.g. to try the setup beside running instances.)
@@ -95,3 +101,18 @@ if [ -f "$CONTAINER_SANDBOX" ] && command -v podman >/dev/null 2>&1; then
 else
   export CONTAINER_TESTS="${CONTAINER_TESTS:-skip-no-runtime}"
 fi
+
+# ---------------------------------------------------------------- Kubernetes (cluster suite)
+# A real single-node cluster from shared/tools/kube-sandbox.sh (beside the repo, as in CI): kube
+# binaries built from the Go module proxy by setup-toolchain.sh's `kube` step into a folder keyed on
+# every version that goes into them (Kubernetes, CoreDNS, Go). Without them the cluster suite
+# (test/deploy/cluster) is skipped, loudly.
+export MCP_KUBE_VERSION="${MCP_KUBE_VERSION:-v1.34.4}"        # k8s.io/kubernetes (staging modules v0.34.4)
+export MCP_COREDNS_VERSION="${MCP_COREDNS_VERSION:-v1.12.1}"  # github.com/coredns/coredns
+export KUBE_SANDBOX="${KUBE_SANDBOX:-$(cd -- "$MCP_REPO_ROOT/.." && pwd)/shared/tools/kube-sandbox.sh}"
+_mcp_go_version=$(go env GOVERSION 2>/dev/null || echo nogo)
+export MCP_KUBE_BIN="${MCP_KUBE_BIN:-$MCP_CACHE_DIR/kube-$MCP_KUBE_VERSION-coredns-$MCP_COREDNS_VERSION-$_mcp_go_version}"
+unset _mcp_go_version
+# The cluster's state (etcd, containerd, kubelet, PKI, logs): one per machine, since the control
+# plane listens on fixed ports; the suite takes $MCP_KUBE_WORK.lock for the whole run.
+export MCP_KUBE_WORK="${MCP_KUBE_WORK:-/tmp/mcp-kube}"

@@ -6,7 +6,7 @@
 #     scripts/setup-toolchain.sh node deps  # only some steps (names below)
 #     source scripts/env.sh                 # then: PATH, DATABASE_URL, REDIS_URL, ...
 #
-# Steps: node pnpm deps services python gotools schemas containers
+# Steps: node pnpm deps services python claude gotools schemas containers kube chromium
 # Pins and locations are in scripts/env.sh. Downloads go to $MCP_CACHE_DIR
 # (default ~/.cache/mcp-platform), one folder per version; a step whose output is already
 # there takes well under a second. Each install is made in a temporary folder and moved
@@ -262,6 +262,30 @@ YAML
   rm -rf "$tmp"
 }
 
+# ---------------------------------------------------------------- claude
+# Claude Code as a test client (test/claude-code): the npm package and its native binary, both
+# from the npm registry, into the cache (not the workspace: image builds and installs stay small).
+# A failed install does not fail the setup: the suite then skips with one loud line.
+step_claude() {
+  if [[ -x $CLAUDE_CODE_BIN ]] && "$CLAUDE_CODE_BIN" --version >/dev/null 2>&1; then
+    log "claude: cached $("$CLAUDE_CODE_BIN" --version)"
+    return 0
+  fi
+  log "claude: installing @anthropic-ai/claude-code@$MCP_CLAUDE_CODE_VERSION from the npm registry (~370 MB native binary)"
+  local tmp; tmp=$(scratch claude)
+  if ! (cd "$tmp" && npm install --global --prefix "$tmp/prefix" --no-audit --no-fund --loglevel=error \
+    "@anthropic-ai/claude-code@$MCP_CLAUDE_CODE_VERSION" >/dev/null) ||
+    ! DISABLE_AUTOUPDATER=1 "$tmp/prefix/bin/claude" --version >/dev/null 2>&1; then
+    log "!!!!!!!! claude: could not install @anthropic-ai/claude-code@$MCP_CLAUDE_CODE_VERSION: the Claude Code suite will be SKIPPED !!!!!!!!"
+    rm -rf "$tmp"
+    return 0
+  fi
+  # The bin link is relative (../lib/node_modules/...), so the prefix can be moved whole.
+  local dest; dest=$(dirname -- "$(dirname -- "$CLAUDE_CODE_BIN")")
+  rm -rf "$dest" && mv "$tmp/prefix" "$dest" && rm -rf "$tmp"
+  log "claude: $("$CLAUDE_CODE_BIN" --version)"
+}
+
 # ---------------------------------------------------------------- containers
 step_containers() {
   if [[ ! -f $CONTAINER_SANDBOX ]]; then
@@ -276,8 +300,63 @@ step_containers() {
   as_root bash "$CONTAINER_SANDBOX" setup
 }
 
+# ---------------------------------------------------------------- kube
+# A real single-node Kubernetes for the cluster suite (test/deploy/cluster), from
+# shared/tools/kube-sandbox.sh beside the repo: its Debian packages, and the kube binaries and
+# CoreDNS built from the Go module proxy into $MCP_KUBE_BIN (keyed on Kubernetes, CoreDNS and Go
+# versions; cold 7-10 min of CPU and ~2 GB, cached afterwards), with the ServiceMonitor and
+# PrometheusRule CRDs beside them. The pause and CoreDNS images are built by the script's `up`.
+kube_ready() { [[ -x $MCP_KUBE_BIN/kubelet && -x $MCP_KUBE_BIN/kube-proxy && -x $MCP_KUBE_BIN/coredns && -f $MCP_KUBE_BIN/crds/servicemonitors.yaml ]]; }
+step_kube() {
+  if [[ ! -f $KUBE_SANDBOX ]]; then
+    log "!!!!!!!! kube: $KUBE_SANDBOX is missing: the cluster suite will be SKIPPED !!!!!!!!"
+    return 0
+  fi
+  command -v go >/dev/null || die "go is not installed"
+  # What `kube-sandbox.sh up` would otherwise apt-get in the middle of a test run (gcc: the pause binary).
+  local pkgs=(etcd-server containerd containernetworking-plugins conntrack iptables podman gcc libc6-dev)
+  if ! dpkg -s "${pkgs[@]}" >/dev/null 2>&1; then
+    log "kube: apt-get install ${pkgs[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+  fi
+  if kube_ready; then log "kube: cached $MCP_KUBE_BIN"; return 0; fi
+  [[ -x $HELM_BIN ]] || die "kube needs the gotools step first (helm)"
+  log "kube: building Kubernetes $MCP_KUBE_VERSION and CoreDNS $MCP_COREDNS_VERSION with $(go env GOVERSION) (cold: 7-10 min, ~2 GB)"
+  local tmp; tmp=$(scratch kube)
+  mkdir -p "$tmp/bin/crds"
+  # The project's helm stands in for the sandbox's own pin, which it would otherwise build (minutes).
+  printf '#!/bin/sh\nexec %q "$@"\n' "$HELM_BIN" >"$tmp/bin/helm" && chmod +x "$tmp/bin/helm"
+  W="$tmp/work" BIN="$tmp/bin" KV=$MCP_KUBE_VERSION SV="v0.${MCP_KUBE_VERSION#v1.}" COREDNS_V=$MCP_COREDNS_VERSION \
+    bash "$KUBE_SANDBOX" build
+  local prom
+  prom=$(go_module_dir "$tmp" "github.com/prometheus-operator/prometheus-operator@$MCP_PROM_OPERATOR_VERSION")
+  for kind in servicemonitors prometheusrules; do
+    cp "$prom/example/prometheus-operator-crd/monitoring.coreos.com_$kind.yaml" "$tmp/bin/crds/$kind.yaml"
+  done
+  chmod u+w "$tmp/bin/crds"/*.yaml # copies of Go's read-only module cache
+  chmod -R u+w "$tmp/work" 2>/dev/null || true
+  rm -rf "$MCP_KUBE_BIN" && mv "$tmp/bin" "$MCP_KUBE_BIN" && rm -rf "$tmp"
+  kube_ready || die "kube: $MCP_KUBE_BIN is incomplete after the build"
+  log "kube: $("$MCP_KUBE_BIN/kubectl" version --client 2>/dev/null | head -n1)"
+}
+
+# ---------------------------------------------------------------- chromium
+# Debian's Chromium for the browser tests (playwright-core drives it by executablePath; no
+# browser is ever downloaded). Cached by the package manager: a no-op when it is installed.
+step_chromium() {
+  if [[ -x ${CHROMIUM_PATH:-/usr/bin/chromium} ]]; then
+    log "chromium: installed ($("${CHROMIUM_PATH:-/usr/bin/chromium}" --version 2>/dev/null | head -1))"
+    return 0
+  fi
+  log "chromium: apt-get install chromium"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  [[ -x /usr/bin/chromium ]] || die "chromium did not install to /usr/bin/chromium"
+}
+
 # ---------------------------------------------------------------- main
-ALL_STEPS=(node pnpm deps services python gotools schemas containers)
+ALL_STEPS=(node pnpm deps services python claude gotools schemas containers kube chromium)
 steps=("$@")
 ((${#steps[@]})) || steps=("${ALL_STEPS[@]}")
 for s in "${steps[@]}"; do

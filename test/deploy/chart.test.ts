@@ -169,9 +169,12 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
       expect(ofKind(all, 'Secret')).toEqual([]);
     });
 
-    it('pins the image and sets no replica count (the HPA owns it)', () => {
+    it('pins the image and starts at the HPA minimum (a missing count would start one pod)', () => {
       const deployment = one(objects(), 'Deployment', 'crm');
-      expect((deployment.spec as { replicas?: number }).replicas).toBeUndefined();
+      const hpa = one(objects(), 'HorizontalPodAutoscaler', 'crm');
+      expect((deployment.spec as { replicas?: number }).replicas).toBe(
+        (hpa.spec as { minReplicas: number }).minReplicas,
+      );
       expect(podSpec(deployment).containers[0]?.image).toBe(
         'registry.internal.example.com/mcp-platform/crm:0.1.0',
       );
@@ -211,6 +214,41 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
       const container = podSpec(one(all, 'Deployment', 'billing')).containers[0]!;
       expect(container.image).toBe('registry.example.com/mcp-platform/billing:0.1.0');
       expect(envOf(container).get('PUBLIC_URL')).toBe('https://billing.mcp.example.com');
+    });
+
+    it('wires the approvals console client and signed webhooks from Secrets, and refuses webhooks without a key', () => {
+      const values = {
+        servers: {
+          crm: {
+            approvals: {
+              console: { existingSecret: 'mcp-crm-console' },
+              webhooks: {
+                urls: ['https://hooks.example.com/a'],
+                format: 'slack',
+                existingSecret: 'mcp-hooks',
+              },
+            },
+          },
+        },
+      };
+      const container = podSpec(one(render({ values }), 'Deployment', 'crm')).containers[0]!;
+      const ref = (name: string) => container.env?.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
+      expect(ref('CONSOLE_OIDC_CLIENT_SECRET')).toEqual({
+        name: 'mcp-crm-console',
+        key: 'CONSOLE_OIDC_CLIENT_SECRET',
+      });
+      expect(ref('CONSOLE_SESSION_SECRET')).toEqual({
+        name: 'mcp-crm-console',
+        key: 'CONSOLE_SESSION_SECRET',
+      });
+      expect(ref('APPROVAL_WEBHOOK_SECRET')).toEqual({ name: 'mcp-hooks', key: 'APPROVAL_WEBHOOK_SECRET' });
+      expect(envOf(container).get('APPROVAL_WEBHOOK_URLS')).toBe('https://hooks.example.com/a');
+      expect(envOf(container).get('APPROVAL_WEBHOOK_FORMAT')).toBe('slack');
+      const refused = helmTemplate({
+        values: { servers: { crm: { approvals: { webhooks: { urls: ['https://hooks.example.com/a'] } } } } },
+      });
+      expect(refused.ok).toBe(false);
+      expect(refused.stderr).toContain('approvals.webhooks.existingSecret is empty');
     });
 
     it('refuses to turn TLS off without the explicit insecure flag', () => {
@@ -255,6 +293,33 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
       });
       expect(byTemplate.ok).toBe(false);
       expect(byTemplate.stderr).toContain('auth.mode="none" is refused');
+    });
+
+    it('turns CORS on per server for exact origins only, off by default', () => {
+      const defaults = render();
+      for (const server of DEFAULT_SERVERS) {
+        const env = envOf(podSpec(one(defaults, 'Deployment', server)).containers[0]!);
+        expect(env.has('CORS_ALLOWED_ORIGINS'), server).toBe(false);
+      }
+      const all = render({
+        values: {
+          serverDefaults: { corsAllowedOrigins: ['https://inspector.example.com'] },
+          servers: {
+            knowledge: { corsAllowedOrigins: ['https://portal.example.com', 'http://localhost:6274'] },
+          },
+        },
+      });
+      const corsOf = (server: string) =>
+        envOf(podSpec(one(all, 'Deployment', server)).containers[0]!).get('CORS_ALLOWED_ORIGINS');
+      expect(corsOf('crm')).toBe('https://inspector.example.com');
+      expect(corsOf('knowledge')).toBe('https://portal.example.com,http://localhost:6274');
+      for (const origin of ['*', 'https://*.example.com', 'https://portal.example.com/app']) {
+        const refused = helmTemplate({ values: { servers: { crm: { corsAllowedOrigins: [origin] } } } });
+        expect(refused.ok, origin).toBe(false);
+        expect(refused.stderr).toContain('/servers/crm/corsAllowedOrigins/0');
+      }
+      const reserved = helmTemplate({ values: { servers: { crm: { env: { CORS_ALLOWED_ORIGINS: '*' } } } } });
+      expect(reserved.ok).toBe(false);
     });
 
     it('rejects unknown keys in server entries and serverDefaults', () => {
@@ -397,6 +462,15 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
         for (const valueFile of source.helm.valueFiles) {
           expect(ENV_FILES).toContain(join(source.path, valueFile).replace(/^(\.\.\/)*/, ''));
         }
+        // The chart renders the HPA's minimum as spec.replicas: Argo CD must not re-apply it.
+        const spec = app.spec as {
+          ignoreDifferences?: { kind: string; jsonPointers: string[] }[];
+          syncPolicy: { syncOptions: string[] };
+        };
+        expect(spec.ignoreDifferences).toContainEqual(
+          expect.objectContaining({ kind: 'Deployment', jsonPointers: ['/spec/replicas'] }),
+        );
+        expect(spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
       },
     );
   });

@@ -168,7 +168,7 @@ ctx: dict "root" "name" "entry"
 {{- if and $s.autoscaling.enabled (gt (int64 $s.autoscaling.minReplicas) (int64 $s.autoscaling.maxReplicas)) }}
 {{- fail (printf "%s.autoscaling.minReplicas (%d) is above maxReplicas (%d)." $p (int64 $s.autoscaling.minReplicas) (int64 $s.autoscaling.maxReplicas)) }}
 {{- end }}
-{{- $reserved := list "HOST" "PORT" "LOG_LEVEL" "PUBLIC_URL" "AUTH_MODE" "OAUTH_ISSUER" "OAUTH_JWKS_URL" "OAUTH_AUDIENCE" "OAUTH_SCOPE_CLAIM" "OAUTH_ROLE_CLAIM" "OAUTH_ROLE_SCOPES" "OAUTH_SCOPE_PREFIX" "OAUTH_ALGORITHMS" "SERVICE_TOKENS" "ALLOWED_ORIGINS" "TRUST_PROXY" "RATE_LIMIT_PER_MINUTE" "RATE_LIMIT_OVERRIDES" "DATABASE_URL" "REDIS_URL" "REQUEST_STATE_SECRET" "AUDIT_SPOOL_DIR" "AUDIT_SPOOL_MAX_BYTES" "MIGRATE_DATABASE_URL" "DATABASE_RUNTIME_ROLE" "TOOL_TIMEOUT_MS" "SHUTDOWN_GRACE_MS" "NODE_ENV" "HTTPS_PROXY" "NO_PROXY" "NODE_USE_ENV_PROXY" }}
+{{- $reserved := list "HOST" "PORT" "LOG_LEVEL" "PUBLIC_URL" "AUTH_MODE" "OAUTH_ISSUER" "OAUTH_JWKS_URL" "OAUTH_AUDIENCE" "OAUTH_SCOPE_CLAIM" "OAUTH_ROLE_CLAIM" "OAUTH_ROLE_SCOPES" "OAUTH_SCOPE_PREFIX" "OAUTH_ALGORITHMS" "SERVICE_TOKENS" "ALLOWED_ORIGINS" "CORS_ALLOWED_ORIGINS" "TRUST_PROXY" "RATE_LIMIT_PER_MINUTE" "RATE_LIMIT_OVERRIDES" "DATABASE_URL" "REDIS_URL" "REQUEST_STATE_SECRET" "AUDIT_SPOOL_DIR" "AUDIT_SPOOL_MAX_BYTES" "MIGRATE_DATABASE_URL" "DATABASE_RUNTIME_ROLE" "TOOL_TIMEOUT_MS" "SHUTDOWN_GRACE_MS" "CONSOLE_OIDC_ISSUER" "CONSOLE_OIDC_CLIENT_ID" "CONSOLE_OIDC_CLIENT_SECRET" "CONSOLE_SESSION_SECRET" "APPROVAL_WEBHOOK_URLS" "APPROVAL_WEBHOOK_FORMAT" "APPROVAL_WEBHOOK_SECRET" "NODE_ENV" "HTTPS_PROXY" "NO_PROXY" "NODE_USE_ENV_PROXY" }}
 {{- range $key, $_ := $s.env }}
 {{- if has $key $reserved }}
 {{- fail (printf "%s.env.%s is set by the chart from its own value; use that value instead (see values.yaml)." $p $key) }}
@@ -233,6 +233,10 @@ inline, every credential from an existing Secret. ctx: dict "root" "s"
 - name: ALLOWED_ORIGINS
   value: {{ join "," . | quote }}
 {{- end }}
+{{- with $s.corsAllowedOrigins }}
+- name: CORS_ALLOWED_ORIGINS
+  value: {{ join "," . | quote }}
+{{- end }}
 - name: TRUST_PROXY
   value: {{ $s.trustProxy | toString | quote }}
 - name: RATE_LIMIT_PER_MINUTE
@@ -266,6 +270,36 @@ inline, every credential from an existing Secret. ctx: dict "root" "s"
     secretKeyRef:
       name: {{ $s.requestState.existingSecret | quote }}
       key: {{ $s.requestState.key | quote }}
+{{- with $s.approvals }}
+{{- with .console.issuer }}
+- name: CONSOLE_OIDC_ISSUER
+  value: {{ . | quote }}
+{{- end }}
+{{- with .console.existingSecret }}
+{{- $secret := . }}
+{{- range $var := list "CONSOLE_OIDC_CLIENT_ID" "CONSOLE_OIDC_CLIENT_SECRET" "CONSOLE_SESSION_SECRET" }}
+- name: {{ $var }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret | quote }}
+      key: {{ $var }}
+{{- end }}
+{{- end }}
+{{- if .webhooks.urls }}
+{{- if not .webhooks.existingSecret }}
+{{- fail "approvals.webhooks.existingSecret is empty: name the Secret holding APPROVAL_WEBHOOK_SECRET (>= 32 random bytes) that signs the notifications." }}
+{{- end }}
+- name: APPROVAL_WEBHOOK_URLS
+  value: {{ join "," .webhooks.urls | quote }}
+- name: APPROVAL_WEBHOOK_FORMAT
+  value: {{ .webhooks.format | default "json" | quote }}
+- name: APPROVAL_WEBHOOK_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ .webhooks.existingSecret | quote }}
+      key: {{ .webhooks.key | quote }}
+{{- end }}
+{{- end }}
 {{- with $s.egressProxy.url }}
 - name: HTTPS_PROXY
   value: {{ . | quote }}

@@ -85,6 +85,12 @@ export interface Policy {
   /** Scopes a caller needs (any one of them). Defaults are derived from the read-only hint by the runtime. */
   scopes?: readonly string[];
   approval?: ApprovalPolicy;
+  /**
+   * Opt-out for low-risk `confirm` writes only: the agent calling again with the approval id counts as
+   * the user's confirmation (the flow before the approvals console). Off by default: without it a
+   * person confirms inline (elicitation) or in the console. Never applies to `approver`.
+   */
+  agentMayConfirm?: boolean;
   /** Calls per minute per principal for this tool (overrides the server default). */
   rateLimitPerMinute?: number;
   /** Argument paths (dot-separated) whose values are redacted in logs and audit. */
@@ -127,6 +133,21 @@ export interface ChangePreview {
   changes: Record<string, unknown>;
   /** Records the write will touch, when known before it runs. */
   records?: string[];
+  /** Total value of the change where there is one (a requisition, an order), shown to approvers. */
+  total?: { amount: number; currency?: string };
+}
+
+/**
+ * A tool on its way out: it keeps working until `removeIn`, its description tells the model what to
+ * use instead, and its calls are counted and logged with the caller (see docs/changing-a-tool.md).
+ */
+export interface Deprecation {
+  /** The tool to use instead (a tool name of the same server), when there is one. */
+  replacement?: string;
+  /** The server version (semver) that may remove the tool: at least the next major version. */
+  removeIn: string;
+  /** One sentence for the model and for callers, e.g. what the replacement does better. */
+  reason?: string;
 }
 
 interface ToolBase<I extends AnyObject> {
@@ -144,6 +165,8 @@ interface ToolBase<I extends AnyObject> {
    * by the SDK path, which owns those exchanges.
    */
   interactive?: boolean;
+  /** Marks the tool deprecated: still served, described as such, counted, removable only from `removeIn`. */
+  deprecated?: Deprecation;
   /** For tools with an approval policy: describe exactly what the call would change, without changing it. */
   preview?: (args: z.output<I>, ctx: CallContext) => Promise<ChangePreview>;
 }
@@ -246,12 +269,24 @@ export interface ServerDefinition {
    * through the plugin's notifier reach 2026 `subscriptions/listen` streams.
    */
   resourceSubscriptions?: boolean;
+  /** The server package's version (semver): `serverInfo.version`, the image tag and the contract's version. */
   version: string;
   title?: string;
+  /** One line (at most 100 characters) for server cards and registry entries. */
+  description?: string;
   /** Instructions for the model about the server as a whole. */
   instructions?: string;
   tools?: readonly ToolDefinition[];
   resources?: readonly ResourceDefinition[];
   resourceTemplates?: readonly ResourceTemplateDefinition[];
   prompts?: readonly PromptDefinition[];
+}
+
+/** The description tools/list advertises: the definition's own, plus the deprecation notice if any. */
+export function advertisedDescription(def: Pick<ToolDefinition, 'description' | 'deprecated'>): string {
+  const d = def.deprecated;
+  if (d === undefined) return def.description;
+  const instead = d.replacement === undefined ? '' : ` Use ${d.replacement} instead.`;
+  const reason = d.reason === undefined ? '' : ` ${d.reason}`;
+  return `DEPRECATED: removed in version ${d.removeIn}.${instead}${reason} ${def.description}`;
 }

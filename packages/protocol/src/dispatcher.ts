@@ -1,5 +1,6 @@
 import { UriTemplate } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { abortError, callSignal, raceSignal, runWithCallSignal } from './deadline.ts';
 import type {
   CallContext,
   Caller,
@@ -13,8 +14,10 @@ import type {
   ToolAnnotations,
   ToolDefinition,
 } from './definitions.ts';
+import { advertisedDescription } from './definitions.ts';
 import { newErrorReference, RpcCode, RpcError, ToolError } from './errors.ts';
 import { decodeCursor, page } from './pagination.ts';
+import { isUnavailability, OutageLog, upstreamUnavailable } from './unavailable.ts';
 
 export type CallKind = 'tool' | 'resource' | 'prompt';
 
@@ -56,6 +59,19 @@ export interface DispatcherOptions {
   interceptors?: readonly Interceptor[];
   /** Whether a caller may see (and so call) a definition; default: everything is visible. */
   isVisible?: (kind: CallKind, policy: Policy, caller: Caller, annotations?: ToolAnnotations) => boolean;
+  /** `_meta` every tools/list result carries (e.g. the catalog hash); the same for every caller and page. */
+  toolsListMeta?: Readonly<Record<string, unknown>>;
+}
+
+/** The unfiltered descriptors tools/list, resources/templates/list and prompts/list are built from. */
+export interface CatalogDescriptors {
+  tools: ReadonlyArray<{ def: ToolDefinition; descriptor: Readonly<Record<string, unknown>> }>;
+  resources: readonly ResourceDefinition[];
+  resourceTemplates: ReadonlyArray<{
+    def: ResourceTemplateDefinition;
+    descriptor: Readonly<Record<string, unknown>>;
+  }>;
+  prompts: ReadonlyArray<{ def: PromptDefinition; descriptor: Readonly<Record<string, unknown>> }>;
 }
 
 interface ToolEntry {
@@ -150,6 +166,8 @@ export class Dispatcher {
   private readonly isVisible: NonNullable<DispatcherOptions['isVisible']>;
   /** The full tools/list array when visibility does not depend on the caller. */
   private readonly everyoneSeesAll: boolean;
+  private readonly outages = new OutageLog();
+  private readonly toolsListMeta: Readonly<Record<string, unknown>> | undefined;
 
   constructor(definition: ServerDefinition, options: DispatcherOptions = {}) {
     this.definition = definition;
@@ -161,6 +179,7 @@ export class Dispatcher {
     this.interceptors = options.interceptors ?? [];
     this.isVisible = options.isVisible ?? (() => true);
     this.everyoneSeesAll = options.isVisible === undefined;
+    this.toolsListMeta = options.toolsListMeta;
 
     for (const def of definition.tools ?? []) {
       if (!/^[A-Za-z0-9_.-]{1,128}$/.test(def.name)) {
@@ -170,7 +189,7 @@ export class Dispatcher {
       const descriptor: Record<string, unknown> = {
         name: def.name,
         ...(def.title === undefined ? {} : { title: def.title }),
-        description: def.description,
+        description: advertisedDescription(def),
         inputSchema: jsonSchemaOf(def.input, 'input'),
         ...(def.output === undefined ? {} : { outputSchema: advertisedOutputSchema(def.output) }),
         ...(def.annotations === undefined ? {} : { annotations: { ...def.annotations } }),
@@ -221,6 +240,16 @@ export class Dispatcher {
       this.prompts.set(def.name, entry);
       this.promptList.push(entry);
     }
+  }
+
+  /** Every descriptor as built at start-up, regardless of callers (for the server's contract). */
+  get catalog(): CatalogDescriptors {
+    return {
+      tools: this.toolList,
+      resources: this.resourceList,
+      resourceTemplates: this.templates,
+      prompts: this.promptList,
+    };
   }
 
   get capabilities(): Record<string, unknown> {
@@ -292,7 +321,11 @@ export class Dispatcher {
         );
     const offset = decodeCursor('tools', isRecord(params) ? params.cursor : undefined);
     const { items, nextCursor } = page('tools', visible, offset, this.pageSize);
-    return { tools: items.map((t) => t.descriptor), ...(nextCursor ? { nextCursor } : {}) };
+    return {
+      tools: items.map((t) => t.descriptor),
+      ...(nextCursor ? { nextCursor } : {}),
+      ...(this.toolsListMeta === undefined ? {} : { _meta: { ...this.toolsListMeta } }),
+    };
   }
 
   listPrompts(params: unknown, caller: Caller): Record<string, unknown> {
@@ -567,12 +600,21 @@ export class Dispatcher {
   /** Runs the interceptor chain around `terminal`, turning failures into the right result or error. */
   private async run(call: CallInfo, terminal: () => Promise<CallOutcome>): Promise<CallOutcome> {
     const chain = this.interceptors;
+    // The handler runs with its call signal as the current one (backend clients abort their
+    // requests with it) and is raced against it: at the deadline the interceptors (audit, metrics)
+    // see TIMEOUT and the client is answered, even if the handler ignores its signal.
+    const handle = (): Promise<CallOutcome> => {
+      const signal = call.ctx.signal;
+      return runWithCallSignal(signal, () => raceSignal(terminal(), signal));
+    };
     const dispatch = (i: number): Promise<CallOutcome> => {
       const interceptor = chain[i];
-      return interceptor ? interceptor(call, () => dispatch(i + 1)) : terminal();
+      return interceptor ? interceptor(call, () => dispatch(i + 1)) : handle();
     };
     try {
-      return await dispatch(0);
+      const out = await dispatch(0);
+      if (out.isError !== true) this.outages.succeeded(call.ctx.log, call.definitionName);
+      return out;
     } catch (error) {
       return this.failure(call, error);
     } finally {
@@ -585,11 +627,12 @@ export class Dispatcher {
     let toolError: ToolError;
     if (error instanceof ToolError) {
       toolError = error;
-    } else if (call.ctx.signal.aborted && !isClientAbort(call)) {
-      toolError = new ToolError('TIMEOUT', `The call did not finish within its time limit`, {
-        retryable: true,
-        hint: 'Narrow the request (smaller date window, fewer records) or try again later.',
-      });
+    } else if (call.ctx.signal.aborted) {
+      toolError = abortError(call.ctx.signal.reason);
+    } else if (isUnavailability(error)) {
+      // A transient outage, not a bug: retryable, and one log line per outage instead of a stack per call.
+      this.outages.failed(call.ctx.log, call.definitionName, error);
+      toolError = upstreamUnavailable(error);
     } else {
       const reference = newErrorReference();
       call.ctx.log.error(
@@ -635,39 +678,6 @@ export class Dispatcher {
 
 /** Releases a finished call's timer and its listener on the request signal. */
 const disposers = new WeakMap<CallInfo, () => void>();
-
-/**
- * The call's signal: aborts when the request's does (client gone) or when the time limit passes
- * (reason: a TimeoutError). One controller and one timer per call, released when the call ends —
- * cheaper on the hot path than `AbortSignal.any` over `AbortSignal.timeout`.
- */
-function callSignal(request: AbortSignal, timeoutMs: number): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  if (request.aborted) {
-    controller.abort(request.reason);
-    return { signal: controller.signal, dispose: () => {} };
-  }
-  const forward = () => controller.abort(request.reason);
-  request.addEventListener('abort', forward, { once: true });
-  const timer = setTimeout(
-    () => controller.abort(new DOMException('The call did not finish within its time limit', 'TimeoutError')),
-    timeoutMs,
-  );
-  timer.unref();
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      request.removeEventListener('abort', forward);
-    },
-  };
-}
-
-function isClientAbort(call: CallInfo): boolean {
-  // The combined signal's reason is a TimeoutError DOMException only when our timer fired.
-  const reason = call.ctx.signal.reason as { name?: string } | undefined;
-  return reason?.name !== 'TimeoutError';
-}
 
 export interface RoundInput {
   inputResponses?: Record<string, unknown> | undefined;

@@ -2,6 +2,7 @@ import { classifyInboundRequest } from '@modelcontextprotocol/server';
 import type { ClientInfo } from './definitions.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { RpcError } from './errors.ts';
+import type { LegacySession } from './legacy-sessions.ts';
 import { callContext, LEGACY_VERSIONS, MODERN_VERSION, type RequestInfo } from './request-info.ts';
 
 /**
@@ -34,6 +35,23 @@ const SERVER_INFO_KEY = 'io.modelcontextprotocol/serverInfo';
 export interface FastRequest {
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
+  /** The verified 2025 session the request carries: what the client declared at `initialize`. */
+  session?: LegacySession | undefined;
+}
+
+/**
+ * A 2025 client as the SDK path describes it (`clientOf` over a session-restored SDK server), so
+ * both paths put the same client name, version and capabilities on the audit row.
+ */
+function legacyClient(version: string, session: LegacySession | undefined): ClientInfo {
+  const described = session?.clientInfo;
+  return {
+    era: '2025',
+    protocolVersion: version,
+    ...(described?.name === undefined ? {} : { name: described.name }),
+    ...(described?.version === undefined ? {} : { version: described.version }),
+    ...(session === undefined ? {} : { capabilities: session.capabilities }),
+  };
 }
 
 export interface FastPlan {
@@ -132,7 +150,7 @@ export function planFast(dispatcher: Dispatcher, req: FastRequest): FastPlan | u
     ) {
       return undefined;
     }
-    return { era: '2025', id, method, params, client: { era: '2025', protocolVersion: version } };
+    return { era: '2025', id, method, params, client: legacyClient(version, req.session) };
   }
   return undefined;
 }

@@ -1,6 +1,17 @@
 export {
+  abortError,
+  callSignal,
+  currentCallSignal,
+  DeadlineExceeded,
+  isDeadline,
+  raceSignal,
+  runWithCallSignal,
+  ServerShuttingDown,
+} from './deadline.ts';
+export {
   ANONYMOUS,
   type ApprovalPolicy,
+  advertisedDescription,
   type CallContext,
   type Caller,
   type ChangePreview,
@@ -9,6 +20,7 @@ export {
   type ContentBlock,
   type ContentResult,
   type ContentTool,
+  type Deprecation,
   definePrompt,
   defineResource,
   defineResourceTemplate,
@@ -29,6 +41,7 @@ export {
   type CallInfo,
   type CallKind,
   type CallOutcome,
+  type CatalogDescriptors,
   Dispatcher,
   type DispatcherOptions,
   type Interceptor,
@@ -47,3 +60,4 @@ export { decodeCursor, encodeCursor } from './pagination.ts';
 export { jsonRpcError, type McpPluginOptions, mcpPlugin } from './plugin.ts';
 export { callContext, eraOf, LEGACY_VERSIONS, MODERN_VERSION, type RequestInfo } from './request-info.ts';
 export { createSdkServer, createStateCodec, type SdkServerOptions } from './sdk-path.ts';
+export { isUnavailability, OutageLog, UPSTREAM_UNAVAILABLE, upstreamUnavailable } from './unavailable.ts';

@@ -30,6 +30,7 @@ import {
   type SseRelay,
   type SseSessionRecord,
 } from './sse-relay.ts';
+import { OutageLog } from './unavailable.ts';
 
 export interface LegacySsePluginOptions {
   dispatcher: Dispatcher;
@@ -80,6 +81,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 interface Origin {
   correlationId: string;
   traceparent?: string;
+  /** The caller of the POST that carried the request (the session's owner, with its current token). */
+  caller?: Caller;
   info?: RequestInfo;
 }
 
@@ -185,9 +188,12 @@ class SseSession {
       return;
     }
     if ('method' in message && 'id' in message && message.id !== undefined) {
+      // Only the owner may post (checked on POST); the subject is checked again here.
+      const caller = envelope.caller?.subject === this.caller.subject ? envelope.caller : undefined;
       this.origins.set(requestKey(message.id), {
         correlationId: envelope.correlationId,
         ...(envelope.traceparent === undefined ? {} : { traceparent: envelope.traceparent }),
+        ...(caller === undefined ? {} : { caller }),
       });
     }
     this.transport.receive(message);
@@ -199,7 +205,7 @@ class SseSession {
     if (origin?.info) return origin.info;
     const correlationId = origin?.correlationId ?? this.id;
     const info: RequestInfo = {
-      caller: this.caller,
+      caller: origin?.caller ?? this.caller,
       log: this.log.child({ correlationId }),
       correlationId,
       ...(origin?.traceparent === undefined ? {} : { traceparent: origin.traceparent }),
@@ -258,6 +264,11 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
       })
     : new LocalSseRelay();
   const sessions = new Map<string, SseSession>();
+  // During a Redis outage every refused POST would log an error: log the outage once, count the rest.
+  const storeOutage = new OutageLog({
+    down: 'legacy SSE: session store unavailable; refusing messages for streams held elsewhere (logged once per outage)',
+    up: 'legacy SSE: session store reachable again',
+  });
 
   // The package's default export is the fastify-plugin wrapped function (its onRoute hook must see
   // this scope's routes); its CommonJS typings only describe the named, unwrapped one.
@@ -398,7 +409,7 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
     try {
       record = await relay.lookup(sessionId);
     } catch (error) {
-      request.log.error({ err: error }, 'legacy SSE: session store unavailable');
+      storeOutage.failed(request.log, 'session store', error);
       return badRequest(reply, 503, -32000, 'Session store unavailable: retry shortly');
     }
     if (!record) return notFound();
@@ -440,11 +451,13 @@ export async function legacySsePlugin(app: FastifyInstance, options: LegacySsePl
         message: body,
         correlationId: request.id,
         ...(typeof traceparent === 'string' ? { traceparent } : {}),
+        ...(request.caller === undefined ? {} : { caller: request.caller }),
       });
     } catch (error) {
-      request.log.error({ err: error }, 'legacy SSE: could not relay a message');
+      storeOutage.failed(request.log, 'session store', error);
       return badRequest(reply, 503, -32000, 'Session store unavailable: retry shortly');
     }
+    storeOutage.succeeded(request.log, 'session store');
     if (!delivered) return notFound();
     return reply.code(202).type('text/plain; charset=utf-8').send('Accepted');
   });

@@ -274,7 +274,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     }
     const info = requestInfo(request, reply);
     if (useFastPath) {
-      const plan = planFast(dispatcher, { headers: request.headers, body });
+      const plan = planFast(dispatcher, { headers: request.headers, body, session });
       if (plan) {
         options.onServe?.('fast', plan.method);
         const out = await serveFast(dispatcher, plan, info, serverInfo);

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { Caller } from './definitions.ts';
 
 /** What every replica can learn about a legacy SSE session. */
 export interface SseSessionRecord {
@@ -15,6 +16,26 @@ export interface RelayEnvelope {
   /** Request id of the POST that carried the message (the call's correlation id). */
   correlationId: string;
   traceparent?: string;
+  /**
+   * The principal the POST was authenticated as (same subject as the session's owner): its current
+   * token's scopes, so a step-up or a narrower token applies to the session's next calls.
+   */
+  caller?: Caller;
+}
+
+function parseCaller(value: unknown): Caller | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const c = value as Partial<Caller>;
+  if (typeof c.subject !== 'string' || (c.kind !== 'user' && c.kind !== 'service' && c.kind !== 'anonymous'))
+    return undefined;
+  if (!Array.isArray(c.scopes) || !c.scopes.every((s) => typeof s === 'string')) return undefined;
+  return Object.freeze({
+    subject: c.subject,
+    kind: c.kind,
+    ...(typeof c.clientId === 'string' ? { clientId: c.clientId } : {}),
+    scopes: Object.freeze([...c.scopes]),
+    claims: Object.freeze(typeof c.claims === 'object' && c.claims !== null ? { ...c.claims } : {}),
+  });
 }
 
 export type RelayDelivery = (envelope: RelayEnvelope) => void;
@@ -87,6 +108,7 @@ function parseEnvelope(payload: string): RelayEnvelope | undefined {
       message: value.message,
       correlationId: value.correlationId,
       ...(typeof value.traceparent === 'string' ? { traceparent: value.traceparent } : {}),
+      ...(parseCaller(value.caller) === undefined ? {} : { caller: parseCaller(value.caller) as Caller }),
     };
   } catch {
     return undefined;
@@ -119,6 +141,9 @@ export class RedisSseRelay implements SseRelay {
   private readonly log: FastifyBaseLogger;
   private subscriber: Redis | undefined;
   private readonly deliveries = new Map<string, RelayDelivery>();
+  /** Records of the sessions whose streams this replica holds (re-published after a Redis restart). */
+  private readonly held = new Map<string, SseSessionRecord>();
+  private readonly republish = () => void this.republishHeld();
 
   constructor(options: RedisSseRelayOptions) {
     this.redis = options.redis;
@@ -126,6 +151,31 @@ export class RedisSseRelay implements SseRelay {
     this.prefix = options.prefix;
     this.ttlMs = options.ttlMs;
     this.log = options.log;
+    // A Redis restarted without persistence has lost every record: put ours back as soon as the
+    // connection is ready again, rather than answer 404 until the next keep-alive refresh.
+    this.redis.on('ready', this.republish);
+  }
+
+  private async republishHeld(): Promise<void> {
+    if (this.held.size === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const [sessionId, record] of this.held) {
+      pipeline.set(this.key(sessionId), JSON.stringify(record), 'PX', this.ttlMs);
+    }
+    try {
+      await pipeline.exec();
+      this.log.info({ sessions: this.held.size }, 'legacy SSE relay: session records re-published to Redis');
+    } catch (error) {
+      this.log.warn({ err: error }, 'legacy SSE relay: could not re-publish the session records');
+    }
+  }
+
+  /** In-process delivery for a stream this replica holds (while Redis cannot carry the message). */
+  private deliverHere(sessionId: string, envelope: RelayEnvelope): boolean {
+    const deliver = this.deliveries.get(this.channel(sessionId));
+    if (!deliver) return false;
+    setImmediate(() => deliver(envelope));
+    return true;
   }
 
   private key(sessionId: string): string {
@@ -159,11 +209,13 @@ export class RedisSseRelay implements SseRelay {
   async register(sessionId: string, record: SseSessionRecord, deliver: RelayDelivery): Promise<void> {
     const channel = this.channel(sessionId);
     this.deliveries.set(channel, deliver);
+    this.held.set(sessionId, record);
     try {
       await this.subscriberConnection().subscribe(channel);
       await this.redis.set(this.key(sessionId), JSON.stringify(record), 'PX', this.ttlMs);
     } catch (error) {
       this.deliveries.delete(channel);
+      this.held.delete(sessionId);
       await this.subscriber?.unsubscribe(channel).catch(() => {});
       throw error;
     }
@@ -175,22 +227,33 @@ export class RedisSseRelay implements SseRelay {
   }
 
   async lookup(sessionId: string): Promise<SseSessionRecord | undefined> {
-    return parseRecord(await this.redis.get(this.key(sessionId)));
+    return this.held.get(sessionId) ?? parseRecord(await this.redis.get(this.key(sessionId)));
   }
 
   async publish(sessionId: string, envelope: RelayEnvelope): Promise<boolean> {
-    const receivers = await this.redis.publish(this.channel(sessionId), JSON.stringify(envelope));
-    return receivers > 0;
+    let receivers: number;
+    try {
+      receivers = await this.redis.publish(this.channel(sessionId), JSON.stringify(envelope));
+    } catch (error) {
+      // Redis is down: a stream held here is still served (like the per-process rate limits).
+      if (this.deliverHere(sessionId, envelope)) return true;
+      throw error;
+    }
+    // Our subscription may not be restored yet after a reconnect: deliver in place then.
+    return receivers > 0 || this.deliverHere(sessionId, envelope);
   }
 
   async unregister(sessionId: string): Promise<void> {
     const channel = this.channel(sessionId);
     this.deliveries.delete(channel);
+    this.held.delete(sessionId);
     await Promise.all([this.subscriber?.unsubscribe(channel), this.redis.del(this.key(sessionId))]);
   }
 
   async close(): Promise<void> {
+    this.redis.off('ready', this.republish);
     this.deliveries.clear();
+    this.held.clear();
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
@@ -161,6 +163,49 @@ describe('Dispatcher', () => {
     };
     expect(aborted).toBe(true);
     expect(result.structuredContent).toMatchObject({ code: 'TIMEOUT', retryable: true });
+  });
+
+  it('answers an unreachable backend UPSTREAM_UNAVAILABLE (retryable), logging once per outage', async () => {
+    let up = false;
+    const backend = http.createServer((req, res) => {
+      if (up) res.end('pong');
+      else req.socket.destroy();
+    });
+    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(backend.address() as AddressInfo).port}/`;
+    const ping = defineTool({
+      name: 'ping_backend',
+      description: 'asks a backend',
+      input: z.object({}),
+      handler: async (_args, c) => ({
+        content: [{ type: 'text', text: await (await fetch(url, { signal: c.signal })).text() }],
+      }),
+    });
+    const d = new Dispatcher({ name: 's', version: '1', tools: [ping] });
+    const context = ctx();
+    try {
+      for (let i = 0; i < 3; i++) {
+        const result = await d.callTool({ name: 'ping_backend', arguments: {} }, context);
+        expect(result).toMatchObject({
+          isError: true,
+          structuredContent: { code: 'UPSTREAM_UNAVAILABLE', retryable: true },
+        });
+        expect(JSON.stringify(result)).not.toMatch(/ECONNRESET|UND_ERR|socket/i);
+      }
+      expect(context.log.warn).toHaveBeenCalledTimes(1);
+      expect(context.log.error).not.toHaveBeenCalled();
+      up = true;
+      expect(await d.callTool({ name: 'ping_backend', arguments: {} }, context)).toMatchObject({
+        content: [{ type: 'text', text: 'pong' }],
+      });
+      expect(context.log.info).toHaveBeenCalledWith(
+        { call: 'ping_backend', failuresNotLogged: 2 },
+        'backend reachable again',
+      );
+    } finally {
+      backend.closeAllConnections();
+      await new Promise<void>((resolve) => backend.close(() => resolve()));
+    }
   });
 
   it('runs interceptors outermost first with validated args, and lets them short-circuit', async () => {

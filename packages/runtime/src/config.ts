@@ -127,6 +127,20 @@ export const baseConfigSchema = z.object({
     .describe('entries like `reporting:<64 hex chars of sha256(token)>:crm:read`, comma-separated'),
   // Browser origins allowed to call /mcp (comma-separated; `loopback` allows localhost origins).
   ALLOWED_ORIGINS: list().default([]).describe('comma-separated origins like https://app.example.com'),
+  // CORS for browser-based clients (off when empty): exact origins whose pages may call the MCP endpoints.
+  CORS_ALLOWED_ORIGINS: list()
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^https?:\/\/[^/\s*]+$/,
+            'each entry must be an exact origin like https://app.example.com (no path, no wildcard)',
+          ),
+      ),
+    )
+    .default([])
+    .describe('comma-separated exact origins like https://inspector.example.com (never *)'),
   // Fastify trustProxy: `false`, `true`, a hop count, or comma-separated addresses/CIDRs of the proxies.
   TRUST_PROXY: z
     .string()
@@ -211,6 +225,31 @@ export const baseConfigSchema = z.object({
     .describe('entries like `create_task=10,search_accounts=600`'),
   // Serve Prometheus metrics at /metrics.
   METRICS_ENABLED: z.stringbool().default(true).describe('true or false'),
+  // Approvals console sign-in: the OpenID provider (default OAUTH_ISSUER).
+  CONSOLE_OIDC_ISSUER: httpUrl().optional().describe('an absolute URL of the OpenID provider issuer'),
+  // The console's confidential client at that provider (redirect URI PUBLIC_URL/approvals/callback); unset = console off with AUTH_MODE=oauth.
+  CONSOLE_OIDC_CLIENT_ID: z.string().min(1).optional().describe('a client id registered at the provider'),
+  // That client's secret (from a Secret).
+  CONSOLE_OIDC_CLIENT_SECRET: z.string().min(1).optional().describe('the client secret'),
+  // Key of the console's sealed session cookies (>= 32 bytes, the same on every replica).
+  CONSOLE_SESSION_SECRET: z
+    .string()
+    .refine((v) => Buffer.byteLength(v, 'utf8') >= 32, 'must be at least 32 bytes long')
+    .optional()
+    .describe('a random string of at least 32 bytes, e.g. `openssl rand -base64 48`'),
+  // Webhooks told about every new `approver` request (comma-separated URLs).
+  APPROVAL_WEBHOOK_URLS: list().default([]).describe('comma-separated https URLs'),
+  // HMAC-SHA256 key signing those notifications (>= 32 bytes; required with APPROVAL_WEBHOOK_URLS).
+  APPROVAL_WEBHOOK_SECRET: z
+    .string()
+    .refine((v) => Buffer.byteLength(v, 'utf8') >= 32, 'must be at least 32 bytes long')
+    .optional()
+    .describe('a random string of at least 32 bytes'),
+  // Body format of the notifications: `json` (documented shape), `slack` or `teams` (incoming-webhook messages).
+  APPROVAL_WEBHOOK_FORMAT: z
+    .enum(['json', 'slack', 'teams'])
+    .default('json')
+    .describe('json, slack or teams'),
 });
 
 export type BaseConfigInput = z.input<typeof baseConfigSchema>;
@@ -286,6 +325,19 @@ export function loadConfig<S extends z.ZodType<ParsedBase>>(
   if (config.AUTH_MODE === 'oauth' && config.OAUTH_ISSUER === undefined) {
     problems.push(
       'OAUTH_ISSUER: is required when AUTH_MODE=oauth (expected the authorization server issuer URL, e.g. https://login.example.com/realms/main)',
+    );
+  }
+  if (
+    config.CONSOLE_OIDC_CLIENT_ID !== undefined &&
+    (config.CONSOLE_OIDC_CLIENT_SECRET === undefined || config.CONSOLE_SESSION_SECRET === undefined)
+  ) {
+    problems.push(
+      'CONSOLE_OIDC_CLIENT_SECRET and CONSOLE_SESSION_SECRET: are required with CONSOLE_OIDC_CLIENT_ID (the console client secret, and >= 32 random bytes for its session cookies)',
+    );
+  }
+  if (config.APPROVAL_WEBHOOK_URLS.length > 0 && config.APPROVAL_WEBHOOK_SECRET === undefined) {
+    problems.push(
+      'APPROVAL_WEBHOOK_SECRET: is required with APPROVAL_WEBHOOK_URLS (>= 32 random bytes; receivers verify the signature with it)',
     );
   }
   if (config.OAUTH_ROLE_SCOPES !== undefined && config.OAUTH_ROLE_CLAIM === undefined) {

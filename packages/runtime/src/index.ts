@@ -1,10 +1,12 @@
 export {
   APPROVAL_ARGUMENT,
   ApprovalCode,
+  ApprovalNotifier,
   type ApprovalsFeature,
   type ApprovalsFeatureOptions,
   createApprovalsFeature,
   needsApproval,
+  webhookSignature,
   withApprovalArgument,
 } from './approvals/index.ts';
 export {
@@ -28,13 +30,14 @@ export { type BearerChallenge, bearerChallenge } from './auth/challenge.ts';
 export { createJwtVerifier, discoverJwksUrl, type JwtVerifier, type JwtVerifierOptions } from './auth/jwt.ts';
 export { metadataPath } from './auth/metadata.ts';
 export { claimValues, parseRoleScopes, type RoleScopeMap } from './auth/roles.ts';
-export { allScopes, authorizationFeature, hasAnyScope, requiredScopes } from './auth/scopes.ts';
+export { allScopes, authorizationFeature, hasAnyScope, readScopes, requiredScopes } from './auth/scopes.ts';
 export {
   hashServiceToken,
   matchServiceToken,
   parseServiceTokens,
   type ServiceTokenEntry,
 } from './auth/service-tokens.ts';
+export { abortWithCallSignal, callScopedAgent } from './cancellation.ts';
 export {
   ASYMMETRIC_ALGORITHMS,
   type BaseConfigInput,
@@ -44,6 +47,49 @@ export {
   type ResolvedBase,
   type RuntimeConfig,
 } from './config.ts';
+export {
+  buildContract,
+  type ContractOptions,
+  contentHash,
+  contractText,
+  offlineDependency,
+  packageVersion,
+} from './contract/build.ts';
+export { type ContractVerdict, changelogEntry, formatVerdict, judge } from './contract/check.ts';
+export { deprecationFeature } from './contract/deprecation.ts';
+export { type ContractChange, type ContractDiff, diffContracts } from './contract/diff.ts';
+export { aiCatalog, registryServerJson, serverCard } from './contract/discovery.ts';
+export { contractFeature } from './contract/feature.ts';
+export {
+  CATALOG_HASH_META_KEY,
+  CONTRACT_FORMAT,
+  CONTRACT_PATH,
+  type Contract,
+  type ContractPrompt,
+  type ContractResource,
+  type ContractResourceTemplate,
+  type ContractServer,
+  type ContractTool,
+  type EntryKind,
+  SERVER_JSON_PATH,
+} from './contract/model.ts';
+export {
+  type ChangeLevel,
+  compareSchemas,
+  type Direction,
+  type SchemaChange,
+} from './contract/schema-diff.ts';
+export { bumpLevel, nextVersion, parseSemver } from './contract/semver.ts';
+export { recomputeHash, type VerifyOptions, type VerifyResult, verifyServer } from './contract/verify.ts';
+export {
+  checkServer,
+  loadServerPackage,
+  loadServers,
+  type ServerCheck,
+  type ServerPackage,
+  updateServer,
+} from './contract/workspace.ts';
+export { type CorsOptions, registerCors } from './cors.ts';
 export { ConfigError, InvalidTokenError, JwksUnavailableError } from './errors.ts';
 export { type FeatureStage, type ReadinessCheck, type RuntimeFeature, STAGE_ORDER } from './feature.ts';
 export { orderFeatures, orderForClose, stageOf } from './feature-order.ts';
@@ -56,6 +102,7 @@ export { genReqId, loggerOptions, REDACT_PATHS } from './observability/logger.ts
 export { type CreateMetricsOptions, createMetrics, type RuntimeMetrics } from './observability/metrics.ts';
 export { REDACTED, redactPaths } from './observability/redact.ts';
 export { parseTraceparent, type TraceContext, traceHeaders } from './observability/trace.ts';
+export { queryWithCallSignal } from './pg-cancel.ts';
 export { FallbackRateLimiter, type RateLimitFeatureOptions, rateLimitFeature } from './rate-limit/feature.ts';
 export { limitFor, parseRateLimitOverrides } from './rate-limit/limits.ts';
 export { MemoryRateLimitStore } from './rate-limit/memory-store.ts';

@@ -1,4 +1,4 @@
-import { type Interceptor, jsonRpcError, ToolError } from '@mcp-platform/protocol';
+import { type Interceptor, jsonRpcError, ServerShuttingDown } from '@mcp-platform/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { RuntimeFeature } from './feature.ts';
 
@@ -61,7 +61,7 @@ export class Lifecycle {
 
   /** Aborts every call still running (their handlers see `ctx.signal` fire). */
   abortInflight(): void {
-    this.shutdownController.abort(new Error('server shutting down'));
+    this.shutdownController.abort(new ServerShuttingDown());
   }
 }
 
@@ -101,17 +101,11 @@ export function registerDrainHooks(
 export function lifecycleFeature(lifecycle: Lifecycle): RuntimeFeature {
   const interceptor: Interceptor = async (call, next) => {
     lifecycle.enter();
+    // The dispatcher races the handler against this signal: at the end of the grace period the
+    // call is answered UNAVAILABLE (and audited so) whether or not its handler honours the signal.
     call.ctx = { ...call.ctx, signal: AbortSignal.any([call.ctx.signal, lifecycle.abortSignal]) };
     try {
       return await next();
-    } catch (error) {
-      if (lifecycle.abortSignal.aborted && !(error instanceof ToolError)) {
-        throw new ToolError('UNAVAILABLE', 'The server shut down before the call finished', {
-          retryable: true,
-          hint: 'Call again; for a change, first check whether it was applied (the server stopped mid-call).',
-        });
-      }
-      throw error;
     } finally {
       lifecycle.leave();
     }

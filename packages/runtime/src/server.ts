@@ -10,13 +10,26 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { DestinationStream } from 'pino';
 import { approvalsUnavailableFeature } from './approval-guard.ts';
-import { createApprovalsFeature, needsApproval, withApprovalArgument } from './approvals/index.ts';
+import { consoleOptions } from './approvals/console/from-config.ts';
+import {
+  ApprovalNotifier,
+  createApprovalsFeature,
+  needsApproval,
+  withApprovalArgument,
+} from './approvals/index.ts';
 import { type AuditFeature, createAuditFeature } from './audit/feature.ts';
 import { createPool } from './audit/pool.ts';
 import { authenticationFeature } from './auth/authentication.ts';
 import type { JwtVerifier } from './auth/jwt.ts';
-import { allScopes, authorizationFeature } from './auth/scopes.ts';
+import { metadataPath } from './auth/metadata.ts';
+import { allScopes, authorizationFeature, readScopes } from './auth/scopes.ts';
 import type { RuntimeConfig } from './config.ts';
+import { buildContract } from './contract/build.ts';
+import { deprecationFeature } from './contract/deprecation.ts';
+import { contractFeature } from './contract/feature.ts';
+import type { Contract } from './contract/model.ts';
+import { CATALOG_HASH_META_KEY } from './contract/model.ts';
+import { registerCors } from './cors.ts';
 import { auditDeniedCall } from './denied-audit.ts';
 import type { ReadinessCheck, RuntimeFeature } from './feature.ts';
 import { orderFeatures, orderForClose } from './feature-order.ts';
@@ -27,6 +40,7 @@ import { genReqId, loggerOptions, traceIdOf } from './observability/logger.ts';
 import { createMetrics, type RuntimeMetrics } from './observability/metrics.ts';
 import { rateLimitFeature } from './rate-limit/feature.ts';
 import { closeRedis, createRedis, createSubscriber, redisReadiness, waitForRedis } from './redis.ts';
+import { within } from './time-box.ts';
 
 /** Shared resources a feature factory can use (built once per server, closed by it). */
 export interface RuntimeDeps {
@@ -75,12 +89,16 @@ export interface CreateServerOptions {
    * Also runs when building the server fails.
    */
   closeLast?: () => Promise<void>;
+  /** Serve hot methods without the SDK's per-request objects (default true; false: SDK path only). */
+  fastPath?: boolean;
 }
 
 /** A composed server: the Fastify app plus what `runServer` and tests need to drive its lifecycle. */
 export interface RuntimeServer {
   app: FastifyInstance;
   dispatcher: Dispatcher;
+  /** The catalog as served (what `/.well-known/mcp-contract.json` shows; its hash is in tools/list `_meta`). */
+  contract: Contract;
   metrics: RuntimeMetrics;
   lifecycle: Lifecycle;
   /** Every feature in interceptor order. */
@@ -208,6 +226,26 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
           ...(audit === undefined ? {} : { audit: audit.trail }),
           approverScopes: [`${scopePrefix}:approve`],
           mintState: (payload) => codec.mint(payload),
+          publicUrl: config.PUBLIC_URL,
+          ...(config.APPROVAL_WEBHOOK_URLS.length > 0 && config.APPROVAL_WEBHOOK_SECRET !== undefined
+            ? {
+                notifier: new ApprovalNotifier({
+                  server: definition.name,
+                  urls: config.APPROVAL_WEBHOOK_URLS,
+                  secret: config.APPROVAL_WEBHOOK_SECRET,
+                  format: config.APPROVAL_WEBHOOK_FORMAT,
+                  publicUrl: config.PUBLIC_URL,
+                  log,
+                  registry: metrics.registry,
+                }),
+              }
+            : {}),
+          ...consoleOptions(
+            config,
+            [...allScopes(definition, scopePrefix), `${scopePrefix}:approve`],
+            scopePrefix,
+            log,
+          ),
         }),
       );
       // Approval-gated tools accept the `approvalId` of the two-phase flow (schemas built once, here).
@@ -216,6 +254,16 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
       builtIn.push(approvalsUnavailableFeature());
       log.warn('tools with an approval policy are refused: approvals need DATABASE_URL');
     }
+    // The catalog as this process serves it (scope prefix and approval argument included).
+    const contract = buildContract(definition, { scopePrefix, approvals: approvalsOn });
+    builtIn.push(
+      deprecationFeature(metrics),
+      contractFeature(contract, {
+        publicUrl: config.PUBLIC_URL,
+        mcpPath,
+        ssePath: legacySse ? LEGACY_SSE_PATH : undefined,
+      }),
+    );
     const extra =
       typeof options.features === 'function' ? await options.features(deps) : (options.features ?? []);
     const features = orderFeatures([...builtIn, ...extra]);
@@ -229,6 +277,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
         ...allScopes(definition, scopePrefix),
         ...(approvalsOn ? [`${scopePrefix}:approve`] : []),
       ].sort(),
+      challengeScopes: readScopes(definition, scopePrefix),
       resourceName: definition.title ?? definition.name,
       mcpPath,
       rpcPaths: legacySse ? [mcpPath, LEGACY_MESSAGES_PATH] : [mcpPath],
@@ -242,7 +291,16 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
           }),
     });
 
-    // Hooks run in registration order: drain refusal first (cheapest), then authentication.
+    // Hooks run in registration order: CORS first (a preflight carries no credentials), then drain
+    // refusal (cheapest), then authentication.
+    registerCors(app, {
+      origins: config.CORS_ALLOWED_ORIGINS,
+      endpoints: {
+        [mcpPath]: ['GET', 'POST', 'DELETE'],
+        ...(legacySse ? { [LEGACY_SSE_PATH]: ['GET'], [LEGACY_MESSAGES_PATH]: ['POST'] } : {}),
+      },
+      publicPaths: [metadataPath(mcpPath), '/.well-known/oauth-protected-resource'],
+    });
     registerDrainHooks(
       app,
       lifecycle,
@@ -255,6 +313,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
     const dispatcher = new Dispatcher(served, {
       callTimeoutMs: config.TOOL_TIMEOUT_MS,
       interceptors: features.flatMap((f) => f.interceptors ?? []),
+      toolsListMeta: { [CATALOG_HASH_META_KEY]: contract.catalogHash },
       ...(visibility.length === 0
         ? {}
         : {
@@ -262,11 +321,14 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
               visibility.every((v) => v(kind, policy, caller, annotations)),
           }),
     });
+    // An origin listed for CORS is trusted by the Origin guard too; every other origin stays refused.
+    const browserOrigins = [...config.ALLOWED_ORIGINS, ...config.CORS_ALLOWED_ORIGINS];
     await app.register(mcpPlugin, {
       dispatcher,
       requestStateSecret: config.REQUEST_STATE_SECRET,
       path: mcpPath,
-      allowedOrigins: config.ALLOWED_ORIGINS,
+      allowedOrigins: browserOrigins,
+      ...(options.fastPath === undefined ? {} : { fastPath: options.fastPath }),
       // Answers to 2025-era server-to-client requests reach the replica holding the call.
       ...(redis === undefined ? {} : { redis, createSubscriber: () => createSubscriber(redis) }),
     });
@@ -276,7 +338,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
         requestStateSecret: config.REQUEST_STATE_SECRET,
         ssePath: LEGACY_SSE_PATH,
         messagesPath: LEGACY_MESSAGES_PATH,
-        allowedOrigins: config.ALLOWED_ORIGINS,
+        allowedOrigins: browserOrigins,
         ...(redis === undefined ? {} : { redis, createSubscriber: () => createSubscriber(redis) }),
       });
     }
@@ -305,6 +367,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
     return {
       app,
       dispatcher,
+      contract,
       metrics,
       lifecycle,
       features,
@@ -324,7 +387,14 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
   }
 }
 
-/** The shutdown sequence, separate so it can be driven (and tested) step by step. */
+/**
+ * The shutdown sequence, separate so it can be driven (and tested) step by step. The whole of it is
+ * bounded by `graceMs`: in-flight calls get the grace period minus a reserve for closing; calls still
+ * running then are aborted, which answers them UNAVAILABLE at once (the dispatcher does not wait for
+ * a handler that ignores its signal) and queues their audit rows; closing flushes those rows to
+ * PostgreSQL or the fsync'd spool within the reserve; whatever is still open after that is left to
+ * the process exit.
+ */
 export async function drainAndClose(input: {
   app: FastifyInstance;
   lifecycle: Lifecycle;
@@ -332,17 +402,33 @@ export async function drainAndClose(input: {
   graceMs: number;
 }): Promise<void> {
   const { app, lifecycle, log, graceMs } = input;
+  const started = performance.now();
+  const left = () => Math.max(0, graceMs - (performance.now() - started));
+  const closeReserveMs = Math.min(2_000, Math.floor(graceMs / 4));
   lifecycle.beginDrain();
   log.info(
     { inflight: lifecycle.inflightCount, graceMs },
     'draining: readiness is 503 and new MCP calls are refused',
   );
-  if (!(await lifecycle.waitForIdle(graceMs))) {
-    log.warn({ inflight: lifecycle.inflightCount }, 'grace period over: aborting the calls still in flight');
+  if (!(await lifecycle.waitForIdle(Math.max(0, graceMs - closeReserveMs)))) {
+    log.warn(
+      { inflight: lifecycle.inflightCount },
+      'grace period over: answering the calls still in flight UNAVAILABLE',
+    );
     lifecycle.abortInflight();
-    // Aborted handlers still answer (UNAVAILABLE) and get audited; give them a moment, then cut the connections.
-    if (!(await lifecycle.waitForIdle(2000))) app.server.closeAllConnections();
+    // Aborted calls answer at once; only a call stuck in an interceptor is still counted after this.
+    if (!(await lifecycle.waitForIdle(Math.min(1_000, left() / 2)))) {
+      log.error(
+        { inflight: lifecycle.inflightCount },
+        'calls stuck after the abort: closing their connections',
+      );
+      app.server.closeAllConnections();
+    }
   }
-  await app.close();
-  log.info('server closed');
+  if (!(await within(app.close(), Math.max(left(), 250)))) {
+    log.error({ graceMs }, 'closing did not finish within the grace period; stopping anyway');
+    app.server.closeAllConnections();
+    return;
+  }
+  log.info({ durationMs: Math.round(performance.now() - started) }, 'server closed');
 }

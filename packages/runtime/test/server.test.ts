@@ -1,6 +1,7 @@
 import { createTestDatabase, describeWithPostgres, type TestDatabase } from '@mcp-platform/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApprovalsFeature } from '../src/approvals/index.ts';
 import { migrate } from '../src/audit/migrate.ts';
 import type { RuntimeFeature } from '../src/feature.ts';
 import { orderFeatures } from '../src/feature-order.ts';
@@ -43,9 +44,11 @@ describe('feature order', () => {
       expect(server.features.map((x) => x.name)).toEqual([
         'observability',
         'lifecycle',
+        'deprecation',
         'authorization',
         'rate-limit',
         'approvals-unavailable',
+        'contract',
       ]);
     } finally {
       await server.app.close();
@@ -114,10 +117,12 @@ describeWithPostgres('full stack on PostgreSQL (audit, approvals) and Redis', (d
     expect(stack.server.features.map((f) => f.name)).toEqual([
       'observability',
       'lifecycle',
+      'deprecation',
       'audit',
       'authorization',
       'rate-limit',
       'approvals',
+      'contract',
     ]);
   });
 
@@ -191,7 +196,18 @@ describeWithPostgres('full stack on PostgreSQL (audit, approvals) and Redis', (d
     expect(result).toMatchObject({ isError: true, structuredContent: { code: 'APPROVAL_REQUIRED' } });
     expect(handled).toEqual([]);
     const { approvalId } = result.structuredContent as { approvalId: string };
-    // `confirm`: the caller confirms by calling again with the approval id; it executes exactly once.
+    // `confirm`: once the caller confirmed in the approvals console (what its confirm action stores),
+    // calling again with the approval id executes it exactly once.
+    const approvals = stack.server.features.find((f) => f.name === 'approvals') as ApprovalsFeature;
+    const confirmed = await approvals.decisions.decide(
+      { subject: 'writer-1', kind: 'user', scopes: [], claims: {} },
+      approvalId,
+      'approved',
+      null,
+      'console-request',
+      'console',
+    );
+    expect(confirmed.ok).toBe(true);
     const again = await post(token, 'tools/call', {
       name: 'set_stage',
       arguments: { id: '9', stage: 'Won', approvalId },

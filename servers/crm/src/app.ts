@@ -1,5 +1,10 @@
 import type { ServerDefinition } from '@mcp-platform/protocol';
-import { backendMetrics, type RuntimeMetrics } from '@mcp-platform/runtime';
+import {
+  backendMetrics,
+  offlineDependency,
+  packageVersion,
+  type RuntimeMetrics,
+} from '@mcp-platform/runtime';
 import type { FastifyBaseLogger } from 'fastify';
 import { Gauge } from 'prom-client';
 import type { CrmBackend } from './backends/crm-backend.ts';
@@ -14,7 +19,8 @@ import { accountResource } from './resources/account.ts';
 import { crmTools, type ToolDeps } from './tools/index.ts';
 
 export const SERVER_NAME = 'crm';
-export const SERVER_VERSION = '0.1.0';
+/** serverInfo.version, the image tag and the contract's version: package.json is the one place to bump it. */
+export const SERVER_VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
 const INSTRUCTIONS =
   'CRM tools for sales teams over the company Salesforce org (or its sandbox). Find records with ' +
@@ -28,11 +34,17 @@ export function crmDefinition(deps: ToolDeps): ServerDefinition {
     name: SERVER_NAME,
     version: SERVER_VERSION,
     title: 'CRM',
+    description: 'Salesforce accounts, opportunities, contacts, cases and activities for sales teams',
     instructions: INSTRUCTIONS,
     tools: crmTools(deps),
     resourceTemplates: [accountResource(deps)],
     prompts: [accountBriefing, pipelineReview],
   };
+}
+
+/** The definition without a backend, for `pnpm contracts` (handlers never run; any backend use throws). */
+export function contractDefinition(): ServerDefinition {
+  return crmDefinition({ crm: offlineDependency<CrmBackend>('The CRM backend'), today: todayUtc });
 }
 
 export interface BackendOptions {
@@ -103,3 +115,4 @@ export async function createBackend(
   }
   return options.metrics ? instrumented(backend, backendMetrics(options.metrics, backend.kind)) : backend;
 }
+export { crmConfigSchema } from './config.ts';

@@ -54,6 +54,10 @@ export interface FakeSalesforce {
     errors: Array<{ message: string; errorCode: string; fields?: string[] }>,
     count?: number,
   ): void;
+  /** API calls whose path matches are held open and never answered (a stuck org), until `reset()`. */
+  hang(match: RegExp): void;
+  /** Held requests whose client has not closed the connection yet. */
+  readonly hanging: number;
   /** Refuse `action` on `object` for the integration user (INSUFFICIENT_ACCESS_OR_READONLY). */
   deny(object: string, action: 'read' | 'create' | 'edit'): void;
   apiUsage: { used: number; limit: number };
@@ -365,6 +369,8 @@ export async function startFakeSalesforce(options: FakeSalesforceOptions = {}): 
     }
   };
 
+  const hangs: RegExp[] = [];
+  const held = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk) => {
@@ -386,6 +392,11 @@ export async function startFakeSalesforce(options: FakeSalesforceOptions = {}): 
         }
       }
       requests.push(recorded);
+      if (hangs.some((h) => h.test(url.pathname))) {
+        held.add(res);
+        res.once('close', () => held.delete(res));
+        return;
+      }
 
       if (req.method === 'POST' && url.pathname === '/services/oauth2/token')
         return tokenEndpoint(new URLSearchParams(raw), res);
@@ -485,6 +496,10 @@ export async function startFakeSalesforce(options: FakeSalesforceOptions = {}): 
     issuedTokens,
     expireTokens: () => validTokens.clear(),
     failNext: (match, status, errors, count = 1) => failures.push({ match, status, errors, count }),
+    hang: (match) => hangs.push(match),
+    get hanging() {
+      return held.size;
+    },
     deny: (object, action) => denied.add(`${action}:${object}`),
     apiUsage: { used: 0, limit: options.apiLimit ?? 15_000 },
     batchSize: options.batchSize ?? 2000,
@@ -495,6 +510,8 @@ export async function startFakeSalesforce(options: FakeSalesforceOptions = {}): 
       requests.length = 0;
       failures.length = 0;
       denied.clear();
+      hangs.length = 0;
+      for (const res of held) res.destroy();
       fake.batchSize = 2000;
     },
     close: async () => {

@@ -1,9 +1,11 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Contract, verifyServer } from '@mcp-platform/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // What `pnpm start` runs: src/main.ts with no DATABASE_URL and no Salesforce credentials, so the
@@ -162,6 +164,12 @@ describe('pnpm start: the CRM server on embedded PostgreSQL', { timeout: 180_000
     });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('Globex Holdings');
+    // What main.ts serves (approvals on, real backend) is the contract generated offline and committed.
+    const committed = JSON.parse(
+      readFileSync(new URL('../contract.json', import.meta.url), 'utf8'),
+    ) as Contract;
+    const verified = await verifyServer({ url: `${server.url}/mcp`, pinned: committed });
+    expect(verified.problems).toEqual([]);
     expect(await stop(server)).toBe(0);
   });
 });

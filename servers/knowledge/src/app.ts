@@ -1,5 +1,5 @@
 import type { ServerDefinition } from '@mcp-platform/protocol';
-import type { RuntimeFeature } from '@mcp-platform/runtime';
+import { offlineDependency, packageVersion, type RuntimeFeature } from '@mcp-platform/runtime';
 import type { FastifyBaseLogger } from 'fastify';
 import { type ConfluenceSettings, embeddingSettings, type KnowledgeConfig } from './config.ts';
 import { generateCorpus, toIncoming } from './corpus/index.ts';
@@ -14,7 +14,8 @@ import { registerUploadRoute } from './sources/upload.ts';
 import { knowledgeTools } from './tools/index.ts';
 
 export const SERVER_NAME = 'knowledge';
-export const SERVER_VERSION = '0.1.0';
+/** serverInfo.version, the image tag and the contract's version: package.json is the one place to bump it. */
+export const SERVER_VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
 const INSTRUCTIONS = [
   'Enterprise documentation and runbooks: operations runbooks per service, IT policies, procurement and contract policies, HR handbook.',
@@ -28,11 +29,17 @@ export function knowledgeDefinition(kb: KnowledgeBase): ServerDefinition {
     name: SERVER_NAME,
     version: SERVER_VERSION,
     title: 'Knowledge base',
+    description: 'Enterprise documentation and runbooks, searchable with citations',
     instructions: INSTRUCTIONS,
     tools: knowledgeTools(kb),
     resourceTemplates: [documentResource(kb)],
     prompts: [answerWithCitationsPrompt],
   };
+}
+
+/** The definition without an index, for `pnpm contracts` (handlers never run; any index use throws). */
+export function contractDefinition(): ServerDefinition {
+  return knowledgeDefinition(offlineDependency<KnowledgeBase>('The knowledge base'));
 }
 
 /** Ingests the demo corpus (deterministic generator) and returns the summary. */
@@ -135,3 +142,4 @@ export async function openIndex(options: OpenIndexOptions): Promise<KnowledgeBas
     },
   });
 }
+export { knowledgeConfigSchema } from './config.ts';

@@ -12,6 +12,8 @@ export type RejectionCode =
   | 'UNSUPPORTED_TYPE'
   | 'NO_TEXT'
   | 'TOO_MANY_CHUNKS'
+  /** Nested too deeply, too many elements, or parsing exceeded its time budget. */
+  | 'TOO_COMPLEX'
   | 'INVALID_METADATA'
   | 'EMBEDDING_FAILED'
   | 'SOURCE_ERROR'

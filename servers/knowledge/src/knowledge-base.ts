@@ -4,6 +4,7 @@ import { type EmbeddingProvider, httpEmbeddingProvider } from './index/embedding
 import { Indexer } from './index/ingest.ts';
 import { embeddingColumnDimensions } from './index/migrate.ts';
 import { DEFAULT_LIMITS, type PrepareLimits } from './index/prepare.ts';
+import { PreparePool } from './index/prepare-pool.ts';
 import type { SearchBackend } from './index/search.ts';
 
 export interface KnowledgeBaseOptions {
@@ -68,7 +69,13 @@ export async function openKnowledgeBase(options: KnowledgeBaseOptions): Promise<
     const dims = provider === undefined ? undefined : await embeddingColumnDimensions(pool);
     const vector = provider !== undefined && dims === provider.dimensions;
     const embedder = vector ? provider : undefined;
-    const indexer = new Indexer(ingestPool, { embedder, limits: options.limits ?? DEFAULT_LIMITS });
+    const preparer = new PreparePool();
+    preparer.warm();
+    const indexer = new Indexer(ingestPool, {
+      embedder,
+      limits: options.limits ?? DEFAULT_LIMITS,
+      preparer,
+    });
     let closing: Promise<void> | undefined;
     return {
       pool,
@@ -84,6 +91,7 @@ export async function openKnowledgeBase(options: KnowledgeBaseOptions): Promise<
       },
       close() {
         closing ??= (async () => {
+          await preparer.close();
           await pool.end();
           if (ingestPool !== pool) await ingestPool.end();
         })();

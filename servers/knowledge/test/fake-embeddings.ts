@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
  * (POST {input: string[], model} → {object: 'list', data: [{object: 'embedding', index, embedding}]}).
  * Vectors are hashed bags of words after a small synonym table, so texts that share meaning but no
  * words ("sluggish" vs "latency") land close together, as with a real model. Texts containing
- * FAIL-EMBED get HTTP 500.
+ * FAIL-EMBED get HTTP 500; texts containing HANG-EMBED are never answered (a stuck model server).
  */
 const SYNONYMS: Record<string, string> = {
   sluggish: 'latency',
@@ -38,8 +38,9 @@ export function fakeEmbedding(text: string, dimensions: number): number[] {
 
 export async function startFakeEmbeddings(
   dimensions: number,
-): Promise<{ url: string; requests: number; close(): Promise<void> }> {
+): Promise<{ url: string; requests: number; hanging: number; close(): Promise<void> }> {
   const state = { requests: 0 };
+  const held = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => {
@@ -49,6 +50,11 @@ export async function startFakeEmbeddings(
       state.requests++;
       const input = (JSON.parse(body) as { input: string[] | string }).input;
       const texts = Array.isArray(input) ? input : [input];
+      if (texts.some((t) => t.includes('HANG-EMBED'))) {
+        held.add(res);
+        res.once('close', () => held.delete(res));
+        return;
+      }
       if (texts.some((t) => t.includes('FAIL-EMBED'))) {
         res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: 'model crashed' } }));
@@ -74,6 +80,10 @@ export async function startFakeEmbeddings(
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/embeddings`,
     get requests() {
       return state.requests;
+    },
+    /** Requests held open whose client has not closed the connection yet. */
+    get hanging() {
+      return held.size;
     },
     async close() {
       server.closeAllConnections();

@@ -6,6 +6,8 @@ export const INPUT_KEY = 'approval';
 /** What our `requestState` carries (integrity-protected by the protocol package's HMAC codec). */
 export interface ApprovalState {
   approval: string;
+  /** `url`: the person was sent to the console to confirm (URL-mode elicitation). */
+  mode?: 'url';
 }
 
 export function isApprovalState(value: unknown): value is ApprovalState {
@@ -20,6 +22,46 @@ export function canConfirmInline(client: ClientInfo): boolean {
   const modes = Object.keys(elicitation);
   // An empty object means form mode (backwards compatible default); url-only clients cannot answer a form.
   return modes.length === 0 || modes.includes('form');
+}
+
+/** Whether the client declared URL-mode elicitation (2026 era): the person can be sent to the console. */
+export function canOpenUrl(client: ClientInfo): boolean {
+  if (client.era !== '2026') return false;
+  const elicitation = client.capabilities?.elicitation;
+  return typeof elicitation === 'object' && elicitation !== null && 'url' in elicitation;
+}
+
+/** The `input_required` result sending the person to the console page where they confirm as themself. */
+export function consoleConfirmationRequest(
+  preview: ChangePreview,
+  url: string,
+  approvalId: string,
+  requestState: string,
+): Record<string, unknown> {
+  return {
+    resultType: 'input_required',
+    inputRequests: {
+      [INPUT_KEY]: {
+        method: 'elicitation/create',
+        params: {
+          mode: 'url',
+          elicitationId: approvalId,
+          url,
+          message: `${preview.summary}\n\nOpen the approvals console, sign in as yourself and confirm or cancel this change.`,
+        },
+      },
+    },
+    requestState,
+  };
+}
+
+/** The action of a URL-mode answer: `accept` means "I went there", never "approved". */
+export function urlAnswer(
+  inputResponses: Record<string, unknown> | undefined,
+): 'accept' | 'decline' | 'missing' {
+  const entry = inputResponses?.[INPUT_KEY];
+  if (typeof entry !== 'object' || entry === null) return 'missing';
+  return (entry as { action?: unknown }).action === 'accept' ? 'accept' : 'decline';
 }
 
 function describeChange(value: unknown): string {

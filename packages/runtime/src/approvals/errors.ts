@@ -57,9 +57,26 @@ export const approvalErrors = {
   pending: (approvalId: string, expiresAt: Date) =>
     new ToolError(ApprovalCode.Pending, 'The change is waiting for an approver', {
       retryable: true,
-      hint: 'Tell the user an approver must approve it first (GET /approvals on this server), then call again with the same arguments and approvalId.',
+      hint: 'Tell the user an approver must approve it first (in the approvals console, /approvals/ on this server), then call again with the same arguments and approvalId.',
       details: { approvalId, expiresAt: expiresAt.toISOString() },
     }),
+  unconfirmed: (approvalId: string, expiresAt: Date, confirmUrl: string | undefined) =>
+    new ToolError(
+      ApprovalCode.Pending,
+      'The user has not confirmed this change; calling again does not confirm it',
+      {
+        retryable: true,
+        hint: confirmUrl
+          ? `Ask the user to open ${confirmUrl}, sign in as themself and confirm the change there; then call again with the same arguments and approvalId. You cannot confirm it yourself.`
+          : 'Ask the user to confirm the change in the approvals console of this server (/approvals/), signed in as themself; then call again with the same arguments and approvalId. You cannot confirm it yourself.',
+        details: {
+          approvalId,
+          policy: 'confirm',
+          expiresAt: expiresAt.toISOString(),
+          confirmUrl: confirmUrl ?? null,
+        },
+      },
+    ),
   unavailable: () =>
     new ToolError(
       ApprovalCode.Unavailable,

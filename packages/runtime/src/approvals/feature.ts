@@ -4,10 +4,13 @@ import { createPool } from '../audit/pool.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { RuntimeFeature } from '../feature.ts';
 import { ApprovalAudit } from './audit-steps.ts';
+import { type ConsoleOptions, registerApprovalConsole } from './console/routes.ts';
+import { ApprovalDecisions } from './decisions.ts';
 import type { ApprovalState } from './elicitation.ts';
 import { approvalInterceptor } from './interceptor.ts';
 import { registerApprovalRoutes } from './routes.ts';
 import { ApprovalStore } from './store.ts';
+import type { ApprovalNotifier } from './webhooks.ts';
 
 export interface ApprovalsFeatureOptions {
   /** Server name: approvals are scoped to it. */
@@ -28,12 +31,20 @@ export interface ApprovalsFeatureOptions {
    * Without it every client gets the APPROVAL_REQUIRED + approvalId flow.
    */
   mintState?: (payload: ApprovalState) => Promise<string>;
+  /** Public base URL of the server (`PUBLIC_URL`): messages link to `<publicUrl>/approvals/<id>`. */
+  publicUrl?: string;
+  /** Sends webhook notifications about new `approver` requests (closed with the feature). */
+  notifier?: ApprovalNotifier;
+  /** The approver console under `/approvals/` (off when absent). */
+  console?: Pick<ConsoleOptions, 'publicUrl' | 'sessionSecret' | 'signIn'>;
   /** Clock (tests). */
   now?: () => Date;
 }
 
 export interface ApprovalsFeature extends RuntimeFeature {
   store: ApprovalStore;
+  /** Decisions by people (API and console): the approver-role and confirm-by-the-requester rules. */
+  decisions: ApprovalDecisions;
 }
 
 /** Approvals for write tools (`policy.approval`): the interceptor and the `/approvals` HTTP API. */
@@ -49,22 +60,52 @@ export function createApprovalsFeature(options: ApprovalsFeatureOptions): Approv
   if (!Number.isFinite(ttlMs) || ttlMs <= 0)
     throw new RangeError(`approvals ttlMs must be positive, got ${ttlMs}`);
   const now = options.now ?? (() => new Date());
+  const decisions = new ApprovalDecisions({
+    server: options.server,
+    store,
+    audit,
+    approverScopes: options.approverScopes ?? [`${options.server}:approve`],
+    ttlMs,
+    now,
+  });
   return {
     name: 'approvals',
     stage: 'approve',
     store,
+    decisions,
     interceptors: [
-      approvalInterceptor({ server: options.server, store, audit, ttlMs, now, mintState: options.mintState }),
+      approvalInterceptor({
+        server: options.server,
+        store,
+        audit,
+        ttlMs,
+        now,
+        mintState: options.mintState,
+        onRequested: options.notifier ? (request) => options.notifier!.notify(request) : undefined,
+        consoleUrl:
+          options.publicUrl === undefined
+            ? undefined
+            : (id) => `${options.publicUrl!.replace(/\/+$/, '')}/approvals/requests/${id}`,
+      }),
     ],
     register(app) {
       registerApprovalRoutes(app, {
         server: options.server,
         store,
         audit,
-        approverScopes: options.approverScopes ?? [`${options.server}:approve`],
-        ttlMs,
+        decisions,
         now,
       });
+      if (options.console) {
+        registerApprovalConsole(app, {
+          ...options.console,
+          server: options.server,
+          store,
+          decisions,
+          pool,
+          now,
+        });
+      }
     },
     async migrate() {
       await migrate(pool);
@@ -80,6 +121,7 @@ export function createApprovalsFeature(options: ApprovalsFeatureOptions): Approv
       }
     },
     async close() {
+      await options.notifier?.close();
       if (ownsPool) await pool.end();
     },
   };

@@ -1,5 +1,11 @@
 export { ApprovalAudit } from './audit-steps.ts';
 export {
+  ApprovalDecisions,
+  type Decision,
+  type DecisionOutcome,
+  type DecisionsOptions,
+} from './decisions.ts';
+export {
   type ApprovalState,
   canConfirmInline,
   confirmationAnswer,
@@ -19,6 +25,13 @@ export {
   ApprovalStore,
   type Binding,
 } from './store.ts';
+export {
+  ApprovalNotifier,
+  notificationBody,
+  type WebhookFormat,
+  type WebhookOptions,
+  webhookSignature,
+} from './webhooks.ts';
 export {
   APPROVAL_ARGUMENT,
   hasApprovalArgument,

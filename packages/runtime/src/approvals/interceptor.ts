@@ -13,13 +13,16 @@ import type { ApprovalAudit } from './audit-steps.ts';
 import {
   type ApprovalState,
   canConfirmInline,
+  canOpenUrl,
   confirmationAnswer,
   confirmationRequest,
+  consoleConfirmationRequest,
   isApprovalState,
   previewText,
+  urlAnswer,
 } from './elicitation.ts';
 import { ApprovalCode, approvalErrors } from './errors.ts';
-import type { ApprovalStore, Binding } from './store.ts';
+import type { ApprovalRequest, ApprovalStore, Binding } from './store.ts';
 import { APPROVAL_ARGUMENT, hasApprovalArgument } from './with-approval-argument.ts';
 
 export interface ApprovalFlowOptions {
@@ -30,6 +33,10 @@ export interface ApprovalFlowOptions {
   now: () => Date;
   /** Seals a `requestState` (the protocol package's HMAC codec); without it, no inline confirmation. */
   mintState: ((payload: ApprovalState) => Promise<string>) | undefined;
+  /** Told about every new `approver` request (webhook notifications); must not throw or block. */
+  onRequested?: ((request: ApprovalRequest) => void) | undefined;
+  /** The console page of a request (`PUBLIC_URL/approvals/<id>`), named in messages to the person. */
+  consoleUrl?: ((approvalId: string) => string) | undefined;
 }
 
 /** Hash binding an approval to the exact call: tool name plus canonical JSON of the validated arguments. */
@@ -94,6 +101,9 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
     } else if (found.policy === 'approver' && found.status === 'pending') {
       error = approvalErrors.pending(id, found.expiresAt);
       reason = 'waiting for an approver';
+    } else if (found.policy === 'confirm' && found.status === 'pending') {
+      error = approvalErrors.unconfirmed(id, found.expiresAt, options.consoleUrl?.(id));
+      reason = 'not confirmed by the user';
     } else {
       error = approvalErrors.invalid();
       reason = `not executable in status ${found.status}`;
@@ -116,13 +126,17 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
     call: CallInfo,
     id: string,
     binding: Binding,
-    via: 'approvalId' | 'elicitation',
+    via: 'approvalId' | 'elicitation' | 'console',
     next: () => Promise<CallOutcome>,
   ): Promise<CallOutcome> => {
     annotateCall(call, { approvalId: id });
-    const consumed = await guarded(() => store.consume(id, binding, now()));
+    // A pending `confirm` request runs only when this very call carries the person's answer (an inline
+    // form), or when the tool opted out of human confirmation; otherwise it must be confirmed in the console.
+    const pendingRuns =
+      via === 'elicitation' || (via === 'approvalId' && call.policy.agentMayConfirm === true);
+    const consumed = await guarded(() => store.consume(id, binding, now(), pendingRuns));
     if (!consumed) throw await guarded(() => refusal(call, id, binding));
-    if (consumed.policy === 'confirm') {
+    if (consumed.policy === 'confirm' && consumed.decidedBy === null) {
       audit.fromCall(call, id, {
         event: 'approval.approved',
         outcome: 'ok',
@@ -164,6 +178,19 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
     if (isApprovalState(call.requestState)) {
       const id = call.requestState.approval;
       if (typeof claimed === 'string' && claimed !== id) throw approvalErrors.invalid();
+      if (call.requestState.mode === 'url') {
+        // "accept" only says the person went to the console; whether they confirmed is in the store.
+        if (urlAnswer(call.inputResponses) !== 'decline') return execute(call, id, binding, 'console', next);
+        annotateCall(call, { approvalId: id });
+        const declined = await guarded(() => store.decline(id, binding, 'declined by the user', now()));
+        if (!declined) throw await guarded(() => refusal(call, id, binding));
+        audit.fromCall(call, id, {
+          event: 'approval.rejected',
+          outcome: 'denied',
+          detail: { policy: 'confirm', via: 'elicitation' },
+        });
+        throw approvalErrors.declined();
+      }
       const answer = confirmationAnswer(call.inputResponses);
       if (answer === 'approved') return execute(call, id, binding, 'elicitation', next);
       annotateCall(call, { approvalId: id });
@@ -215,8 +242,17 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
       }),
     );
     annotateCall(call, { approvalId: request.id });
+    if (policy === 'approver') options.onRequested?.(request);
     const inline =
       policy === 'confirm' && options.mintState !== undefined && canConfirmInline(call.ctx.client);
+    const confirmUrl = options.consoleUrl?.(request.id);
+    const viaUrl =
+      !inline &&
+      policy === 'confirm' &&
+      confirmUrl !== undefined &&
+      options.mintState !== undefined &&
+      canOpenUrl(call.ctx.client);
+    const agentConfirms = policy === 'confirm' && call.policy.agentMayConfirm === true;
     audit.fromCall(call, request.id, {
       event: 'approval.requested',
       outcome: 'pending',
@@ -224,13 +260,18 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
         policy,
         expiresAt: request.expiresAt.toISOString(),
         preview,
-        via: inline ? 'elicitation' : 'approvalId',
+        via: inline ? 'elicitation' : viaUrl ? 'url-elicitation' : agentConfirms ? 'approvalId' : 'console',
       },
     });
     if (inline) {
       const state = await options.mintState!({ approval: request.id });
       return confirmationRequest(preview, state);
     }
+    if (viaUrl) {
+      const state = await options.mintState!({ approval: request.id, mode: 'url' });
+      return consoleConfirmationRequest(preview, confirmUrl!, request.id, state);
+    }
+    const where = confirmUrl ?? 'the approvals console of this server (/approvals/)';
     throw new ToolError(
       ApprovalCode.Required,
       policy === 'confirm'
@@ -238,13 +279,15 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
         : `This change needs the approval of an approver before it runs. ${preview.summary}`,
       {
         retryable: true,
-        hint:
-          policy === 'confirm'
-            ? 'Show the preview to the user. Once they confirm, call again with exactly the same arguments plus approvalId.'
-            : 'Show the preview to the user and tell them an approver must approve it (GET /approvals on this server). Once approved, call again with exactly the same arguments plus approvalId.',
+        hint: agentConfirms
+          ? 'Show the preview to the user. Once they confirm, call again with exactly the same arguments plus approvalId.'
+          : policy === 'confirm'
+            ? `Show the preview to the user and ask them to open ${where}, sign in as themself and confirm it there (you cannot confirm it). Then call again with exactly the same arguments plus approvalId.`
+            : `Show the preview to the user and tell them an approver must approve it in ${where}. Once approved, call again with exactly the same arguments plus approvalId.`,
         details: {
           approvalId: request.id,
           policy,
+          ...(confirmUrl === undefined ? {} : { confirmUrl }),
           preview,
           previewText: previewText(preview),
           expiresAt: request.expiresAt.toISOString(),

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isUuid } from '../audit/interceptor.ts';
 import type { ApprovalAudit } from './audit-steps.ts';
+import type { ApprovalDecisions } from './decisions.ts';
 import { ApprovalCode } from './errors.ts';
 import type { ApprovalRequest, ApprovalStore } from './store.ts';
 
@@ -10,10 +11,7 @@ export interface ApprovalRoutesOptions {
   server: string;
   store: ApprovalStore;
   audit: ApprovalAudit;
-  /** Scopes (any one) that make a caller an approver. */
-  approverScopes: readonly string[];
-  /** How long an approved request stays executable. */
-  ttlMs: number;
+  decisions: ApprovalDecisions;
   now: () => Date;
   prefix?: string;
 }
@@ -72,7 +70,7 @@ function send(reply: FastifyReply, status: number, code: string, message: string
  * their own request.
  */
 export function registerApprovalRoutes(app: FastifyInstance, options: ApprovalRoutesOptions): void {
-  const { server, store, audit, approverScopes, now } = options;
+  const { server, store, audit, decisions, now } = options;
   const base = options.prefix ?? '/approvals';
 
   const callerOf = (request: FastifyRequest, reply: FastifyReply): Caller | undefined => {
@@ -83,13 +81,13 @@ export function registerApprovalRoutes(app: FastifyInstance, options: ApprovalRo
     }
     return caller;
   };
-  const isApprover = (caller: Caller) => approverScopes.some((s) => caller.scopes.includes(s));
+  const isApprover = (caller: Caller) => decisions.isApprover(caller);
   const forbidden = (reply: FastifyReply) =>
     send(
       reply,
       403,
       'INSUFFICIENT_SCOPE',
-      `Only approvers can do this: it needs the scope ${approverScopes.join(' or ')}`,
+      `Only approvers can do this: it needs the scope ${decisions.approverScopes.join(' or ')}`,
     );
   const notFound = (reply: FastifyReply) =>
     send(reply, 404, 'APPROVAL_NOT_FOUND', 'No approval request with this id on this server');
@@ -112,8 +110,9 @@ export function registerApprovalRoutes(app: FastifyInstance, options: ApprovalRo
       if (!caller) return reply;
       if (!isApprover(caller)) return forbidden(reply);
       await sweep(caller, request.id);
-      const pending = await store.listPending(server, now());
-      return { approvals: pending.map(approvalView) };
+      // Approvers decide `approver` requests only; `confirm` requests belong to their requester.
+      const pending = await store.list(server, now(), { state: 'pending', policy: 'approver' });
+      return { approvals: pending.reverse().map(approvalView) };
     }),
   );
 
@@ -147,81 +146,16 @@ export function registerApprovalRoutes(app: FastifyInstance, options: ApprovalRo
         );
       }
       if (!isUuid(request.params.id)) return notFound(reply);
-      const id = request.params.id.toLowerCase();
-      const at = now();
-      const reason = body.data?.reason ?? null;
-      const decided = await store.decide(
-        id,
-        server,
-        decision,
-        caller.subject,
-        reason,
-        at,
-        new Date(at.getTime() + options.ttlMs),
-      );
-      if (decided) {
-        audit.fromDecision(
-          caller,
-          decided,
-          {
-            event: decision === 'approved' ? 'approval.approved' : 'approval.rejected',
-            outcome: decision === 'approved' ? 'ok' : 'denied',
-            detail: { via: 'http', ...(reason === null ? {} : { reason }) },
-          },
-          request.id,
-        );
-        return approvalView(decided);
-      }
-      const found = await store.get(id, server);
-      if (!found) return notFound(reply);
-      let status: number;
-      let code: string;
-      let message: string;
-      if (found.policy !== 'approver') {
-        [status, code, message] = [
-          409,
-          'APPROVAL_NOT_APPROVER_POLICY',
-          'This request is confirmed by the caller who made it, not by an approver',
-        ];
-      } else if (found.requesterSubject === caller.subject) {
-        [status, code, message] = [
-          403,
-          'APPROVAL_SELF_DECISION',
-          'You cannot decide your own request: another approver must do it',
-        ];
-      } else if (found.status === 'expired' || (found.status === 'pending' && found.expiresAt <= at)) {
-        const expired = await store.expire(id, at);
-        if (expired)
-          audit.fromDecision(
-            caller,
-            expired,
-            { event: 'approval.expired', outcome: 'approval_refused', errorCode: ApprovalCode.Expired },
-            request.id,
-          );
-        [status, code, message] = [
-          410,
-          'APPROVAL_EXPIRED',
-          'This request has expired; the caller must request the change again',
-        ];
-      } else {
-        [status, code, message] = [
-          409,
-          'APPROVAL_ALREADY_DECIDED',
-          `This request is already ${found.status}`,
-        ];
-      }
-      audit.fromDecision(
+      const outcome = await decisions.decide(
         caller,
-        found,
-        {
-          event: 'approval.refused',
-          outcome: 'approval_refused',
-          errorCode: code,
-          detail: { via: 'http', attempted: decision },
-        },
+        request.params.id.toLowerCase(),
+        decision,
+        body.data?.reason ?? null,
         request.id,
+        'http',
       );
-      return send(reply, status, code, message);
+      if (outcome.ok) return approvalView(outcome.request);
+      return send(reply, outcome.status, outcome.code, outcome.message);
     };
 
   app.post<{ Params: { id: string } }>(`${base}/:id/approve`, safely(decide('approved')));

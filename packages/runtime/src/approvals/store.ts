@@ -137,13 +137,19 @@ export class ApprovalStore {
    * the request is bound to this exact call, unexpired, and in the state its policy executes from
    * (`confirm`: pending, confirmed by this very call; `approver`: approved by someone else).
    */
-  async consume(id: string, binding: Binding, now: Date): Promise<ApprovalRequest | undefined> {
+  async consume(
+    id: string,
+    binding: Binding,
+    now: Date,
+    /** A `confirm` request may run while still pending (confirmed by this very call: elicitation, or opt-out). */
+    pendingConfirmRuns = false,
+  ): Promise<ApprovalRequest | undefined> {
     const { rows } = await this.pool.query<Row>(
       `UPDATE approval_requests SET status = 'executed', executed_at = $7
         WHERE id = $1 AND server = $2 AND tool = $3 AND args_hash = $4
           AND requester_subject = $5 AND requester_client_id = $6
           AND expires_at > $7
-          AND status = CASE policy WHEN 'confirm' THEN 'pending' ELSE 'approved' END
+          AND (status = 'approved' OR (policy = 'confirm' AND status = 'pending' AND $8::boolean))
         RETURNING *`,
       [
         id,
@@ -153,6 +159,7 @@ export class ApprovalStore {
         binding.requesterSubject,
         binding.requesterClientId,
         now,
+        pendingConfirmRuns,
       ],
     );
     return rows[0] && fromRow(rows[0]);
@@ -179,6 +186,68 @@ export class ApprovalStore {
       [id, server, decision, decidedBy, reason, now, executeBy],
     );
     return rows[0] && fromRow(rows[0]);
+  }
+
+  /**
+   * The requester's own decision on their `confirm` request, made in the console signed in as
+   * themself: `approved` lets the next call with the approval id run, `rejected` closes it.
+   */
+  async confirm(
+    id: string,
+    server: string,
+    decision: 'approved' | 'rejected',
+    subject: string,
+    reason: string | null,
+    now: Date,
+  ): Promise<ApprovalRequest | undefined> {
+    const { rows } = await this.pool.query<Row>(
+      `UPDATE approval_requests SET status = $3, decided_by = $4, decided_at = $6, reason = $5
+        WHERE id = $1 AND server = $2 AND policy = 'confirm' AND status = 'pending'
+          AND expires_at > $6 AND requester_subject = $4
+        RETURNING *`,
+      [id, server, decision, subject, reason, now],
+    );
+    return rows[0] && fromRow(rows[0]);
+  }
+
+  /**
+   * Requests for the console, newest first: `pending` (unexpired, waiting) or `closed` (decided,
+   * executed or expired), optionally only those `requester` made, filtered by tool, requester and age.
+   */
+  async list(
+    server: string,
+    now: Date,
+    options: {
+      state: 'pending' | 'closed';
+      requester?: string | undefined;
+      tool?: string | undefined;
+      policy?: ApprovalPolicyKind | undefined;
+      since?: Date | undefined;
+      limit?: number;
+    },
+  ): Promise<ApprovalRequest[]> {
+    const { rows } = await this.pool.query<Row>(
+      `SELECT * FROM approval_requests
+        WHERE server = $1
+          AND CASE WHEN $2 = 'pending' THEN status = 'pending' AND expires_at > $3
+                   ELSE NOT (status = 'pending' AND expires_at > $3) END
+          AND ($4::text IS NULL OR requester_subject = $4)
+          AND ($5::text IS NULL OR tool = $5)
+          AND ($6::text IS NULL OR policy = $6)
+          AND ($7::timestamptz IS NULL OR created_at >= $7)
+        ORDER BY created_at DESC LIMIT $8`,
+      [
+        server,
+        options.state,
+        now,
+        options.requester ?? null,
+        options.tool ?? null,
+        options.policy ?? null,
+        options.since ?? null,
+        options.limit ?? 200,
+      ],
+    );
+    return rows.map(fromRow);
   }
 
   /** The requester declines their own `confirm` request (elicitation answered no). */

@@ -1,31 +1,22 @@
 import { createHash } from 'node:crypto';
+import { pgSafeJson, pgSafeString } from './bounded-json.ts';
 
 /** Lowercase hex SHA-256 of a string (UTF-8) or bytes. */
 export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-function sanitizeString(value: string): string {
-  // PostgreSQL text/jsonb cannot hold NUL or lone surrogates; an attacker could send either.
-  return value.toWellFormed().replaceAll('\u0000', '\uFFFD');
-}
-
 /**
- * A plain-JSON copy of `value` that survives a round trip through PostgreSQL `jsonb`/`text`
- * unchanged: JSON round trip (drops functions/undefined, Dates become strings), NUL and lone
- * surrogates replaced. Hashes are computed over this form, so verification can recompute them.
+ * A plain-JSON copy of `value` that survives a round trip through PostgreSQL `jsonb` unchanged: keys
+ * and strings made safe (NUL and lone surrogates replaced), keys sorted, no recursion. Hashes are
+ * computed over this form, so verification can recompute them.
  */
-export function jsonSafe(value: unknown): unknown {
-  if (value === undefined) return null;
-  const text = JSON.stringify(value);
-  if (text === undefined) return null;
-  return JSON.parse(text, (_key, v: unknown) => (typeof v === 'string' ? sanitizeString(v) : v));
-}
+export const jsonSafe = pgSafeJson;
 
 export function safeText(value: string): string;
 export function safeText(value: string | undefined | null): string | null;
 export function safeText(value: string | undefined | null): string | null {
-  return value === undefined || value === null ? null : sanitizeString(value);
+  return value === undefined || value === null ? null : pgSafeString(value);
 }
 
 /** JSON with object keys sorted at every level: the same value always gives the same text. */

@@ -49,10 +49,22 @@ export async function createAuditFeature(options: AuditFeatureOptions): Promise<
     },
     async ready() {
       const s = trail.status();
+      const outage = s.lastOutage === undefined ? '' : ` (${s.lastOutage})`;
       if (s.saturated)
-        return { ok: false, detail: 'audit: spool full and PostgreSQL unreachable, refusing calls' };
+        return {
+          ok: false,
+          detail: `audit: spool full and PostgreSQL unreachable${outage}, refusing calls`,
+        };
       if (!s.databaseHealthy)
-        return { ok: true, detail: `audit: PostgreSQL unreachable, spooling (${s.spoolBytes} bytes)` };
+        return {
+          ok: true,
+          detail: `audit: PostgreSQL unreachable${outage}, spooling (${s.spoolBytes} bytes)`,
+        };
+      if (s.rowsQuarantined > 0)
+        return {
+          ok: true,
+          detail: `audit: PostgreSQL refused ${s.rowsQuarantined} row(s) for their data (last ${s.lastRefusal}); marked substitutes stored, originals in ${s.quarantineFile}`,
+        };
       return { ok: true };
     },
     async close() {

@@ -6,7 +6,7 @@ import {
   RpcError,
   ToolError,
 } from '@mcp-platform/protocol';
-import { auditUnavailable } from './errors.ts';
+import { AUDIT_UNAVAILABLE, auditUnavailable } from './errors.ts';
 import {
   type AuditOutcome,
   type AuditRecord,
@@ -100,6 +100,14 @@ export function callColumns(
   };
 }
 
+/** Bytes of a row beyond its call columns (ids, times, outcome, digest, a few touched records). */
+const ROW_OVERHEAD_BYTES = 768;
+
+/** An upper estimate of the spooled size of a call's row, from what is known before it runs. */
+export function estimateRowBytes(columns: object): number {
+  return ROW_OVERHEAD_BYTES + Buffer.byteLength(JSON.stringify(columns) ?? '', 'utf8');
+}
+
 /**
  * Audits every tools/call, resources/read and prompts/get: a write's intent row is stored
  * synchronously before it runs (or the call fails closed with AUDIT_UNAVAILABLE); the outcome row
@@ -107,15 +115,49 @@ export function callColumns(
  */
 export function auditInterceptor(trail: AuditTrail, server: string): Interceptor {
   return async (call, next) => {
-    if (!trail.accepting()) {
-      throw auditUnavailable('the local audit spool is full and the audit database is down');
-    }
+    const columns = callColumns(call, server);
+    const estimate = estimateRowBytes(columns);
+    // Admission: room for this call's row is reserved in the spool before it runs, so it is either
+    // refused here or its row is stored durably, even if PostgreSQL goes down meanwhile.
+    const reserved = trail.reserve(estimate);
     const at = new Date().toISOString();
     const started = performance.now();
-    const columns = callColumns(call, server);
     // The approval a call claims: its approvalId argument, or the approval sealed in the verified
     // requestState of an inline (2026 input_required) confirmation.
     const claimed = call.args?.approvalId ?? call.rawArgs.approvalId ?? approvalInState(call.requestState);
+    const claimedId = isUuid(claimed) ? claimed.toLowerCase() : null;
+    const store = async (row: AuditRecord, result: unknown, room: number) => {
+      // PostgreSQL healthy: batched (a crash loses at most one flush interval). PostgreSQL down:
+      // the answer waits until the row is in the fsync'd spool (its room was reserved).
+      if (trail.databaseDown) await trail.recordDurably(row, result, room);
+      else trail.record(row, result, room);
+    };
+    /** The row of a write refused before it ran (nothing changed), stored like any other. */
+    const recordRefusal = (room: number, reason: string) =>
+      store(
+        makeRecord({
+          ...columns,
+          id: randomUUID(),
+          at,
+          event: 'call',
+          outcome: 'error',
+          errorCode: AUDIT_UNAVAILABLE,
+          durationMs: performance.now() - started,
+          approvalId: claimedId,
+          detail: { refused: reason },
+        }),
+        undefined,
+        room,
+      );
+    if (reserved === undefined) {
+      // Saturated: the call is refused. A refused write is still recorded while the spool's
+      // headroom for refusals lasts; after that it is only counted.
+      const room = isWriteCall(call) ? trail.reserve(estimate, 'refusal') : undefined;
+      if (room !== undefined) {
+        await recordRefusal(room, 'no spool room for the call while the audit database is down');
+      }
+      throw auditUnavailable('the local audit spool is full and the audit database is down');
+    }
     let intentId: string | null = null;
     if (isWriteCall(call)) {
       const intent = makeRecord({
@@ -126,16 +168,19 @@ export function auditInterceptor(trail: AuditTrail, server: string): Interceptor
         outcome: 'pending',
         errorCode: null,
         durationMs: null,
-        approvalId: isUuid(claimed) ? claimed.toLowerCase() : null,
+        approvalId: claimedId,
         detail: null,
       });
-      await trail.recordNow(intent);
+      try {
+        await trail.recordNow(intent);
+      } catch (error) {
+        await recordRefusal(reserved, 'the intent row could not be stored before the write');
+        throw error;
+      }
       intentId = intent.id;
     }
-    const complete = (outcome: AuditOutcome, errorCode: string | null, result?: unknown) => {
-      const approvalId =
-        annotations.get(call)?.approvalId ?? (isUuid(claimed) ? claimed.toLowerCase() : null);
-      trail.record(
+    const complete = (outcome: AuditOutcome, errorCode: string | null, result?: unknown) =>
+      store(
         makeRecord({
           ...columns,
           id: randomUUID(),
@@ -145,21 +190,22 @@ export function auditInterceptor(trail: AuditTrail, server: string): Interceptor
           errorCode,
           durationMs: performance.now() - started,
           touched: [...call.touched],
-          approvalId,
+          approvalId: annotations.get(call)?.approvalId ?? claimedId,
           detail: intentId === null ? null : { intentId },
         }),
         result,
+        reserved,
       );
-    };
+    let out: CallOutcome;
     try {
-      const out = await next();
-      const { outcome, errorCode } = outcomeOfResult(out);
-      complete(outcome, errorCode, out);
-      return out;
+      out = await next();
     } catch (error) {
       const { outcome, errorCode } = outcomeOfError(error);
-      complete(outcome, errorCode);
+      await complete(outcome, errorCode);
       throw error;
     }
+    const { outcome, errorCode } = outcomeOfResult(out);
+    await complete(outcome, errorCode, out);
+    return out;
   };
 }

@@ -60,4 +60,13 @@ export function registerAuditMetrics(registry: Registry, trail: AuditTrail): voi
       this.inc(trail.status().writeFailures);
     },
   });
+  new Counter({
+    name: 'mcp_audit_rows_quarantined_total',
+    help: 'Audit rows PostgreSQL refused for their data: a marked substitute was stored, the original kept in the quarantine file',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(trail.status().rowsQuarantined);
+    },
+  });
 }

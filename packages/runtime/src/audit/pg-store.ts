@@ -23,6 +23,8 @@ FROM jsonb_to_recordset($1::jsonb) AS r(
   prev_hash text, hash text)
 ORDER BY chain_seq`;
 
+const MARK = 'INSERT INTO audit_chain_marks (chain_id, chain_seq, hash) VALUES ($1, $2, $3)';
+
 function toColumns(row: ChainedRecord): Record<string, unknown> {
   return {
     id: row.id,
@@ -100,6 +102,8 @@ export async function appendRecords(
     const chained = chainRecords(chainId, current, pending);
     if (chained.rows.length > 0) {
       await client.query(INSERT, [JSON.stringify(chained.rows.map(toColumns))]);
+      // The chain's high-water mark, outside the chain: a tail deleted later is still visible.
+      await client.query(MARK, [chainId, chained.head.chainSeq, chained.head.hash]);
     }
     await client.query('COMMIT');
     return { head: chained.head, inserted: chained.rows.length };

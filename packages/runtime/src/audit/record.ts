@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Caller, ClientInfo } from '@mcp-platform/protocol';
-import { jsonSafe, safeText } from './canonical-json.ts';
+import { ARGUMENT_LIMITS, boundedJson, DETAIL_LIMITS } from './bounded-json.ts';
+import { safeText } from './canonical-json.ts';
 
 /** What an audit row is about. */
 export type AuditEvent =
@@ -113,27 +115,76 @@ export function outcomeOfCode(code: string | null | undefined): AuditOutcome {
   return 'error';
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SHA256 = /^[0-9a-f]{64}$/;
+/** Longest text kept in a column (a resource URI or client name is never this long honestly). */
+const MAX_TEXT = 1024;
+/** Most touched records kept per row. */
+const MAX_TOUCHED = 1000;
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Rows built by `makeRecord` (the trail re-checks anything else). */
+const sealed = new WeakSet<AuditRecord>();
+
+function boundedText(value: string): string;
+function boundedText(value: string | undefined | null): string | null;
+function boundedText(value: string | undefined | null): string | null {
+  const safe = safeText(value);
+  if (safe === null || safe.length <= MAX_TEXT) return safe;
+  return `${safe.slice(0, MAX_TEXT).toWellFormed()}…[truncated ${safe.length} chars]`;
+}
+
+function finiteOrNull(value: number | null): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function isoOrNow(value: string): string {
+  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(time) ? new Date().toISOString() : new Date(time).toISOString();
+}
+
 /**
- * Builds a row whose every value survives PostgreSQL unchanged (NUL and lone surrogates replaced,
- * plain JSON), so the hash computed before the insert is the hash `verify` recomputes.
+ * Builds a row whose every value survives PostgreSQL unchanged and is bounded: keys and strings
+ * without NUL or lone surrogates, arguments and detail within `ARGUMENT_LIMITS`/`DETAIL_LIMITS`
+ * (else a digest plus a truncated excerpt, marked `$audit: "truncated"`), text columns cut at
+ * 1024 characters, typed columns valid for their SQL type. The hash computed before the insert is
+ * then the hash `verify` recomputes, and no caller-supplied value can make PostgreSQL refuse a row.
  */
 export function makeRecord(fields: AuditRecord): AuditRecord {
-  return {
+  if (sealed.has(fields)) return fields;
+  const resultBytes = finiteOrNull(fields.resultBytes);
+  const record: AuditRecord = {
     ...fields,
-    server: safeText(fields.server),
-    name: safeText(fields.name),
-    subject: safeText(fields.subject),
-    principalKind: safeText(fields.principalKind),
-    clientId: safeText(fields.clientId),
-    clientName: safeText(fields.clientName),
-    clientVersion: safeText(fields.clientVersion),
-    protocolEra: safeText(fields.protocolEra),
-    protocolVersion: safeText(fields.protocolVersion),
-    correlationId: safeText(fields.correlationId),
-    traceId: safeText(fields.traceId),
-    arguments: jsonSafe(fields.arguments),
-    errorCode: safeText(fields.errorCode),
-    touched: fields.touched.map((t) => safeText(t)),
-    detail: fields.detail === null ? null : (jsonSafe(fields.detail) as Record<string, unknown>),
+    id: UUID.test(fields.id) ? fields.id : randomUUID(),
+    at: isoOrNow(fields.at),
+    server: boundedText(fields.server),
+    name: boundedText(fields.name),
+    subject: boundedText(fields.subject),
+    principalKind: boundedText(fields.principalKind),
+    clientId: boundedText(fields.clientId),
+    clientName: boundedText(fields.clientName),
+    clientVersion: boundedText(fields.clientVersion),
+    protocolEra: boundedText(fields.protocolEra),
+    protocolVersion: boundedText(fields.protocolVersion),
+    correlationId: boundedText(fields.correlationId),
+    traceId: boundedText(fields.traceId),
+    arguments: boundedJson(fields.arguments, ARGUMENT_LIMITS),
+    errorCode: boundedText(fields.errorCode),
+    durationMs: finiteOrNull(fields.durationMs),
+    resultBytes:
+      resultBytes !== null && Number.isInteger(resultBytes) && resultBytes >= 0 && resultBytes <= INT32_MAX
+        ? resultBytes
+        : null,
+    resultSha256:
+      typeof fields.resultSha256 === 'string' && SHA256.test(fields.resultSha256)
+        ? fields.resultSha256
+        : null,
+    touched: fields.touched.slice(0, MAX_TOUCHED).map((t) => boundedText(String(t))),
+    approvalId:
+      typeof fields.approvalId === 'string' && UUID.test(fields.approvalId) ? fields.approvalId : null,
+    detail:
+      fields.detail === null ? null : (boundedJson(fields.detail, DETAIL_LIMITS) as Record<string, unknown>),
   };
+  sealed.add(record);
+  return record;
 }

@@ -22,8 +22,54 @@ export interface VerifyReport {
 const PAGE = 1000;
 
 /**
+ * Marks (`audit_chain_marks`, written with every stored batch) that the rows do not match: the row
+ * at the mark is missing (the chain was cut short, or deleted whole) or has another hash (the chain
+ * was rewritten). The first such mark per chain.
+ */
+async function unmatchedMarks(pool: pg.Pool, chainId: string | undefined): Promise<BrokenRow[]> {
+  const { rows } = await pool.query<{
+    chain_id: string;
+    chain_seq: string;
+    last_seq: string | null;
+    row_hash: string | null;
+  }>(
+    `SELECT DISTINCT ON (m.chain_id) m.chain_id, m.chain_seq, a.hash AS row_hash,
+            (SELECT max(l.chain_seq) FROM audit_log l WHERE l.chain_id = m.chain_id) AS last_seq
+       FROM audit_chain_marks m
+       LEFT JOIN audit_log a ON a.chain_id = m.chain_id AND a.chain_seq = m.chain_seq
+      WHERE a.hash IS DISTINCT FROM m.hash ${chainId === undefined ? '' : 'AND m.chain_id = $1'}
+      ORDER BY m.chain_id, m.chain_seq`,
+    chainId === undefined ? [] : [chainId],
+  );
+  return rows.map((row) => {
+    const markSeq = Number(row.chain_seq);
+    const lastSeq = row.last_seq === null ? 0 : Number(row.last_seq);
+    if (row.row_hash !== null) {
+      return {
+        chainId: row.chain_id,
+        chainSeq: markSeq,
+        seq: null,
+        id: null,
+        reason: `the row at chain_seq ${markSeq} does not have the hash recorded when it was written (chain rewritten)`,
+      };
+    }
+    return {
+      chainId: row.chain_id,
+      chainSeq: lastSeq + 1,
+      seq: null,
+      id: null,
+      reason:
+        lastSeq < markSeq
+          ? `chain cut short: it ends at chain_seq ${lastSeq} but reached ${markSeq} when written (rows deleted from its end)`
+          : `missing rows: chain_seq ${markSeq} was written but is gone`,
+    };
+  });
+}
+
+/**
  * Walks every hash chain in `audit_log` in order and reports, per chain, the first row whose
- * position, `prev_hash` or `hash` does not match (a changed, inserted or deleted row).
+ * position, `prev_hash` or `hash` does not match (a changed, inserted or deleted row), and checks
+ * each chain against its high-water marks (a tail deleted from its end, a chain deleted whole).
  */
 export async function verifyChains(pool: pg.Pool, options: { chainId?: string } = {}): Promise<VerifyReport> {
   const report: VerifyReport = { chains: 0, rows: 0, broken: [] };
@@ -84,5 +130,16 @@ export async function verifyChains(pool: pg.Pool, options: { chainId?: string } 
     if (!last || rows.length < PAGE) break;
     cursor = { chainId: last.chain_id, chainSeq: last.chain_seq };
   }
+  const seen = new Set(report.broken.map((b) => b.chainId));
+  for (const broken of await unmatchedMarks(pool, options.chainId)) {
+    if (seen.has(broken.chainId)) continue;
+    if (!(await chainHasRows(pool, broken.chainId))) report.chains += 1;
+    report.broken.push(broken);
+  }
   return report;
+}
+
+async function chainHasRows(pool: pg.Pool, chainId: string): Promise<boolean> {
+  const { rows } = await pool.query('SELECT 1 FROM audit_log WHERE chain_id = $1 LIMIT 1', [chainId]);
+  return rows.length > 0;
 }

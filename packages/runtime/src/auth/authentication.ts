@@ -25,6 +25,11 @@ export interface AuthenticationOptions {
   scopePrefix: string;
   /** Every scope the server's definitions can require (metadata `scopes_supported`; the AUTH_MODE=none caller). */
   scopesSupported: readonly string[];
+  /**
+   * Scopes named in the 401 challenge (`scope="…"`): what the server's read tools, resources and prompts
+   * need, so a client asks for least privilege first and steps up on a 403 (default `<prefix>:read`).
+   */
+  challengeScopes?: readonly string[];
   resourceName?: string;
   /** MCP endpoint path (default `/mcp`). */
   mcpPath?: string;
@@ -38,6 +43,13 @@ export interface AuthenticationOptions {
 }
 
 const CALL_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
+
+/** A refusal decided before the body was read, sent once it is (so the JSON-RPC error can echo the id). */
+interface PendingRefusal {
+  status: number;
+  message: string;
+  challenge?: string;
+}
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -56,6 +68,7 @@ export function authenticationFeature(options: AuthenticationOptions): RuntimeFe
   const mcpPath = options.mcpPath ?? '/mcp';
   const rpcPaths = new Set(options.rpcPaths ?? [mcpPath]);
   const resourceMetadata = `${config.PUBLIC_URL}${metadataPath(mcpPath)}`;
+  const challengeScope = (options.challengeScopes ?? [`${options.scopePrefix}:read`]).join(' ');
   const mapping = {
     scopeClaim: config.OAUTH_SCOPE_CLAIM,
     roleClaim: config.OAUTH_ROLE_CLAIM,
@@ -100,6 +113,8 @@ export function authenticationFeature(options: AuthenticationOptions): RuntimeFe
     return reply.code(status).send(payload);
   };
 
+  const pending = new WeakMap<FastifyRequest, PendingRefusal>();
+
   // The verifier hands back the same claims object while a token is cached: build its Caller once.
   const callers = new WeakMap<object, Caller>();
   const serviceCallers = new Map(
@@ -129,6 +144,20 @@ export function authenticationFeature(options: AuthenticationOptions): RuntimeFe
         ...(options.resourceName === undefined ? {} : { resourceName: options.resourceName }),
       });
 
+      // A JSON-RPC POST is refused once its body is parsed (preValidation), so the error echoes its id.
+      const refuseOrDefer = (
+        request: FastifyRequest,
+        reply: FastifyReply,
+        status: number,
+        message: string,
+        challenge?: string,
+      ) => {
+        if (request.method !== 'POST' || !rpcPaths.has(request.routeOptions.url ?? '')) {
+          return refuse(request, reply, status, message, challenge);
+        }
+        pending.set(request, { status, message, ...(challenge === undefined ? {} : { challenge }) });
+      };
+
       app.addHook('onRequest', async (request, reply) => {
         if (request.routeOptions.config?.public === true) return;
         if (config.AUTH_MODE === 'none') {
@@ -138,12 +167,12 @@ export function authenticationFeature(options: AuthenticationOptions): RuntimeFe
         const header = request.headers.authorization;
         if (header === undefined) {
           rejections?.inc({ server, reason: 'missing' });
-          return refuse(
+          return refuseOrDefer(
             request,
             reply,
             401,
             'Unauthorized: send an OAuth access token as Authorization: Bearer <token>',
-            bearerChallenge({ resourceMetadata }),
+            bearerChallenge({ resourceMetadata, scope: challengeScope }),
           );
         }
         const match = BEARER.exec(header);
@@ -155,7 +184,7 @@ export function authenticationFeature(options: AuthenticationOptions): RuntimeFe
             rejections?.inc({ server, reason: 'jwks_unavailable' });
             request.log.error({ err: error }, 'cannot verify access tokens: issuer keys unavailable');
             reply.header('retry-after', '5');
-            return refuse(
+            return refuseOrDefer(
               request,
               reply,
               503,
@@ -165,14 +194,27 @@ export function authenticationFeature(options: AuthenticationOptions): RuntimeFe
           if (!(error instanceof InvalidTokenError)) throw error;
           rejections?.inc({ server, reason: 'invalid_token' });
           request.log.info({ reason: error.message }, 'rejected bearer credential');
-          return refuse(
+          return refuseOrDefer(
             request,
             reply,
             401,
             `Unauthorized: ${error.message}`,
-            bearerChallenge({ resourceMetadata, error: 'invalid_token', description: error.message }),
+            bearerChallenge({
+              resourceMetadata,
+              error: 'invalid_token',
+              description: error.message,
+              scope: challengeScope,
+            }),
           );
         }
+      });
+
+      // Body parsed (within the route's body limit): send the refusal decided in onRequest, with the id.
+      app.addHook('preValidation', async (request, reply) => {
+        const refusal = pending.get(request);
+        if (refusal === undefined) return;
+        pending.delete(request);
+        return refuse(request, reply, refusal.status, refusal.message, refusal.challenge);
       });
 
       // Scope check before dispatch, so the client gets the standard step-up challenge (403 + scope).
@@ -188,6 +230,7 @@ export function authenticationFeature(options: AuthenticationOptions): RuntimeFe
         if (hasAnyScope(caller, scopes)) return;
         rejections?.inc({ server, reason: 'insufficient_scope' });
         const scope = scopes.join(' ');
+        const requestable = scopes.filter((s) => !s.startsWith('role:'));
         request.log.info(
           { kind: target.kind, name: target.name, requiredScopes: scopes },
           'refused call: insufficient scope',
@@ -220,7 +263,8 @@ export function authenticationFeature(options: AuthenticationOptions): RuntimeFe
             resourceMetadata,
             error: 'insufficient_scope',
             description: `${target.kind} ${target.name} needs ${scope}`,
-            scope,
+            // Only what a client can ask the IdP for: `role:` values come from the person's groups.
+            scope: requestable.length > 0 ? requestable.join(' ') : scope,
           }),
         );
       });

@@ -69,3 +69,37 @@ export function allScopes(
   }
   return [...scopes].sort();
 }
+
+/**
+ * The scopes the 401 challenge asks for: what the server's read-only tools, resources and prompts
+ * need (the first requestable scope of each; `role:` values come from the IdP's groups, not from a
+ * scope request). Write and approve scopes are asked for only when a call needs them (403 step-up).
+ */
+export function readScopes(
+  definition: {
+    tools?: readonly { policy?: Policy; annotations?: ToolAnnotations }[];
+    resources?: readonly { policy?: Policy }[];
+    resourceTemplates?: readonly { policy?: Policy }[];
+    prompts?: readonly { policy?: Policy }[];
+  },
+  prefix: string,
+): string[] {
+  const scopes = new Set<string>([`${prefix}:read`]);
+  const add = (required: readonly string[]) => {
+    const requestable = required.find((scope) => !scope.startsWith('role:'));
+    if (requestable !== undefined) scopes.add(requestable);
+  };
+  for (const tool of definition.tools ?? []) {
+    if (tool.annotations?.readOnlyHint === true) {
+      add(requiredScopes('tool', tool.policy ?? {}, tool.annotations, prefix));
+    }
+  }
+  for (const def of [
+    ...(definition.resources ?? []),
+    ...(definition.resourceTemplates ?? []),
+    ...(definition.prompts ?? []),
+  ]) {
+    add(requiredScopes('resource', def.policy ?? {}, undefined, prefix));
+  }
+  return [...scopes].sort();
+}

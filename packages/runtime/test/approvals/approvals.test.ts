@@ -55,6 +55,7 @@ describeWithPostgres('approvals for writes', (databaseUrl) => {
         audit: audit.trail,
         ttlMs: TTL_MS,
         mintState,
+        publicUrl: 'http://acme.test',
         now: () => new Date(clock),
       });
       const replica = await buildApp(testDefinition(store), [audit, approvals]);
@@ -119,6 +120,19 @@ describeWithPostgres('approvals for writes', (databaseUrl) => {
 
   const update = { id: '006A', stage: 'Negotiation', credentials: { apiKey: 'sk-live-123' } };
 
+  /** What the console does when the requester, signed in as themself, confirms their `confirm` request. */
+  const confirmAs = async (subject: string, approvalId: string | undefined) => {
+    const confirmed = await replicas[0]!.approvals.decisions.decide(
+      { subject, kind: 'user', scopes: [], claims: {} },
+      approvalId!,
+      'approved',
+      null,
+      'console-request',
+      'console',
+    );
+    expect(confirmed).toMatchObject({ ok: true, request: { status: 'approved', decidedBy: subject } });
+  };
+
   it('confirm, approval-id flow: preview first, nothing changes until the call is repeated with the approval id', async () => {
     const alice = await connectClient(base, { user: 'alice', era: '2025' });
     const first = errorOf(await alice.callTool({ name: 'update_stage', arguments: update }));
@@ -132,9 +146,20 @@ describeWithPostgres('approvals for writes', (databaseUrl) => {
         records: ['crm:Opportunity/006A'],
       },
     });
-    expect(first.hint).toMatch(/same arguments plus approvalId/);
+    expect(first.hint).toMatch(/confirm it there \(you cannot confirm it\)/);
     expect(new Date(first.expiresAt as string).getTime()).toBe(clock + TTL_MS);
     expect(store.writes).toEqual([]);
+
+    // The agent's re-call is not a confirmation.
+    const recall = errorOf(
+      await alice.callTool({ name: 'update_stage', arguments: { ...update, approvalId: first.approvalId } }),
+    );
+    expect(recall).toMatchObject({ code: 'APPROVAL_PENDING', retryable: true, policy: 'confirm' });
+    expect(recall.hint).toContain(
+      `open http://acme.test/approvals/requests/${first.approvalId}, sign in as themself`,
+    );
+    expect(store.writes).toEqual([]);
+    await confirmAs('alice', first.approvalId);
 
     const done = await alice.callTool({
       name: 'update_stage',
@@ -157,6 +182,9 @@ describeWithPostgres('approvals for writes', (databaseUrl) => {
       [
         // The first call's intent was stored before the approval existed, so only the second carries its id.
         'approval.requested:pending',
+        'call:approval_required',
+        'intent:pending',
+        'approval.refused:approval_required',
         'call:approval_required',
         'intent:pending',
         'approval.approved:ok',
@@ -221,6 +249,7 @@ describeWithPostgres('approvals for writes', (databaseUrl) => {
       await alice.callTool({ name: 'update_stage', arguments: { id: '006A', stage: 'Won' } }),
     );
     expect(first.code).toBe('APPROVAL_REQUIRED');
+    await confirmAs('alice', first.approvalId);
     const done = await alice.callTool({
       name: 'update_stage',
       arguments: { id: '006A', stage: 'Won', approvalId: first.approvalId },
@@ -230,9 +259,62 @@ describeWithPostgres('approvals for writes', (databaseUrl) => {
     expect(store.writes).toEqual([{ id: '006A', stage: 'Won' }]);
   });
 
+  it('confirm, 2026 URL-mode elicitation: the person is sent to the console; going there is not confirming', async () => {
+    const alice = await connectClient(base, {
+      user: 'alice',
+      elicit: () => ({ action: 'accept' }),
+      elicitModes: ['url'],
+    });
+    const refused = errorOf(await alice.callTool({ name: 'update_stage', arguments: update }));
+    expect(alice.elicited).toHaveLength(1);
+    expect(alice.elicited[0]).toMatch(
+      new RegExp(`sign in as yourself.* http://acme\\.test/approvals/requests/${refused.approvalId}$`, 's'),
+    );
+    expect(refused).toMatchObject({ code: 'APPROVAL_PENDING', policy: 'confirm' });
+    expect(store.writes).toEqual([]);
+    await confirmAs('alice', refused.approvalId);
+    const done = await alice.callTool({
+      name: 'update_stage',
+      arguments: { ...update, approvalId: refused.approvalId },
+    });
+    await alice.close();
+    expect(done.isError).toBeFalsy();
+    expect(store.writes).toEqual([{ id: '006A', stage: 'Negotiation' }]);
+  });
+
+  it('confirm opt-out (policy.agentMayConfirm): the re-call with the approval id is the confirmation', async () => {
+    const definition = testDefinition(store);
+    const optedOut = {
+      ...definition,
+      tools: definition.tools!.map((t) =>
+        t.name === 'update_stage' ? { ...t, policy: { ...t.policy, agentMayConfirm: true } } : t,
+      ),
+    };
+    const approvals = createApprovalsFeature({ server: SERVER, databaseUrl: db.url, mintState });
+    const other = await buildApp(optedOut, [approvals]);
+    await other.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const url = `http://127.0.0.1:${(other.server.address() as { port: number }).port}`;
+      const alice = await connectClient(url, { user: 'alice', era: '2025' });
+      const first = errorOf(await alice.callTool({ name: 'update_stage', arguments: update }));
+      expect(first.hint).toMatch(/Once they confirm, call again/);
+      const done = await alice.callTool({
+        name: 'update_stage',
+        arguments: { ...update, approvalId: first.approvalId },
+      });
+      await alice.close();
+      expect(done.isError).toBeFalsy();
+      expect(store.writes).toEqual([{ id: '006A', stage: 'Negotiation' }]);
+    } finally {
+      await other.close();
+      await approvals.close?.();
+    }
+  });
+
   it('replay: an approval executes exactly one call', async () => {
     const alice = await connectClient(base, { user: 'alice', era: '2025' });
     const { approvalId } = errorOf(await alice.callTool({ name: 'update_stage', arguments: update }));
+    await confirmAs('alice', approvalId);
     const args = { ...update, approvalId };
     expect((await alice.callTool({ name: 'update_stage', arguments: args })).isError).toBeFalsy();
     const replay = errorOf(await alice.callTool({ name: 'update_stage', arguments: args }));
@@ -248,6 +330,7 @@ describeWithPostgres('approvals for writes', (databaseUrl) => {
   it('argument tampering: the approval is bound to the exact arguments it previewed', async () => {
     const alice = await connectClient(base, { user: 'alice', era: '2025' });
     const { approvalId } = errorOf(await alice.callTool({ name: 'update_stage', arguments: update }));
+    await confirmAs('alice', approvalId);
     for (const tampered of [
       { ...update, stage: 'Closed Won' },
       { ...update, id: '006B' },
@@ -275,6 +358,7 @@ describeWithPostgres('approvals for writes', (databaseUrl) => {
   it('expiry: an approval past its TTL is refused and marked expired', async () => {
     const alice = await connectClient(base, { user: 'alice', era: '2025' });
     const { approvalId } = errorOf(await alice.callTool({ name: 'update_stage', arguments: update }));
+    await confirmAs('alice', approvalId);
     clock += TTL_MS + 1;
     const refused = errorOf(
       await alice.callTool({ name: 'update_stage', arguments: { ...update, approvalId } }),
@@ -289,6 +373,7 @@ describeWithPostgres('approvals for writes', (databaseUrl) => {
   it("someone else's approval id (another user, or the same user through another client) is refused", async () => {
     const alice = await connectClient(base, { user: 'alice', era: '2025' });
     const { approvalId } = errorOf(await alice.callTool({ name: 'update_stage', arguments: update }));
+    await confirmAs('alice', approvalId);
     const mallory = await connectClient(base, { user: 'mallory', era: '2025' });
     const aliceElsewhere = await connectClient(base, {
       user: 'alice',
@@ -319,6 +404,7 @@ describeWithPostgres('approvals for writes', (databaseUrl) => {
   it('double execution: concurrent calls with one approval, across two replicas, run the write once', async () => {
     const alice = await connectClient(base, { user: 'alice', era: '2025' });
     const { approvalId } = errorOf(await alice.callTool({ name: 'update_stage', arguments: update }));
+    await confirmAs('alice', approvalId);
     await alice.close();
     const clients = await Promise.all(
       replicas.flatMap((r) => [0, 1, 2].map(() => connectClient(r.base, { user: 'alice', era: '2025' }))),

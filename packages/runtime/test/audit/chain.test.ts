@@ -121,7 +121,7 @@ describeWithPostgres('hash chains in PostgreSQL', (databaseUrl) => {
     const dir = await tempDir(`chain-${label}`);
     dirs.push(dir);
     const chainId = `test/${label}/${randomUUID().slice(0, 8)}`;
-    const trail = new AuditTrail({ pool, spoolDir: dir.path, flushIntervalMs: 5, batchRows: 500, chainId });
+    const trail = new AuditTrail({ pool, spoolDir: dir.path, flushIntervalMs: 5, batchRows: 5_000, chainId });
     await trail.start();
     for (let i = 0; i < count; i++) {
       trail.record({ ...record(`tool_${i % 3}`, { i }), approvalId: i % 2 ? randomUUID() : null });
@@ -188,6 +188,57 @@ describeWithPostgres('hash chains in PostgreSQL', (databaseUrl) => {
     expect(report.broken).toEqual([
       expect.objectContaining({ chainId, chainSeq: 3, reason: expect.stringContaining('modified') }),
     ]);
+  });
+
+  it('reports a chain cut short at its end, and a chain deleted whole (high-water marks)', async () => {
+    const dir = await tempDir('chain-tail');
+    const trail = new AuditTrail({ pool, spoolDir: dir.path, flushIntervalMs: 5, chainId: 'tail-test/1' });
+    const gone = new AuditTrail({
+      pool,
+      spoolDir: `${dir.path}/gone`,
+      flushIntervalMs: 5,
+      chainId: 'gone-test/1',
+    });
+    try {
+      await trail.start();
+      await gone.start();
+      for (let i = 0; i < 4; i++) trail.record(record('tool_tail', { i }));
+      await trail.flush();
+      for (let i = 4; i < 9; i++) trail.record(record('tool_tail', { i }));
+      gone.record(record('tool_gone', { i: 0 }));
+      await trail.close();
+      await gone.close();
+      expect((await verifyChains(pool, { chainId: 'tail-test/1' })).broken).toEqual([]);
+
+      const admin = await pool.connect();
+      try {
+        await admin.query(`SET session_replication_role = replica`);
+        await admin.query(`DELETE FROM audit_log WHERE chain_id = 'tail-test/1' AND chain_seq > 6`);
+        await admin.query(`DELETE FROM audit_log WHERE chain_id = 'gone-test/1'`);
+        await admin.query(`RESET session_replication_role`);
+      } finally {
+        admin.release();
+      }
+      // What is left of the chain is internally consistent: only the marks show the cut.
+      const report = await verifyChains(pool, { chainId: 'tail-test/1' });
+      expect(report.broken).toEqual([
+        expect.objectContaining({
+          chainId: 'tail-test/1',
+          chainSeq: 7,
+          reason: expect.stringContaining('chain cut short: it ends at chain_seq 6 but reached 9'),
+        }),
+      ]);
+      const whole = await verifyChains(pool, { chainId: 'gone-test/1' });
+      expect(whole).toMatchObject({ chains: 1, rows: 0 });
+      expect(whole.broken).toEqual([
+        expect.objectContaining({
+          chainId: 'gone-test/1',
+          reason: expect.stringContaining('chain cut short'),
+        }),
+      ]);
+    } finally {
+      await dir.remove();
+    }
   });
 
   it('reports rows deleted from the middle of a chain', async () => {

@@ -66,6 +66,16 @@ describeWithPostgres('pnpm audit (query, verify, migrate)', (databaseUrl) => {
       credentials: { apiKey: 'sk-hidden' },
     };
     const { approvalId } = errorOf(await alice.callTool({ name: 'update_stage', arguments: args }));
+    // Alice confirms in the approvals console (what its confirm action stores), then the call runs.
+    const confirmed = await approvals.decisions.decide(
+      { subject: 'alice@example.com', kind: 'user', scopes: [], claims: {} },
+      approvalId!,
+      'approved',
+      null,
+      'console-request',
+      'console',
+    );
+    if (!confirmed.ok) throw new Error(confirmed.message);
     await alice.callTool({ name: 'update_stage', arguments: { ...args, approvalId } });
     await alice.callTool({ name: 'get_record', arguments: { id: '006A' } });
     await alice.close();

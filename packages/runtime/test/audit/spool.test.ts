@@ -145,8 +145,8 @@ describeWithPostgres('audit spool at its cap', (databaseUrl) => {
       server: SERVER,
       databaseUrl: viaProxy.toString(),
       spoolDir: dir.path,
-      // Room for a handful of rows only.
-      spoolMaxBytes: lineBytes * 4,
+      // Room for a handful of rows only (each admitted call reserves an upper estimate of its row).
+      spoolMaxBytes: lineBytes * 8,
       flushIntervalMs: 10,
       retryMinMs: 20,
       retryMaxMs: 50,
@@ -169,7 +169,7 @@ describeWithPostgres('audit spool at its cap', (databaseUrl) => {
       await audit.trail.flush();
     }
     expect(errorOf(refused)).toMatchObject({ code: 'AUDIT_UNAVAILABLE', retryable: true });
-    expect(served).toBeGreaterThanOrEqual(4);
+    expect(served).toBeGreaterThanOrEqual(3);
     expect(audit.trail.accepting()).toBe(false);
     expect(await registry.getSingleMetricAsString('mcp_audit_saturated')).toMatch(/mcp_audit_saturated 1$/m);
     expect((await audit.ready?.())?.ok).toBe(false);

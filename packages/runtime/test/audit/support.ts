@@ -170,6 +170,8 @@ export interface ClientOptions {
     action: 'accept' | 'decline' | 'cancel';
     content?: Record<string, unknown>;
   };
+  /** Elicitation modes declared (default `form` when `elicit` is set). */
+  elicitModes?: ReadonlyArray<'form' | 'url'>;
 }
 
 /** A real MCP client (SDK v2) talking to `baseUrl` as the given user. */
@@ -181,15 +183,21 @@ export async function connectClient(
   const client = new Client(
     { name: 'audit-test-client', version: '9.9.9' },
     {
-      ...(options.elicit ? { capabilities: { elicitation: { form: {} } } } : {}),
+      ...(options.elicit
+        ? {
+            capabilities: {
+              elicitation: Object.fromEntries((options.elicitModes ?? ['form']).map((m) => [m, {}])),
+            },
+          }
+        : {}),
       ...(options.era === '2025' ? {} : { versionNegotiation: { mode: { pin: '2026-07-28' } } }),
     },
   );
   if (options.elicit) {
     const answer = options.elicit;
     client.setRequestHandler('elicitation/create', async (request) => {
-      const message = (request.params as { message: string }).message;
-      elicited.push(message);
+      const { message, url } = request.params as { message: string; url?: string };
+      elicited.push(url === undefined ? message : `${message} ${url}`);
       return answer(message) as never;
     });
   }

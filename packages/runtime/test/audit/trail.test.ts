@@ -191,7 +191,8 @@ describeWithPostgres('audit trail while PostgreSQL is unreachable', (databaseUrl
     }
     await client.close();
     await down.trail.flush();
-    expect(down.trail.status()).toMatchObject({ databaseHealthy: false, saturated: false, rowsSpooled: 3 });
+    // The refused write is on record too (spooled with the reads).
+    expect(down.trail.status()).toMatchObject({ databaseHealthy: false, saturated: false, rowsSpooled: 4 });
     expect(down.trail.status().spoolBytes).toBeGreaterThan(0);
     await app.close();
     await down.close?.();
@@ -204,18 +205,25 @@ describeWithPostgres('audit trail while PostgreSQL is unreachable', (databaseUrl
       flushIntervalMs: 20,
     });
     await up.trail.flush();
-    expect(up.trail.status()).toMatchObject({ rowsReplayed: 3, spoolBytes: 0 });
+    expect(up.trail.status()).toMatchObject({ rowsReplayed: 4, spoolBytes: 0 });
     await up.close?.();
     const pool = new pg.Pool({ connectionString: db.url });
     const { rows } = await pool.query(
-      `SELECT name, subject, arguments, outcome FROM audit_log ORDER BY chain_seq`,
+      `SELECT name, subject, arguments, outcome, error_code FROM audit_log ORDER BY chain_seq`,
     );
     const report = await verifyChains(pool);
     await pool.end();
     expect(rows).toEqual([
-      { name: 'get_record', subject: 'dave', arguments: { id: '006A' }, outcome: 'ok' },
-      { name: 'get_record', subject: 'dave', arguments: { id: '006B' }, outcome: 'ok' },
-      { name: 'get_record', subject: 'dave', arguments: { id: '006A' }, outcome: 'ok' },
+      {
+        name: 'add_note',
+        subject: 'dave',
+        arguments: { id: '006A', text: 'x' },
+        outcome: 'error',
+        error_code: 'AUDIT_UNAVAILABLE',
+      },
+      { name: 'get_record', subject: 'dave', arguments: { id: '006A' }, outcome: 'ok', error_code: null },
+      { name: 'get_record', subject: 'dave', arguments: { id: '006B' }, outcome: 'ok', error_code: null },
+      { name: 'get_record', subject: 'dave', arguments: { id: '006A' }, outcome: 'ok', error_code: null },
     ]);
     expect(report.broken).toEqual([]);
   });

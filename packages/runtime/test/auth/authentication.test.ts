@@ -64,11 +64,42 @@ describe('OAuth resource server against a real local issuer', () => {
     expect(handled).toEqual(['search_accounts']);
   });
 
-  it('answers 401 with the resource metadata challenge when no token is sent', async () => {
+  it('answers 401 with the resource metadata challenge naming the read scope when no token is sent', async () => {
     const res = await call(undefined);
     expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe(`Bearer resource_metadata="${METADATA}"`);
+    // Least privilege first: the read scope only; write and admin come by step-up (403).
+    expect(res.headers['www-authenticate']).toBe(`Bearer resource_metadata="${METADATA}", scope="acme:read"`);
     expect((res.body.error as { message: string }).message).toMatch(/Authorization: Bearer/);
+    expect(handled).toEqual([]);
+  });
+
+  it('echoes the request id in JSON-RPC auth errors, null only when the body is not readable', async () => {
+    const post = (payload: string, headers: Record<string, string> = {}) =>
+      server.app.inject({
+        method: 'POST',
+        url: '/mcp',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-06-18',
+          ...headers,
+        },
+        payload,
+      });
+    const missing = await post(JSON.stringify({ jsonrpc: '2.0', id: 'req-7', method: 'tools/list' }));
+    expect(missing.statusCode).toBe(401);
+    expect(missing.json()).toMatchObject({ jsonrpc: '2.0', id: 'req-7', error: { code: -32001 } });
+    const invalid = await post(JSON.stringify({ jsonrpc: '2.0', id: 42, method: 'tools/list' }), {
+      authorization: 'Bearer not-a-token',
+    });
+    expect(invalid.statusCode).toBe(401);
+    expect(invalid.headers['www-authenticate']).toContain('error="invalid_token"');
+    expect(invalid.json()).toMatchObject({ id: 42, error: { code: -32001 } });
+    const garbage = await post('{not json');
+    expect(garbage.statusCode).toBe(401);
+    expect(garbage.json()).toMatchObject({ id: null, error: { code: -32001 } });
+    const empty = await server.app.inject({ method: 'POST', url: '/mcp' });
+    expect(empty.statusCode).toBe(401);
     expect(handled).toEqual([]);
   });
 
@@ -176,7 +207,9 @@ describe('OAuth resource server against a real local issuer', () => {
       id: '1',
     });
     expect(admin.status).toBe(403);
-    expect(String(admin.headers['www-authenticate'])).toContain('scope="acme:admin role:acme-admins"');
+    // The challenge names what a client can request; the role alternative stays in the description.
+    expect(String(admin.headers['www-authenticate'])).toContain('scope="acme:admin"');
+    expect(String(admin.headers['www-authenticate'])).toContain('acme:admin role:acme-admins');
   });
 
   it('keeps read and write separate by default', async () => {

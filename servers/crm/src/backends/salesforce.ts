@@ -1,5 +1,7 @@
+import { callScopedAgent } from '@mcp-platform/runtime';
 import type { FastifyBaseLogger } from 'fastify';
 import { Connection } from 'jsforce';
+import { setDispatcher } from 'jsforce/lib/request.js';
 import {
   type Account,
   type AccountOverview,
@@ -260,6 +262,8 @@ function toContract(r: SfRecord): Contract {
   };
 }
 
+const cancellableAgent = callScopedAgent();
+
 interface QueryResult {
   done: boolean;
   nextRecordsUrl?: string;
@@ -281,6 +285,9 @@ export class SalesforceBackend implements CrmBackend {
 
   constructor(options: SalesforceBackendOptions) {
     this.options = options;
+    // jsforce takes no signal per request: its HTTP agent aborts a request when the signal of the
+    // call that made it fires (deadline, client gone, shutdown), so no request outlives its call.
+    setDispatcher(cancellableAgent);
   }
 
   // ---------------------------------------------------------------- session

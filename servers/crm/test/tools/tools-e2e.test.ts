@@ -1,6 +1,7 @@
-import type { FullStack } from '@mcp-platform/runtime';
+import type { ApprovalsFeature, FullStack } from '@mcp-platform/runtime';
 import { describeWithPostgres } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crmDefinition } from '../../src/app.ts';
 import type { CrmBackend } from '../../src/backends/crm-backend.ts';
 import { SandboxBackend } from '../../src/backends/sandbox.ts';
 import { migrateSandbox } from '../../src/backends/sandbox-schema.ts';
@@ -212,6 +213,13 @@ describeWithPostgres('every CRM tool through a real MCP client', (adminUrl) => {
     });
 
     describe('writes need the user to confirm, then leave an audit row naming who did it', () => {
+      const TESTED = ['create_opportunity', 'log_activity', 'update_opportunity_stage'];
+      it('covers every confirm tool of the server (a new one must be added here)', () => {
+        const confirmTools = crmDefinition({ crm: setup.crm, today: () => ANCHOR })
+          .tools!.filter((t) => t.policy?.approval === 'confirm')
+          .map((t) => t.name);
+        expect(confirmTools.sort()).toEqual(TESTED);
+      });
       const confirmFlow = async (name: string, args: Record<string, unknown>) => {
         const first = await client.callTool({ name, arguments: args });
         const required = failure(first) as unknown as {
@@ -230,6 +238,25 @@ describeWithPostgres('every CRM tool through a real MCP client', (adminUrl) => {
           },
         });
         expect(failure(changedArgs).code).toBe('APPROVAL_ARGUMENTS_MISMATCH');
+        // The agent calling again is not the user confirming: refused until a person confirms.
+        const recall = failure(
+          await client.callTool({ name, arguments: { ...args, approvalId: required.approvalId } }),
+        );
+        expect(recall).toMatchObject({ code: 'APPROVAL_PENDING', policy: 'confirm' });
+        expect(String(recall.hint)).toContain(`/approvals/requests/${required.approvalId}`);
+        // What the approvals console does when the requester, signed in as themself, confirms.
+        const approvals = stack.server.features.find((f) => f.name === 'approvals') as ApprovalsFeature;
+        const row = await approvals.store.get(required.approvalId, 'crm');
+        expect(row?.status).toBe('pending');
+        const confirmed = await approvals.decisions.decide(
+          { subject: row!.requesterSubject, kind: 'user', scopes: [], claims: {} },
+          required.approvalId,
+          'approved',
+          null,
+          'console-request',
+          'console',
+        );
+        expect(confirmed.ok).toBe(true);
         const second = await client.callTool({
           name,
           arguments: { ...args, approvalId: required.approvalId },

@@ -1,4 +1,5 @@
 import { Parser } from 'htmlparser2';
+import { DocumentRejectedError } from '../errors.ts';
 import type { ParsedContent, Section } from './types.ts';
 
 const HEADING = /^h([1-6])$/;
@@ -53,13 +54,25 @@ const SKIP = new Set([
   'ri:attachment',
 ]);
 
+/** Bounds on the parser's work: a real page nests tens of levels and holds thousands of elements. */
+export interface HtmlLimits {
+  maxDepth: number;
+  maxElements: number;
+}
+
+export const HTML_LIMITS: HtmlLimits = Object.freeze({ maxDepth: 256, maxElements: 200_000 });
+
 /**
  * HTML and Confluence storage format to heading-aware text: `<h1>`-`<h6>` open sections; block
  * elements become line breaks, list items `- ` lines, table cells ` | `-separated; scripts, styles
  * and macro parameters are dropped; code macro bodies (CDATA) are kept; a Confluence page link with
  * no body text becomes the linked page's title.
  */
-export function parseHtml(source: string): ParsedContent {
+export function parseHtml(source: string, limits: HtmlLimits = HTML_LIMITS): ParsedContent {
+  // The parser's own bookkeeping grows with the open-element stack (quadratic in nesting), so the
+  // bounds are enforced as it goes, before the cost can build up.
+  let depth = 0;
+  let elements = 0;
   const sections: Section[] = [];
   const stack: Array<{ level: number; title: string }> = [];
   let title: string | undefined;
@@ -92,6 +105,19 @@ export function parseHtml(source: string): ParsedContent {
   const parser = new Parser(
     {
       onopentag(name, attribs) {
+        depth++;
+        if (++elements > limits.maxElements) {
+          throw new DocumentRejectedError(
+            'TOO_COMPLEX',
+            `The document has more than ${limits.maxElements} HTML elements: split it`,
+          );
+        }
+        if (depth > limits.maxDepth) {
+          throw new DocumentRejectedError(
+            'TOO_COMPLEX',
+            `The document nests HTML elements more than ${limits.maxDepth} levels deep: flatten it`,
+          );
+        }
         if (skipDepth > 0 || SKIP.has(name)) {
           skipDepth++;
           return;
@@ -132,6 +158,7 @@ export function parseHtml(source: string): ParsedContent {
         out(preDepth > 0 ? data : data.replace(/\s+/g, ' '));
       },
       onclosetag(name) {
+        depth = Math.max(0, depth - 1);
         if (skipDepth > 0) {
           skipDepth--;
           return;

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { DocumentRejectedError, type RejectionCode, SourceError } from '../errors.ts';
 import { type EmbeddingProvider, toVectorLiteral } from './embeddings.ts';
-import { DEFAULT_LIMITS, type PrepareLimits, prepareDocument } from './prepare.ts';
+import { DEFAULT_LIMITS, type PrepareLimits } from './prepare.ts';
+import { PreparePool } from './prepare-pool.ts';
 import type { IncomingDocument, PreparedDocument } from './types.ts';
 
 export type IngestStatus = 'added' | 'updated' | 'unchanged' | 'failed';
@@ -21,6 +22,8 @@ export interface IndexerOptions {
   /** Embeds chunks for hybrid search; only when the index has the vector table. */
   embedder?: EmbeddingProvider | undefined;
   limits?: PrepareLimits;
+  /** Where documents are decoded, parsed and chunked (default: a pool of worker threads owned by the indexer). */
+  preparer?: PreparePool;
 }
 
 /** Text embedded for a chunk: the document title and section give a short chunk its context. */
@@ -37,17 +40,27 @@ export class Indexer {
   private readonly pool: pg.Pool;
   private readonly embedder: EmbeddingProvider | undefined;
   private readonly limits: PrepareLimits;
+  private readonly preparer: PreparePool;
+  private readonly ownsPreparer: boolean;
 
   constructor(pool: pg.Pool, options: IndexerOptions = {}) {
     this.pool = pool;
     this.embedder = options.embedder;
     this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.ownsPreparer = options.preparer === undefined;
+    this.preparer = options.preparer ?? new PreparePool();
+  }
+
+  /** Stops the worker threads the indexer owns. */
+  async close(): Promise<void> {
+    if (this.ownsPreparer) await this.preparer.close();
   }
 
   async ingest(doc: IncomingDocument, signal?: AbortSignal): Promise<IngestOutcome> {
     const sourceKey = `${doc.source}:${doc.sourceKey}`;
     try {
-      const prepared = prepareDocument(doc, this.limits);
+      // Off the event loop, with a time budget: a hostile document cannot stall the server.
+      const prepared = await this.preparer.prepare(doc, this.limits);
       let vectors: number[][] | undefined;
       if (this.embedder !== undefined) {
         // Check before paying for embeddings; the write re-checks under the row lock anyway.

@@ -1,3 +1,4 @@
+import { queryWithCallSignal } from '@mcp-platform/runtime';
 import type pg from 'pg';
 import { type EmbeddingProvider, toVectorLiteral } from './embeddings.ts';
 
@@ -139,7 +140,8 @@ function toHit(row: DetailRow, score: number): SearchHitRow {
  * `ts_headline` snippets computed only for the returned page. One round trip.
  */
 export async function textSearch(pool: pg.Pool, request: SearchRequest): Promise<SearchPage> {
-  const { rows } = await pool.query<DetailRow>(
+  const { rows } = await queryWithCallSignal<DetailRow>(
+    pool,
     `WITH ranked AS (${RANKED_CANDIDATES} ORDER BY score DESC, k.id LIMIT $5 OFFSET $6)
      ${DETAILS}, r.score
        FROM ranked r JOIN kb_chunks c ON c.id = r.id JOIN kb_documents d ON d.id = c.document_id
@@ -152,7 +154,8 @@ export async function textSearch(pool: pg.Pool, request: SearchRequest): Promise
 
 /** Ranks of the text side for fusion (ids only, no snippets). */
 async function textCandidates(pool: pg.Pool, query: string, filters: SearchFilters): Promise<string[]> {
-  const { rows } = await pool.query<{ id: string }>(
+  const { rows } = await queryWithCallSignal<{ id: string }>(
+    pool,
     `SELECT r.id::text AS id FROM (${RANKED_CANDIDATES}) r ORDER BY r.score DESC, r.id LIMIT $5`,
     [query, ...filterParams(filters), HYBRID_CANDIDATES],
   );
@@ -164,7 +167,8 @@ async function vectorCandidates(
   vector: readonly number[],
   filters: SearchFilters,
 ): Promise<string[]> {
-  const { rows } = await pool.query<{ id: string }>(
+  const { rows } = await queryWithCallSignal<{ id: string }>(
+    pool,
     `SELECT c.id::text AS id FROM kb_chunk_embeddings e JOIN kb_chunks c ON c.id = e.chunk_id
       WHERE ${FILTERS}
       ORDER BY e.embedding <=> $1::vector, c.id LIMIT $5`,
@@ -206,7 +210,8 @@ export async function hybridSearch(
   const fused = reciprocalRankFusion([text, semantic]);
   const page = fused.slice(request.offset, request.offset + request.limit);
   if (page.length === 0) return { mode: 'hybrid', hits: [], hasMore: false };
-  const { rows } = await pool.query<DetailRow>(
+  const { rows } = await queryWithCallSignal<DetailRow>(
+    pool,
     `${DETAILS}
        FROM kb_chunks c JOIN kb_documents d ON d.id = c.document_id
       WHERE c.id = ANY($2::bigint[])`,

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { type Contract, verifyServer } from '@mcp-platform/runtime';
 import { describeWithPostgres } from '@mcp-platform/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,6 +14,19 @@ describeWithPostgres('knowledge server end to end through an MCP client', (datab
     stack = await startKnowledgeStack(databaseUrl, 'e2e');
   });
   afterAll(async () => stack?.close());
+
+  it('serves exactly the committed contract (generated offline) to a caller, per `contracts verify`', async () => {
+    const committed = JSON.parse(
+      readFileSync(new URL('../../contract.json', import.meta.url), 'utf8'),
+    ) as Contract;
+    const result = await verifyServer({
+      url: `${stack.url}/mcp`,
+      pinned: committed,
+      token: await stack.token('knowledge:read knowledge:write'),
+    });
+    expect(result.problems).toEqual([]);
+    expect(result.listHash).toBe(committed.catalogHash);
+  });
 
   it('ingested the whole demo corpus on an empty index', () => {
     expect(stack.demo.failed).toBe(0);

@@ -106,6 +106,26 @@ describe('hybrid search on PGlite with pgvector', () => {
     expect(still[0]).toEqual({ version: 2, chunk_count: 2 });
   });
 
+  it('a cancelled search aborts its request to a stuck embedding endpoint', async () => {
+    const call = new AbortController();
+    const searching = search(
+      kb,
+      { query: 'HANG-EMBED latency', filters: {}, offset: 0, limit: 3 },
+      call.signal,
+    );
+    const until = async (condition: () => boolean, what: string) => {
+      const deadline = Date.now() + 20_000;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    await until(() => embeddings.hanging === 1, 'the embedding request to arrive');
+    call.abort(new DOMException('deadline', 'TimeoutError'));
+    await expect(searching).rejects.toBeDefined();
+    await until(() => embeddings.hanging === 0, 'the endpoint to see the request closed');
+  });
+
   it('without an embedding provider the same index answers in text mode', async () => {
     const textOnly = await openKnowledgeBase({ databaseUrl: pglite.url });
     try {

@@ -1,0 +1,93 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+
+// The official SDK v2 client against a server's Service, authenticated with a service token; and a
+// load driver that keeps calling through the Service and records every failure.
+
+export async function connect(url: string, token: string): Promise<Client> {
+  const client = new Client({ name: 'cluster-suite', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
+  return client;
+}
+
+interface ListedTool {
+  name: string;
+  inputSchema: { required?: string[] };
+  annotations?: { readOnlyHint?: boolean };
+}
+
+/** A read-only tool that needs no argument: what a load driver can call on any server. */
+export function argumentFreeReadTool(tools: readonly ListedTool[]): string | undefined {
+  return tools.find(
+    (t) => t.annotations?.readOnlyHint === true && (t.inputSchema.required ?? []).length === 0,
+  )?.name;
+}
+
+export interface Load {
+  /** Stops the workers and resolves with what they saw. */
+  stop(): Promise<LoadReport>;
+  /** Requests answered so far. */
+  readonly succeeded: number;
+}
+
+export interface LoadReport {
+  succeeded: number;
+  failures: string[];
+}
+
+/**
+ * `listers` workers call tools/list back to back; one more calls `tool` every `callEveryMs` (below
+ * the servers' per-tool rate limit). Every thrown error and every `isError` result is a failure.
+ */
+export async function drive(
+  url: string,
+  token: string,
+  options: { listers: number; tool: string; callEveryMs: number },
+): Promise<Load> {
+  let running = true;
+  let succeeded = 0;
+  const failures: string[] = [];
+  const record = (what: string, error: unknown) =>
+    failures.push(`${new Date().toISOString()} ${what}: ${(error as Error)?.message ?? String(error)}`);
+  const clients = await Promise.all(Array.from({ length: options.listers + 1 }, () => connect(url, token)));
+  const listers = clients.slice(1).map(async (client) => {
+    while (running) {
+      try {
+        const { tools } = await client.listTools();
+        if (tools.length === 0) throw new Error('tools/list answered no tool');
+        succeeded++;
+      } catch (error) {
+        record('tools/list', error);
+      }
+    }
+  });
+  const caller = (async () => {
+    const client = clients[0]!;
+    while (running) {
+      const started = Date.now();
+      try {
+        const result = await client.callTool({ name: options.tool, arguments: {} });
+        if (result.isError) throw new Error(`isError: ${JSON.stringify(result.content).slice(0, 500)}`);
+        succeeded++;
+      } catch (error) {
+        record(`tools/call ${options.tool}`, error);
+      }
+      await sleep(Math.max(0, options.callEveryMs - (Date.now() - started)));
+    }
+  })();
+  return {
+    get succeeded() {
+      return succeeded;
+    },
+    async stop() {
+      running = false;
+      await Promise.all([...listers, caller]);
+      await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
+      return { succeeded, failures };
+    },
+  };
+}
