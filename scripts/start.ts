@@ -18,8 +18,10 @@ const PORTS: Record<string, number> = { crm: 3001, itsm: 3002, finance: 3003, kn
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 const servers = Object.entries(PORTS).filter(([name]) => existsSync(`${root}servers/${name}/src/main.ts`));
-const children: ChildProcess[] = [];
+const children = new Map<string, ChildProcess>();
+const failed = new Set<string>();
 let stopping = false;
+let termsSent = 0;
 
 const wantsIdp =
   process.env.DEV_IDP === '1' ||
@@ -68,9 +70,15 @@ const start = async (name: string, script: string, port: number) => {
   });
   child.on('exit', (code, signal) => {
     out(`[start] ${name} exited (${signal ?? code})`);
-    if (!stopping) shutdown(code ?? 1);
+    children.delete(name);
+    if (code !== 0) failed.add(name);
+    // One server gone on its own takes the others down (a half-started platform helps nobody).
+    if (!stopping) stop();
+    if (children.size === 0) {
+      void (idp?.close() ?? Promise.resolve()).finally(() => process.exit(failed.size === 0 ? 0 : 1));
+    }
   });
-  children.push(child);
+  children.set(name, child);
   out(`[start] ${name}: http://127.0.0.1:${port}/mcp`);
 };
 
@@ -80,16 +88,17 @@ if (servers.length === 0) {
   for (const [name, port] of servers) await start(name, `${root}servers/${name}/src/main.ts`, port);
 }
 
-function shutdown(code = 0): void {
+/** Sends each server still running one SIGTERM (again on a repeated SIGTERM: they then exit at once). */
+function stop(): void {
   stopping = true;
-  for (const child of children) child.kill('SIGTERM');
-  void idp?.close();
-  setTimeout(() => process.exit(code), 30_000).unref();
-  Promise.all(
-    children.map(
-      (c) => new Promise((resolve) => (c.exitCode === null ? c.once('exit', resolve) : resolve(null))),
-    ),
-  ).then(() => process.exit(code));
+  termsSent += 1;
+  for (const child of children.values()) child.kill('SIGTERM');
 }
-process.once('SIGINT', () => shutdown(0));
-process.once('SIGTERM', () => shutdown(0));
+
+process.on('SIGINT', () => {
+  // The servers got this SIGINT too when it came from the terminal; a repeated one reaches them as well.
+  if (!stopping) stop();
+});
+process.on('SIGTERM', () => {
+  if (!stopping || termsSent === 1) stop();
+});

@@ -326,7 +326,12 @@ describe('legacy HTTP+SSE transport limits and options', () => {
     const base = await listen(app);
     try {
       const stream = await openRawStream(`${base}/sse`);
-      await stream.comment('keep-alive');
+      expect(stream.status).toBe(200);
+      // Repeated, not once: poll until a few arrived (an explicit assertion, not a test timeout).
+      const keepAlives = () => stream.comments.filter((c) => c.includes('keep-alive')).length;
+      await expect.poll(keepAlives, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
+      // The stream stayed idle: comments only, no event but the endpoint.
+      expect(stream.events.map((e) => e.event)).toEqual(['endpoint']);
       stream.close();
     } finally {
       await app.close();

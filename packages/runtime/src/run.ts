@@ -15,6 +15,8 @@ export interface ServerParts {
   definition: ServerDefinition;
   features?: CreateServerOptions['features'];
   backendChecks?: Readonly<Record<string, () => Promise<ReadinessCheck>>>;
+  /** Stopped after everything else, pools included: the embedded database those pools talk to. */
+  closeLast?: () => Promise<void>;
 }
 
 export interface RunServerOptions<S extends z.ZodType<z.output<BaseSchema>>> {
@@ -119,20 +121,27 @@ async function runMigrations(
 
 /**
  * Installs SIGTERM/SIGINT handling: the first signal drains and closes the server, then exits 0
- * (1 when closing failed); a second signal exits at once with 1.
+ * (1 when closing failed). The same signal again (a second Ctrl-C, a repeated SIGTERM) exits at once
+ * with 1. The other signal during the shutdown belongs to the same stop and is only noted: a
+ * terminal's Ctrl-C reaches every process of the group (SIGINT) and a supervisor such as `pnpm start`
+ * may pass the stop on as SIGTERM.
  */
 export function handleSignals(
   server: RuntimeServer,
   exit: (code: number) => void = (code) => process.exit(code),
 ): () => void {
-  let stopping = false;
+  let first: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (first === signal) {
       server.app.log.warn({ signal }, 'second signal: exiting without waiting');
       exit(1);
       return;
     }
-    stopping = true;
+    if (first !== undefined) {
+      server.app.log.info({ signal, first }, 'signal received while shutting down: same shutdown');
+      return;
+    }
+    first = signal;
     server.app.log.info({ signal }, 'signal received: shutting down gracefully');
     server.shutdown().then(
       () => exit(0),
@@ -191,6 +200,7 @@ export async function runServer<S extends z.ZodType<z.output<BaseSchema>> = Base
     metrics,
     ...(parts.features === undefined ? {} : { features: parts.features }),
     ...(parts.backendChecks === undefined ? {} : { backendChecks: parts.backendChecks }),
+    ...(parts.closeLast === undefined ? {} : { closeLast: parts.closeLast }),
   });
   const url = await server.listen();
   server.app.log.info(

@@ -88,6 +88,11 @@ export interface CreateServerOptions {
   mcpPath?: string;
   /** Serve the deprecated 2024-11-05 HTTP+SSE transport at /sse + /messages (default true). */
   legacySse?: boolean;
+  /**
+   * Stopped after the features (audit flush last) and the pools: the embedded database they talk to.
+   * Also runs when building the server fails.
+   */
+  closeLast?: () => Promise<void>;
   /** Serve hot methods without the SDK's per-request objects (default true; false: SDK path only). */
   fastPath?: boolean;
 }
@@ -188,6 +193,9 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
       await pool
         .end()
         .catch((error: unknown) => log.error({ err: error }, 'PostgreSQL pool failed to close'));
+    await options
+      .closeLast?.()
+      .catch((error: unknown) => log.error({ err: error }, 'embedded database failed to stop cleanly'));
   };
 
   let served: ServerDefinition = definition;

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { createTestDatabase, describeWithPostgres, type TestDatabase } from '@mcp-platform/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handleSignals } from '../src/run.ts';
+import type { RuntimeServer } from '../src/server.ts';
 
 const SCRIPT = fileURLToPath(new URL('./support/serve-fixture.ts', import.meta.url));
 
@@ -72,5 +74,57 @@ describeWithPostgres('`<server> migrate`', (databaseUrl) => {
     expect(tables.rows.map((r) => r.tablename)).toEqual(
       expect.arrayContaining(['approval_requests', 'audit_log']),
     );
+  });
+});
+
+describe('handleSignals', () => {
+  function fakeServer() {
+    const logged: string[] = [];
+    let finish: () => void = () => {};
+    let shutdowns = 0;
+    const log = {
+      info: (_: unknown, msg: string) => logged.push(msg),
+      warn: (_: unknown, msg: string) => logged.push(msg),
+    };
+    const server = {
+      app: { log },
+      shutdown: () => {
+        shutdowns += 1;
+        return new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+      },
+    } as unknown as RuntimeServer;
+    return { server, logged, finish: () => finish(), shutdowns: () => shutdowns };
+  }
+
+  it('SIGINT then SIGTERM is one shutdown (exit 0); the same signal twice forces exit 1', async () => {
+    const exits: number[] = [];
+    const fake = fakeServer();
+    const off = handleSignals(fake.server, (code) => exits.push(code));
+    try {
+      process.emit('SIGINT', 'SIGINT');
+      process.emit('SIGTERM', 'SIGTERM');
+      expect(fake.shutdowns()).toBe(1);
+      expect(exits).toEqual([]);
+      expect(fake.logged).toContain('signal received while shutting down: same shutdown');
+      fake.finish();
+      await expect.poll(() => exits).toEqual([0]);
+      expect(fake.logged).not.toContain('second signal: exiting without waiting');
+    } finally {
+      off();
+    }
+
+    const again = fakeServer();
+    const exits2: number[] = [];
+    const off2 = handleSignals(again.server, (code) => exits2.push(code));
+    try {
+      process.emit('SIGINT', 'SIGINT');
+      process.emit('SIGINT', 'SIGINT'); // a second Ctrl-C
+      expect(exits2).toEqual([1]);
+      expect(again.logged).toContain('second signal: exiting without waiting');
+    } finally {
+      off2();
+    }
   });
 });

@@ -64,6 +64,8 @@ if (command === 'migrate') {
         definition: crmDefinition({ crm, today: todayUtc }),
         backendChecks: { [crm.kind]: () => crm.ready() },
         features: [{ name: 'crm-backend', close: () => crm.close() }],
+        // After the audit flush and the pools: they write to it until the very end.
+        ...(embedded === undefined ? {} : { closeLast: () => embedded.close() }),
       };
     },
   });

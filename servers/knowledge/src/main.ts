@@ -123,10 +123,9 @@ if (command === 'migrate') {
       return {
         definition: knowledgeDefinition(kb),
         backendChecks: {},
-        features: [
-          knowledgeFeature({ kb, config, log, confluence: confluenceSettings(config) }),
-          ...(embedded === undefined ? [] : [{ name: 'embedded-postgres', close: () => embedded.close() }]),
-        ],
+        features: [knowledgeFeature({ kb, config, log, confluence: confluenceSettings(config) })],
+        // After the audit flush and the pools: they write to it until the very end.
+        ...(embedded === undefined ? {} : { closeLast: () => embedded.close() }),
       };
     },
   });

@@ -6,6 +6,7 @@ import {
   type AuditRecord,
   AuditTrail,
   canonicalJson,
+  canonicalRow,
   chainRecords,
   GENESIS_HASH,
   makeRecord,
@@ -115,28 +116,77 @@ describeWithPostgres('hash chains in PostgreSQL', (databaseUrl) => {
     expect(rows[0].arguments.text).toBe('nul\ufffdbyte');
   });
 
-  it('reports the first modified row of a chain', async () => {
-    const { rows } = await pool.query(
-      `SELECT chain_id, chain_seq, id FROM audit_log ORDER BY chain_id, chain_seq OFFSET 5 LIMIT 1`,
-    );
-    const victim = rows[0];
+  /** A chain of its own (so no test depends on another's rows): `count` rows written through a trail. */
+  async function writeChain(count: number, label: string): Promise<string> {
+    const dir = await tempDir(`chain-${label}`);
+    dirs.push(dir);
+    const chainId = `test/${label}/${randomUUID().slice(0, 8)}`;
+    const trail = new AuditTrail({ pool, spoolDir: dir.path, flushIntervalMs: 5, batchRows: 5_000, chainId });
+    await trail.start();
+    for (let i = 0; i < count; i++) {
+      trail.record({ ...record(`tool_${i % 3}`, { i }), approvalId: i % 2 ? randomUUID() : null });
+    }
+    await trail.close();
+    expect(await verifyChains(pool, { chainId })).toEqual({ chains: 1, rows: count, broken: [] });
+    return chainId;
+  }
+
+  async function asSuperuserBypassingTriggers(sql: string, params: unknown[]): Promise<void> {
     const admin = await pool.connect();
     try {
       // A superuser can bypass the append-only trigger; the chain still gives it away.
       await admin.query(`SET session_replication_role = replica`);
-      await admin.query(`UPDATE audit_log SET arguments = '{"i": 999}' WHERE id = $1`, [victim.id]);
+      const { rowCount } = await admin.query(sql, params);
+      expect(rowCount).toBe(1);
       await admin.query(`RESET session_replication_role`);
     } finally {
       admin.release();
     }
-    const report = await verifyChains(pool);
+  }
+
+  // Every field the hash covers (read from the canonical form itself, so a field added there is
+  // covered here too), except the chain's own position (deleted/reordered rows: next test).
+  const hashedColumns = Object.keys(
+    JSON.parse(canonicalRow({ ...record('x', {}), chainId: 'c', chainSeq: 1 })),
+  )
+    .filter((field) => !['v', 'chainId', 'chainSeq'].includes(field))
+    .map((field) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+
+  it('the hash covers every column of audit_log but the hash fields themselves', async () => {
+    const { rows } = await pool.query(
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'audit_log' ORDER BY column_name`,
+    );
+    const stored = rows
+      .map((r) => r.column_name as string)
+      .filter((c) => !['seq', 'prev_hash', 'hash'].includes(c));
+    expect([...hashedColumns, 'chain_id', 'chain_seq'].sort()).toEqual(stored);
+  });
+
+  it.each(hashedColumns)('reports a row whose %s was changed in the database', async (column) => {
+    const chainId = await writeChain(4, column.replaceAll('_', '-'));
+    const { rows: types } = await pool.query(
+      `SELECT data_type FROM information_schema.columns WHERE table_name = 'audit_log' AND column_name = $1`,
+      [column],
+    );
+    expect(types, `audit_log has no column ${column}`).toHaveLength(1);
+    const changed: Record<string, string> = {
+      uuid: `gen_random_uuid()`,
+      jsonb: `'{"tampered": true}'::jsonb`,
+      ARRAY: `array_append(${column}, 'tampered')`,
+      'timestamp with time zone': `${column} + interval '1 second'`,
+      'double precision': `coalesce(${column}, 0) + 1`,
+      integer: `coalesce(${column}, 0) + 1`,
+      text: `coalesce(${column}, '') || 'x'`,
+    };
+    const expression = changed[types[0].data_type as string];
+    expect(expression, `no way to change a ${types[0].data_type} column`).toBeDefined();
+    await asSuperuserBypassingTriggers(
+      `UPDATE audit_log SET ${column} = ${expression} WHERE chain_id = $1 AND chain_seq = 3`,
+      [chainId],
+    );
+    const report = await verifyChains(pool, { chainId });
     expect(report.broken).toEqual([
-      expect.objectContaining({
-        chainId: victim.chain_id,
-        chainSeq: Number(victim.chain_seq),
-        id: victim.id,
-        reason: expect.stringContaining('modified'),
-      }),
+      expect.objectContaining({ chainId, chainSeq: 3, reason: expect.stringContaining('modified') }),
     ]);
   });
 
@@ -192,27 +242,27 @@ describeWithPostgres('hash chains in PostgreSQL', (databaseUrl) => {
   });
 
   it('reports rows deleted from the middle of a chain', async () => {
-    const { rows } = await pool.query(
-      `SELECT chain_id, chain_seq, id FROM audit_log
-        WHERE chain_id <> (SELECT chain_id FROM audit_log ORDER BY chain_id LIMIT 1)
-        ORDER BY chain_seq OFFSET 3 LIMIT 1`,
-    );
-    const victim = rows[0];
-    const admin = await pool.connect();
-    try {
-      await admin.query(`SET session_replication_role = replica`);
-      await admin.query(`DELETE FROM audit_log WHERE id = $1`, [victim.id]);
-      await admin.query(`RESET session_replication_role`);
-    } finally {
-      admin.release();
-    }
-    const report = await verifyChains(pool, { chainId: victim.chain_id });
+    const chainId = await writeChain(6, 'deleted');
+    await asSuperuserBypassingTriggers(`DELETE FROM audit_log WHERE chain_id = $1 AND chain_seq = 4`, [
+      chainId,
+    ]);
+    const report = await verifyChains(pool, { chainId });
     expect(report.broken).toEqual([
-      expect.objectContaining({
-        chainId: victim.chain_id,
-        chainSeq: Number(victim.chain_seq) + 1,
-        reason: expect.stringContaining('missing rows'),
-      }),
+      expect.objectContaining({ chainId, chainSeq: 5, reason: expect.stringContaining('missing rows') }),
     ]);
   });
+
+  it('verifies a chain longer than one page (1,000 rows) and finds a change past the first page', async () => {
+    const chainId = await writeChain(2_100, 'paged');
+    await asSuperuserBypassingTriggers(
+      `UPDATE audit_log SET outcome = 'error' WHERE chain_id = $1 AND chain_seq = 1500`,
+      [chainId],
+    );
+    const report = await verifyChains(pool, { chainId });
+    expect(report.chains).toBe(1);
+    expect(report.rows).toBe(2_100);
+    expect(report.broken).toEqual([
+      expect.objectContaining({ chainId, chainSeq: 1500, reason: expect.stringContaining('modified') }),
+    ]);
+  }, 120_000);
 });

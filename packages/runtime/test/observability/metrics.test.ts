@@ -53,9 +53,14 @@ describe('/metrics', () => {
   });
 
   it('keeps a registry per server (nothing leaks between servers)', async () => {
+    // Its own calls first, so this holds however the file is run (alone or after the others).
+    await rpc(server.app, 'tools/call', { name: 'search_accounts', arguments: { query: 'mine' } });
+    const mine = (await server.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(sample(mine, 'mcp_tool_calls_total', { tool: 'search_accounts' })).toBeGreaterThan(0);
     const other = await testServer();
     try {
       const text = (await other.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(text).toContain('mcp_tool_calls_total');
       expect(sample(text, 'mcp_tool_calls_total', { tool: 'search_accounts' })).toBeUndefined();
     } finally {
       await other.app.close();

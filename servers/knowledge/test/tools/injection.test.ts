@@ -32,7 +32,7 @@ describeWithPostgres('knowledge server: instructions hidden in documents', (data
         arguments: { documentId: own[0]!.documentId },
       });
       const chunks = (read.structuredContent as Structured).chunks as Structured[];
-      expect(new Set(chunks.flatMap((ch) => ch.matchedPatterns))).toEqual(expect.any(Set));
+      expect(chunks.length).toBeGreaterThan(0);
       for (const p of c.expected) expect(chunks.flatMap((ch) => ch.matchedPatterns)).toContain(p);
     },
   );
