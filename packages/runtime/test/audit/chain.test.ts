@@ -145,9 +145,11 @@ describeWithPostgres('hash chains in PostgreSQL', (databaseUrl) => {
   }
 
   // Every field the hash covers (read from the canonical form itself, so a field added there is
-  // covered here too), except the chain's own position (deleted/reordered rows: next test).
+  // covered here too), except the chain's own position (deleted/reordered rows: next test). A row
+  // with a correlation field takes the version-2 form, which covers the correlation columns too;
+  // setting one on a version-1 row switches its form, so tampering is caught either way.
   const hashedColumns = Object.keys(
-    JSON.parse(canonicalRow({ ...record('x', {}), chainId: 'c', chainSeq: 1 })),
+    JSON.parse(canonicalRow({ ...record('x', {}), idpSession: 'sid-1', chainId: 'c', chainSeq: 1 })),
   )
     .filter((field) => !['v', 'chainId', 'chainSeq'].includes(field))
     .map((field) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
