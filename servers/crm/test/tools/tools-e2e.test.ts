@@ -5,11 +5,26 @@ import { crmDefinition } from '../../src/app.ts';
 import type { CrmBackend } from '../../src/backends/crm-backend.ts';
 import { SandboxBackend } from '../../src/backends/sandbox.ts';
 import { migrateSandbox } from '../../src/backends/sandbox-schema.ts';
+import { seedRows } from '../../src/backends/sandbox-seed.ts';
 import { type FakeSalesforce, startFakeSalesforce } from '../fake-salesforce.ts';
 import { ANCHOR, freshDatabase, salesforceOn } from '../helpers.ts';
 import { auditRowsFor, type Client, connect, failure, ok, startCrm, textOf } from '../support.ts';
 
 const ACME = '001SB0000000000001';
+/**
+ * An account of the seed (both backends serve it) with open AND closed cases, and its open case ids:
+ * only such an account shows whether list_open_cases filters (ACME has no closed case).
+ */
+const MIXED_CASES = (() => {
+  const byAccount = new Map<string, Array<Record<string, unknown>>>();
+  for (const c of seedRows(ANCHOR, 20_261).cases)
+    byAccount.set(String(c.account_id), [...(byAccount.get(String(c.account_id)) ?? []), c]);
+  for (const [accountId, cases] of byAccount) {
+    const openIds = cases.filter((c) => c.is_closed !== true).map((c) => String(c.id));
+    if (openIds.length > 0 && openIds.length < cases.length) return { accountId, openIds: openIds.sort() };
+  }
+  throw new Error('The seed has no account with both open and closed cases; pick another seed');
+})();
 const TOOLS = [
   'search_accounts',
   'get_account_overview',
@@ -151,11 +166,15 @@ describeWithPostgres('every CRM tool through a real MCP client', (adminUrl) => {
       );
       expect(contacts.items.length).toBeGreaterThan(0);
       expect(contacts.items.map((c) => c.accountId)).toEqual(contacts.items.map(() => ACME));
-      const cases = ok<{ items: Array<{ status: string }> }>(
-        await client.callTool({ name: 'list_open_cases', arguments: { accountId: ACME } }),
+      const cases = ok<{ items: Array<{ id: string; status: string }> }>(
+        await client.callTool({
+          name: 'list_open_cases',
+          arguments: { accountId: MIXED_CASES.accountId, limit: 50 },
+        }),
       );
-      // Non-empty first: `every` over an empty list would prove nothing.
-      expect(cases.items.length).toBeGreaterThan(0);
+      // Exactly the open ones of an account that also has closed cases: a filter that lets closed
+      // cases through, or drops open ones, fails here (an empty list cannot pass either).
+      expect(cases.items.map((c) => c.id).sort()).toEqual(MIXED_CASES.openIds);
       expect(cases.items.map((c) => c.status)).not.toContain('Closed');
       const renewals = ok<{ items: Array<{ endDate: string }>; from: string; to: string }>(
         await client.callTool({ name: 'list_renewals_due', arguments: {} }),
