@@ -8,6 +8,8 @@ declare module 'fastify' {
      * credentials or side effects that browsers must reach cross-origin (OAuth metadata, probes).
      */
     browserGuard?: boolean;
+    /** Reachable without credentials (health, metrics, OAuth metadata). Everything else needs a caller. */
+    public?: boolean;
   }
 }
 

@@ -12,12 +12,7 @@ import { metadataPath, registerProtectedResourceMetadata } from './metadata.ts';
 import { hasAnyScope, requiredScopes } from './scopes.ts';
 import { matchServiceToken } from './service-tokens.ts';
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Reachable without credentials (health, metrics, OAuth metadata). Everything else needs a caller. */
-    public?: boolean;
-  }
-}
+// `config.public` (reachable without credentials) is declared with the browser guard in @mcp-platform/protocol.
 
 export interface AuthenticationOptions {
   config: RuntimeConfig;
