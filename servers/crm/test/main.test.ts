@@ -35,6 +35,9 @@ function startMain(dataDir: string): Promise<Server> {
       AUTH_MODE: 'none',
       LOG_LEVEL: 'info',
       SANDBOX_DATA_DIR: dataDir,
+      // Its own audit spool: the default (/tmp/mcp-audit-spool/crm) is locked by any other crm
+      // process on the machine, e.g. the pnpm start test running beside this one.
+      AUDIT_SPOOL_DIR: join(dataDir, '..', 'spool'),
       SANDBOX_ANCHOR_DATE: '2026-11-23',
     },
     stdio: ['pipe', 'pipe', 'pipe'],
