@@ -187,11 +187,15 @@ describeWithPostgres('audit spool at its cap', (databaseUrl) => {
     await app.close();
     await audit.close?.();
 
-    const pool = new pg.Pool({ connectionString: db.url });
-    const { rows } = await pool.query(
+    // A Client, not a Pool: Client.end() resolves once the connection is closed, whereas a pool's
+    // end() resolves while its clients are still closing, and afterAll's DROP ... WITH (FORCE) then
+    // kills one mid-close (an unhandled 57P01 that fails the run).
+    const reader = new pg.Client({ connectionString: db.url });
+    await reader.connect();
+    const { rows } = await reader.query(
       `SELECT count(*)::int AS n FROM audit_log WHERE event = 'call' AND outcome = 'ok'`,
     );
-    await pool.end();
+    await reader.end();
     expect(rows[0].n).toBe(served + 1);
   });
 });
