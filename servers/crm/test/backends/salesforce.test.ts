@@ -313,7 +313,10 @@ describe('session handling', () => {
         apiVersion: '62.0',
         log: silentLog,
       });
-      await expect(wrongKey.searchAccounts({ limit: 1 })).rejects.toThrow(/authentication failed/);
+      await expect(wrongKey.searchAccounts({ limit: 1 })).rejects.toMatchObject({
+        code: 'UPSTREAM_AUTH_FAILED',
+        message: expect.stringContaining("refused the integration's credentials"),
+      });
     } finally {
       await jwtOrg.close();
     }
