@@ -6,7 +6,7 @@ const PACKAGE_NAME = '@mcp-platform/server-knowledge';
 
 /**
  * The package root, found by walking up from this module to our package.json. Works from both
- * `src/` (source runs) and `dist/src/` (built runs), so non-TS assets (`sql/`) need no copy step.
+ * `src/` (source runs) and `dist/src/` (built runs), so non-TS assets (`sql/`, `migrations/`) need no copy step.
  */
 function findPackageRoot(start: string): string {
   let dir = start;
@@ -24,3 +24,5 @@ function findPackageRoot(start: string): string {
 
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 export const SQL_DIR = join(PACKAGE_ROOT, 'sql');
+/** The index's versioned migrations, run by the kit's migration runner. */
+export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'migrations');

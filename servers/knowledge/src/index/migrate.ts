@@ -1,7 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type MigrationSet, runMigrations } from '@mcp-platform/server-kit';
 import pg from 'pg';
-import { SQL_DIR } from '../assets.ts';
+import { MIGRATIONS_DIR, SQL_DIR } from '../assets.ts';
 import { IndexSchemaError } from '../errors.ts';
 
 export interface MigrateOptions {
@@ -77,10 +78,44 @@ export async function embeddingColumnDimensions(
   return rows[0]?.dims;
 }
 
+/** The index's versioned migrations (the kit's runner; bookkeeping in `knowledge_migrations`). */
+export const INDEX_MIGRATIONS: MigrationSet = {
+  name: 'knowledge index',
+  dir: MIGRATIONS_DIR,
+  table: 'knowledge_migrations',
+};
+
 /**
- * Applies pending migrations from `sql/` in name order, each in its own transaction, under an
- * advisory lock (safe from several replicas at once). Run it as the role that owns the index
- * tables, never as the search role.
+ * Indexes migrated before the one migration runner recorded their files in kb_schema_migrations:
+ * carry those names over to the runner's table once, so nothing runs twice.
+ */
+async function adoptEarlierMigrations(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ earlier: boolean; current: boolean }>(
+    `SELECT to_regclass('kb_schema_migrations') IS NOT NULL AS earlier, to_regclass('knowledge_migrations') IS NOT NULL AS current`,
+  );
+  if (!rows[0]?.earlier || rows[0].current) return;
+  await client.query('BEGIN');
+  try {
+    await client.query(
+      'CREATE TABLE knowledge_migrations (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL)',
+    );
+    await client.query(
+      `INSERT INTO knowledge_migrations (name, run_on)
+       SELECT regexp_replace(name, '\\.sql$', ''), applied_at FROM kb_schema_migrations
+        WHERE name ~ '^\\d{3}_.*\\.sql$' ORDER BY name`,
+    );
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
+
+/**
+ * Applies the index's pending migrations (the kit's runner), then what depends on configuration: the
+ * embeddings table for EMBEDDING_DIMENSIONS when pgvector is available, and the roles' GRANTs. Safe
+ * from several replicas at once (advisory locks). Run it as the role that owns the index tables,
+ * never as the search role.
  */
 export async function migrate(databaseUrl: string, options: MigrateOptions = {}): Promise<MigrateResult> {
   const log = options.log ?? (() => {});
@@ -88,17 +123,9 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS kb_schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
-    );
-    const done = new Set(
-      (await client.query<{ name: string }>('SELECT name FROM kb_schema_migrations')).rows.map((r) => r.name),
-    );
-    const files = (await readdir(SQL_DIR)).filter((f) => /^\d{3}_[a-z0-9_-]+\.sql$/.test(f)).sort();
-    const pending: Array<{ name: string; sql: string }> = [];
-    for (const file of files) {
-      if (!done.has(file)) pending.push({ name: file, sql: await readFile(join(SQL_DIR, file), 'utf8') });
-    }
+    await adoptEarlierMigrations(client);
+    const applied = await runMigrations(databaseUrl, INDEX_MIGRATIONS, { log: () => {} });
+    for (const name of applied) log(`applied migration ${name}`);
     const dims = options.embeddingDimensions;
     let vector = false;
     if (dims !== undefined) {
@@ -115,24 +142,19 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
       vector = existing !== undefined || (await vectorAvailable(client));
       if (existing === undefined && vector) {
         const template = await readFile(join(SQL_DIR, 'vector.sql'), 'utf8');
-        pending.push({ name: `vector_${dims}`, sql: template.replaceAll('{{dimensions}}', String(dims)) });
+        await client.query('BEGIN');
+        try {
+          await client.query(template.replaceAll('{{dimensions}}', String(dims)));
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        }
+        applied.push(`vector_${dims}`);
+        log(`created the ${dims}-dimensional embeddings table`);
       } else if (!vector) {
         log('the vector extension is not available in this database: search runs in text mode');
       }
-    }
-    const applied: string[] = [];
-    for (const migration of pending) {
-      await client.query('BEGIN');
-      try {
-        await client.query(migration.sql);
-        await client.query('INSERT INTO kb_schema_migrations (name) VALUES ($1)', [migration.name]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-      }
-      applied.push(migration.name);
-      log(`applied migration ${migration.name}`);
     }
     const hasVectorTable = (await embeddingColumnDimensions(client)) !== undefined;
     const grants = grantStatements(options, hasVectorTable, (id) => client.escapeIdentifier(id));
