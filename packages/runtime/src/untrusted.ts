@@ -264,7 +264,10 @@ export function flagBackendData<T extends object>(
     const found = detectInstructions(...texts);
     if (!found.suspectedInstructions) continue;
     const known = suspects.find((s) => s.path === path);
-    if (known) known.patterns = INSTRUCTION_PATTERN_NAMES.filter((n) => known.patterns.includes(n) || found.matchedPatterns.includes(n));
+    if (known)
+      known.patterns = INSTRUCTION_PATTERN_NAMES.filter(
+        (n) => known.patterns.includes(n) || found.matchedPatterns.includes(n),
+      );
     else suspects.push({ path, patterns: found.matchedPatterns });
   }
   const patterns = INSTRUCTION_PATTERN_NAMES.filter((name) =>
