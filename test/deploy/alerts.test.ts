@@ -1,15 +1,9 @@
 import { type OutcomeClass, outcomeOf, SERVER_FAILURE_OUTCOMES } from '@mcp-platform/protocol';
 import { describe, expect, it } from 'vitest';
-import { HELM, type K8sObject, one, render } from './chart.ts';
-import { findYamlReader, loudSkip } from './tools.ts';
+import { canRender, type K8sObject, one, render } from './chart.ts';
 
 const SUITE = 'chart alerts (test/deploy/alerts.test.ts)';
-const missing = [
-  HELM === undefined ? 'helm (HELM_BIN)' : undefined,
-  findYamlReader() === undefined ? 'Python with PyYAML (MCP_PYTHON)' : undefined,
-].filter((m) => m !== undefined);
-if (missing.length > 0)
-  loudSkip(SUITE, `${missing.join(' and ')} not found: run scripts/setup-toolchain.sh gotools python`);
+const runs = canRender(SUITE);
 
 interface Rule {
   alert?: string;
@@ -50,7 +44,7 @@ function selects(expr: string, labels: Record<string, string>): boolean {
   });
 }
 
-describe.skipIf(missing.length > 0)(SUITE, () => {
+describe.skipIf(!runs)(SUITE, () => {
   // helmTemplate renders the release into namespace `mcp`.
   const series = (outcome: OutcomeClass) => ({
     __name__: 'mcp_tool_calls_total',

@@ -1,8 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  ANONYMOUS,
-  type CallContext,
   Dispatcher,
   defineTool,
   openCursor,
@@ -10,20 +8,7 @@ import {
   TRIMMED_META_KEY,
   type Trimmed,
 } from '../src/index.ts';
-
-function ctx(): CallContext {
-  const log = { error: vi.fn(), warn: vi.fn(), info: vi.fn(), debug: vi.fn() };
-  return {
-    log: { ...log, child: () => log } as unknown as CallContext['log'],
-    signal: new AbortController().signal,
-    progress: () => {},
-    caller: ANONYMOUS,
-    client: { era: '2026', protocolVersion: '2026-07-28' },
-    correlationId: 'req-1',
-    touch: () => {},
-    clientLog: () => {},
-  };
-}
+import { testContext as ctx } from './helpers.ts';
 
 const LIMIT = 8 * 1024;
 const TICKETS = Array.from({ length: 300 }, (_, i) => ({
