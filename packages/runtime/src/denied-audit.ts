@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Caller, CallKind, Policy } from '@mcp-platform/protocol';
+import type { Caller, CallKind, Policy, RefusedAnswer } from '@mcp-platform/protocol';
 import { makeRecord, traceIdOf, whoColumns } from './audit/record.ts';
 import { redact } from './audit/redact.ts';
 import type { AuditTrail } from './audit/trail.ts';
-import { traceCorrelation } from './audit/workflow-ids.ts';
+import { mcpSessionDigest, traceCorrelation } from './audit/workflow-ids.ts';
 
 /** A call refused at the HTTP layer (403 insufficient_scope), before it could reach the interceptor chain. */
 export interface DeniedCall {
@@ -57,6 +57,37 @@ export function auditDeniedCall(trail: AuditTrail, server: string, call: DeniedC
       touched: [],
       approvalId: null,
       detail: { requiredScopes: [...call.requiredScopes] },
+    }),
+  );
+}
+
+/**
+ * Records an answer to a 2025-era server-to-client request (elicitation, sampling) refused because
+ * it came from another principal or session than the one asked: who tried, the request id they
+ * claimed and a digest of their session (never the answer itself).
+ */
+export function auditRefusedAnswer(trail: AuditTrail, server: string, refused: RefusedAnswer): void {
+  trail.record(
+    makeRecord({
+      id: randomUUID(),
+      at: new Date().toISOString(),
+      server,
+      event: 'answer.refused',
+      kind: 'tool',
+      name: 'server-to-client answer',
+      ...whoColumns(refused.caller, undefined),
+      correlationId: refused.correlationId,
+      traceId: null,
+      ...(refused.sessionId === undefined ? {} : { mcpSession: mcpSessionDigest(refused.sessionId) }),
+      arguments: {},
+      outcome: 'denied',
+      errorCode: 'ANSWER_NOT_YOURS',
+      durationMs: 0,
+      resultBytes: null,
+      resultSha256: null,
+      touched: [],
+      approvalId: null,
+      detail: { requestId: refused.requestId, reason: 'sent to another principal or session' },
     }),
   );
 }

@@ -14,7 +14,9 @@ export type AuditEvent =
   | 'approval.rejected'
   | 'approval.executed'
   | 'approval.expired'
-  | 'approval.refused';
+  | 'approval.refused'
+  /** An answer to a 2025-era server-to-client request sent by a principal or session it was not sent to. */
+  | 'answer.refused';
 
 export type AuditOutcome =
   | 'ok'
