@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Caller, CallKind, Policy, RefusedAnswer } from '@mcp-platform/protocol';
+import type { Caller, CallKind, Policy, RefusedAnswer, ToolError } from '@mcp-platform/protocol';
 import { makeRecord, traceIdOf, whoColumns } from './audit/record.ts';
 import { redact } from './audit/redact.ts';
+import type { RefusalBudget } from './audit/refusal-budget.ts';
 import type { AuditTrail } from './audit/trail.ts';
 import { mcpSessionDigest, traceCorrelation } from './audit/workflow-ids.ts';
 
@@ -23,42 +24,49 @@ export interface DeniedCall {
 
 /**
  * Records a refused call in the audit trail (outcome `denied`), so an attempt with a token lacking
- * the scope is on record like every call that reached a handler.
+ * the scope is on record like every call that reached a handler. Past the principal's refusal
+ * budget the row is folded into its summary and the RATE_LIMITED error to answer is returned.
  */
-export function auditDeniedCall(trail: AuditTrail, server: string, call: DeniedCall): void {
+export function auditDeniedCall(
+  trail: AuditTrail,
+  server: string,
+  call: DeniedCall,
+  budget?: RefusalBudget,
+): ToolError | undefined {
   const info = call.meta?.['io.modelcontextprotocol/clientInfo'] as
     | { name?: unknown; version?: unknown }
     | undefined;
   const version =
     (call.meta?.['io.modelcontextprotocol/protocolVersion'] as string | undefined) ?? call.protocolVersion;
-  trail.record(
-    makeRecord({
-      id: randomUUID(),
-      at: new Date().toISOString(),
-      server,
-      event: 'call',
-      kind: call.kind,
-      name: call.name,
-      ...whoColumns(call.caller, {
-        era: version === undefined ? '2025' : version >= '2026-07-28' ? '2026' : '2025',
-        protocolVersion: version ?? '2025-03-26',
-        ...(typeof info?.name === 'string' ? { name: info.name } : {}),
-        ...(typeof info?.version === 'string' ? { version: info.version } : {}),
-      }),
-      correlationId: call.correlationId,
-      traceId: traceIdOf(call.traceparent),
-      ...traceCorrelation(call.traceparent === undefined ? {} : { traceparent: call.traceparent }),
-      arguments: redact(call.rawArgs, call.policy.sensitive),
-      outcome: 'denied',
-      errorCode: 'INSUFFICIENT_SCOPE',
-      durationMs: 0,
-      resultBytes: null,
-      resultSha256: null,
-      touched: [],
-      approvalId: null,
-      detail: { requiredScopes: [...call.requiredScopes] },
+  const row = makeRecord({
+    id: randomUUID(),
+    at: new Date().toISOString(),
+    server,
+    event: 'call',
+    kind: call.kind,
+    name: call.name,
+    ...whoColumns(call.caller, {
+      era: version === undefined ? '2025' : version >= '2026-07-28' ? '2026' : '2025',
+      protocolVersion: version ?? '2025-03-26',
+      ...(typeof info?.name === 'string' ? { name: info.name } : {}),
+      ...(typeof info?.version === 'string' ? { version: info.version } : {}),
     }),
-  );
+    correlationId: call.correlationId,
+    traceId: traceIdOf(call.traceparent),
+    ...traceCorrelation(call.traceparent === undefined ? {} : { traceparent: call.traceparent }),
+    arguments: redact(call.rawArgs, call.policy.sensitive),
+    outcome: 'denied',
+    errorCode: 'INSUFFICIENT_SCOPE',
+    durationMs: 0,
+    resultBytes: null,
+    resultSha256: null,
+    touched: [],
+    approvalId: null,
+    detail: { requiredScopes: [...call.requiredScopes] },
+  });
+  if (budget && !budget.admit(row)) return budget.rateLimited(row.subject);
+  trail.record(row);
+  return undefined;
 }
 
 /**

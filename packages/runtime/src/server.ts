@@ -243,6 +243,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
           : { spoolMaxBytes: config.AUDIT_SPOOL_MAX_BYTES }),
         registry: metrics.registry,
         log,
+        refusalsPerMinute: config.AUDIT_REFUSALS_PER_MINUTE,
       });
       builtIn.push(audit);
     }
@@ -317,7 +318,12 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
         ? {}
         : {
             onScopeDenied: (denied) =>
-              auditDeniedCall((audit as AuditFeature).trail, definition.name, denied),
+              auditDeniedCall(
+                (audit as AuditFeature).trail,
+                definition.name,
+                denied,
+                (audit as AuditFeature).refusals,
+              ),
           }),
     });
 

@@ -16,6 +16,7 @@ import {
   whoColumns,
 } from './record.ts';
 import { redact } from './redact.ts';
+import type { RefusalBudget } from './refusal-budget.ts';
 import type { AuditTrail } from './trail.ts';
 import { traceCorrelation } from './workflow-ids.ts';
 
@@ -115,9 +116,30 @@ export function estimateRowBytes(columns: object): number {
  * synchronously before it runs (or the call fails closed with AUDIT_UNAVAILABLE); the outcome row
  * of every call is queued and written in batches.
  */
-export function auditInterceptor(trail: AuditTrail, server: string): Interceptor {
+export function auditInterceptor(trail: AuditTrail, server: string, budget?: RefusalBudget): Interceptor {
   return async (call, next) => {
     const columns = callColumns(call, server);
+    /** A refusal's row, unless its principal's refusal budget is spent (then folded into a summary). */
+    const withinBudget = (outcome: AuditOutcome, errorCode: string | null): boolean =>
+      budget === undefined ||
+      budget.admit(
+        makeRecord({
+          ...columns,
+          id: randomUUID(),
+          at: new Date().toISOString(),
+          event: 'call',
+          outcome,
+          errorCode,
+          durationMs: 0,
+          approvalId: null,
+          detail: null,
+        }),
+      );
+    if (call.invalid !== undefined) {
+      // Refused before anything ran: past the budget it is answered RATE_LIMITED and only counted.
+      const { outcome, errorCode } = outcomeOfResult(call.invalid as unknown as CallOutcome);
+      if (!withinBudget(outcome, errorCode)) throw budget!.rateLimited(call.ctx.caller.subject);
+    }
     const estimate = estimateRowBytes(columns);
     // Admission: room for this call's row is reserved in the spool before it runs, so it is either
     // refused here or its row is stored durably, even if PostgreSQL goes down meanwhile.
@@ -203,10 +225,28 @@ export function auditInterceptor(trail: AuditTrail, server: string): Interceptor
       out = await next();
     } catch (error) {
       const { outcome, errorCode } = outcomeOfError(error);
+      if (
+        call.invalid === undefined &&
+        intentId === null &&
+        (outcome === 'denied' || outcome === 'rate_limited') &&
+        !withinBudget(outcome, errorCode)
+      ) {
+        trail.release(reserved);
+        throw error;
+      }
       await complete(outcome, errorCode);
       throw error;
     }
     const { outcome, errorCode } = outcomeOfResult(out);
+    if (
+      call.invalid === undefined &&
+      intentId === null &&
+      (outcome === 'denied' || outcome === 'rate_limited') &&
+      !withinBudget(outcome, errorCode)
+    ) {
+      trail.release(reserved);
+      return out;
+    }
     await complete(outcome, errorCode, out);
     return out;
   };

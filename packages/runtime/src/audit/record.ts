@@ -16,7 +16,9 @@ export type AuditEvent =
   | 'approval.expired'
   | 'approval.refused'
   /** An answer to a 2025-era server-to-client request sent by a principal or session it was not sent to. */
-  | 'answer.refused';
+  | 'answer.refused'
+  /** Refused calls of one principal past its budget in one window, folded into one row (refusal-budget.ts). */
+  | 'refusals.summary';
 
 export type AuditOutcome =
   | 'ok'
