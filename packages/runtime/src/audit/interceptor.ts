@@ -2,19 +2,13 @@ import { randomUUID } from 'node:crypto';
 import {
   type CallInfo,
   type CallOutcome,
+  classifyFailure,
+  classifyResult,
   type Interceptor,
-  RpcError,
-  ToolError,
+  outcomeOf,
 } from '@mcp-platform/protocol';
 import { AUDIT_UNAVAILABLE, auditUnavailable } from './errors.ts';
-import {
-  type AuditOutcome,
-  type AuditRecord,
-  makeRecord,
-  outcomeOfCode,
-  traceIdOf,
-  whoColumns,
-} from './record.ts';
+import { type AuditOutcome, type AuditRecord, makeRecord, traceIdOf, whoColumns } from './record.ts';
 import { redact } from './redact.ts';
 import type { RefusalBudget } from './refusal-budget.ts';
 import type { AuditTrail } from './trail.ts';
@@ -62,22 +56,8 @@ export function auditedArguments(call: CallInfo): unknown {
 
 function outcomeOfResult(out: CallOutcome): { outcome: AuditOutcome; errorCode: string | null } {
   if (out.resultType === 'input_required') return { outcome: 'input_required', errorCode: null };
-  if (out.isError === true) {
-    const structured = out.structuredContent as { code?: unknown } | undefined;
-    const code = typeof structured?.code === 'string' ? structured.code : 'TOOL_ERROR';
-    return { outcome: outcomeOfCode(code), errorCode: code };
-  }
-  return { outcome: 'ok', errorCode: null };
-}
-
-function outcomeOfError(error: unknown): { outcome: AuditOutcome; errorCode: string } {
-  if (error instanceof ToolError) return { outcome: outcomeOfCode(error.code), errorCode: error.code };
-  if (error instanceof RpcError) {
-    const data = error.data as { code?: unknown } | undefined;
-    const code = typeof data?.code === 'string' ? data.code : `RPC_${error.code}`;
-    return { outcome: outcomeOfCode(code), errorCode: code };
-  }
-  return { outcome: 'error', errorCode: 'INTERNAL_ERROR' };
+  const failed = classifyResult(out);
+  return failed ? { outcome: failed.outcome, errorCode: failed.code } : { outcome: 'ok', errorCode: null };
 }
 
 /** The columns every row about `call` shares. */
@@ -164,7 +144,7 @@ export function auditInterceptor(trail: AuditTrail, server: string, budget?: Ref
           id: randomUUID(),
           at,
           event: 'call',
-          outcome: 'error',
+          outcome: outcomeOf(AUDIT_UNAVAILABLE),
           errorCode: AUDIT_UNAVAILABLE,
           durationMs: performance.now() - started,
           approvalId: claimedId,
@@ -224,17 +204,17 @@ export function auditInterceptor(trail: AuditTrail, server: string, budget?: Ref
     try {
       out = await next();
     } catch (error) {
-      const { outcome, errorCode } = outcomeOfError(error);
+      const { outcome, code } = classifyFailure(error, call.ctx.signal);
       if (
         call.invalid === undefined &&
         intentId === null &&
         (outcome === 'denied' || outcome === 'rate_limited') &&
-        !withinBudget(outcome, errorCode)
+        !withinBudget(outcome, code)
       ) {
         trail.release(reserved);
         throw error;
       }
-      await complete(outcome, errorCode);
+      await complete(outcome, code);
       throw error;
     }
     const { outcome, errorCode } = outcomeOfResult(out);
