@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller, CallKind, Policy, RefusedAnswer, ToolError } from '@mcp-platform/protocol';
-import { makeRecord, traceIdOf, whoColumns } from './audit/record.ts';
+import { type AuditRecord, makeRecord, traceIdOf, whoColumns } from './audit/record.ts';
 import { redact } from './audit/redact.ts';
 import type { RefusalBudget } from './audit/refusal-budget.ts';
 import type { AuditTrail } from './audit/trail.ts';
@@ -22,6 +22,26 @@ export interface DeniedCall {
   rawArgs: unknown;
 }
 
+type RefusalFields = Omit<
+  AuditRecord,
+  'id' | 'at' | 'outcome' | 'durationMs' | 'resultBytes' | 'resultSha256' | 'touched' | 'approvalId'
+>;
+
+/** The row of something refused before it ran: outcome `denied`, nothing touched, no result. */
+function refusalRow(fields: RefusalFields): AuditRecord {
+  return makeRecord({
+    id: randomUUID(),
+    at: new Date().toISOString(),
+    outcome: 'denied',
+    durationMs: 0,
+    resultBytes: null,
+    resultSha256: null,
+    touched: [],
+    approvalId: null,
+    ...fields,
+  });
+}
+
 /**
  * Records a refused call in the audit trail (outcome `denied`), so an attempt with a token lacking
  * the scope is on record like every call that reached a handler. Past the principal's refusal
@@ -38,9 +58,7 @@ export function auditDeniedCall(
     | undefined;
   const version =
     (call.meta?.['io.modelcontextprotocol/protocolVersion'] as string | undefined) ?? call.protocolVersion;
-  const row = makeRecord({
-    id: randomUUID(),
-    at: new Date().toISOString(),
+  const row = refusalRow({
     server,
     event: 'call',
     kind: call.kind,
@@ -55,13 +73,7 @@ export function auditDeniedCall(
     traceId: traceIdOf(call.traceparent),
     ...traceCorrelation(call.traceparent === undefined ? {} : { traceparent: call.traceparent }),
     arguments: redact(call.rawArgs, call.policy.sensitive),
-    outcome: 'denied',
     errorCode: 'INSUFFICIENT_SCOPE',
-    durationMs: 0,
-    resultBytes: null,
-    resultSha256: null,
-    touched: [],
-    approvalId: null,
     detail: { requiredScopes: [...call.requiredScopes] },
   });
   if (budget && !budget.admit(row)) return budget.rateLimited(row.subject);
@@ -76,9 +88,7 @@ export function auditDeniedCall(
  */
 export function auditRefusedAnswer(trail: AuditTrail, server: string, refused: RefusedAnswer): void {
   trail.record(
-    makeRecord({
-      id: randomUUID(),
-      at: new Date().toISOString(),
+    refusalRow({
       server,
       event: 'answer.refused',
       kind: 'tool',
@@ -88,13 +98,7 @@ export function auditRefusedAnswer(trail: AuditTrail, server: string, refused: R
       traceId: null,
       ...(refused.sessionId === undefined ? {} : { mcpSession: mcpSessionDigest(refused.sessionId) }),
       arguments: {},
-      outcome: 'denied',
       errorCode: 'ANSWER_NOT_YOURS',
-      durationMs: 0,
-      resultBytes: null,
-      resultSha256: null,
-      touched: [],
-      approvalId: null,
       detail: { requestId: refused.requestId, reason: 'sent to another principal or session' },
     }),
   );

@@ -200,34 +200,27 @@ export function auditInterceptor(trail: AuditTrail, server: string, budget?: Ref
         result,
         reserved,
       );
+    /**
+     * A read refused in the chain (denied, rate-limited) past its principal's budget: folded into the
+     * summary, its reserved room given back. A write's refusal stays a row (its intent row is stored).
+     */
+    const folded = (outcome: AuditOutcome, errorCode: string | null): boolean => {
+      if (call.invalid !== undefined || intentId !== null) return false;
+      if (outcome !== 'denied' && outcome !== 'rate_limited') return false;
+      if (withinBudget(outcome, errorCode)) return false;
+      trail.release(reserved);
+      return true;
+    };
     let out: CallOutcome;
     try {
       out = await next();
     } catch (error) {
       const { outcome, code } = classifyFailure(error, call.ctx.signal);
-      if (
-        call.invalid === undefined &&
-        intentId === null &&
-        (outcome === 'denied' || outcome === 'rate_limited') &&
-        !withinBudget(outcome, code)
-      ) {
-        trail.release(reserved);
-        throw error;
-      }
-      await complete(outcome, code);
+      if (!folded(outcome, code)) await complete(outcome, code);
       throw error;
     }
     const { outcome, errorCode } = outcomeOfResult(out);
-    if (
-      call.invalid === undefined &&
-      intentId === null &&
-      (outcome === 'denied' || outcome === 'rate_limited') &&
-      !withinBudget(outcome, errorCode)
-    ) {
-      trail.release(reserved);
-      return out;
-    }
-    await complete(outcome, errorCode, out);
+    if (!folded(outcome, errorCode)) await complete(outcome, errorCode, out);
     return out;
   };
 }

@@ -8,6 +8,7 @@ import { makeRecord } from '../../src/audit/record.ts';
 import { RefusalBudget } from '../../src/audit/refusal-budget.ts';
 import type { AuditTrail } from '../../src/audit/trail.ts';
 import { type FullStack, startFullStack } from '../../src/testing/full-stack.ts';
+import { bearer, postMcp } from '../helpers.ts';
 import { createTestDatabase } from './support.ts';
 
 /**
@@ -48,21 +49,13 @@ describeWithPostgres(
     let aliceToken: string;
 
     async function call(token: string, name: string, args: Record<string, unknown>, id = 1) {
-      const res = await fetch(`${stack.url}/mcp`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'mcp-protocol-version': '2025-11-25',
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }),
-      });
-      const text = await res.text();
-      const json = JSON.parse(
-        text.startsWith('event:') || text.startsWith('data:') ? text.split('data: ')[1]! : text,
+      const out = await postMcp(
+        stack.url,
+        { id, method: 'tools/call', params: { name, arguments: args } },
+        bearer(token),
       );
-      return { status: res.status, retryAfter: res.headers.get('retry-after'), json };
+      // biome-ignore lint/suspicious/noExplicitAny: a JSON-RPC answer read field by field below
+      return { status: out.status, retryAfter: out.headers.get('retry-after'), json: out.body as any };
     }
 
     beforeAll(async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type FullStack, startFullStack } from '../../src/testing/full-stack.ts';
 import { createTestDatabase } from '../audit/support.ts';
+import { bearer, postMcp } from '../helpers.ts';
 
 /**
  * Issue 9, "also noted": an answer to a 2025-era server-to-client request (here an elicitation) is
@@ -88,22 +89,13 @@ describeWithPostgres('answers to server-to-client requests are bound to their re
   }
 
   /** A forged answer to `requestId`, POSTed with another token (and session, when given). */
-  async function answer(requestId: string, token: string, sessionId?: string): Promise<Response> {
-    return fetch(`${stack.url}/mcp`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': '2025-11-25',
-        ...(sessionId === undefined ? {} : { 'mcp-session-id': sessionId }),
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: requestId,
-        result: { action: 'accept', content: { name: 'Mallory' } },
-      }),
-    });
+  async function answer(requestId: string, token: string, sessionId?: string): Promise<number> {
+    const { status } = await postMcp(
+      stack.url,
+      { id: requestId, result: { action: 'accept', content: { name: 'Mallory' } } },
+      { ...bearer(token), ...(sessionId === undefined ? {} : { 'mcp-session-id': sessionId }) },
+    );
+    return status;
   }
 
   it('refuses another principal and another session of the same user; the recipient’s answer still counts', async () => {
@@ -116,9 +108,9 @@ describeWithPostgres('answers to server-to-client requests are bound to their re
     const alice = await connect(aliceToken, async (requestId) => {
       claimedId = requestId;
       // Mallory holds the id (a leak, a shared log): her token is not the one it was sent to.
-      statuses.push((await answer(requestId, malloryToken)).status);
+      statuses.push(await answer(requestId, malloryToken));
       // Alice herself, but from another session of hers.
-      statuses.push((await answer(requestId, aliceToken, other.sessionId)).status);
+      statuses.push(await answer(requestId, aliceToken, other.sessionId));
     });
     const result = await alice.client.callTool({ name: 'ask_name', arguments: {} });
     expect(statuses).toEqual([403, 403]);

@@ -26,33 +26,23 @@ describeWithPostgres('upload rights per space', (databaseUrl) => {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
-  async function spaceOf(key: string): Promise<{ space: string; name: string } | undefined> {
+  /** The first row of a query on the index (undefined when none). */
+  async function first<T extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<T | undefined> {
     const client = new pg.Client({ connectionString: stack.databaseUrl });
     await client.connect();
     try {
-      const { rows } = await client.query<{ space: string; name: string }>(
-        `SELECT d.space_key AS space, s.name FROM kb_documents d JOIN kb_spaces s ON s.key = d.space_key
-          WHERE d.source_key = $1`,
-        [`upload:${key}`],
-      );
-      return rows[0];
+      return (await client.query<T>(sql, params)).rows[0];
     } finally {
       await client.end();
     }
   }
 
-  async function spaceName(key: string): Promise<string | undefined> {
-    const client = new pg.Client({ connectionString: stack.databaseUrl });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ name: string }>('SELECT name FROM kb_spaces WHERE key = $1', [
-        key,
-      ]);
-      return rows[0]?.name;
-    } finally {
-      await client.end();
-    }
-  }
+  const spaceOf = (key: string) =>
+    first<{ space: string }>('SELECT space_key AS space FROM kb_documents WHERE source_key = $1', [
+      `upload:${key}`,
+    ]);
+  const spaceName = async (key: string) =>
+    (await first<{ name: string }>('SELECT name FROM kb_spaces WHERE key = $1', [key]))?.name;
 
   it('a space scope publishes into its space only; other spaces and renames of them are refused', async () => {
     expect((await upload('knowledge:ingest:OPS', 'key=a/one&space=OPS')).status).toBe(201);
