@@ -76,7 +76,7 @@ export {
 } from './errors.ts';
 export { classifyFailure, classifyResult, type FailureClass } from './failure.ts';
 export { jsonDepthExceeds, MAX_JSON_DEPTH, uncarriableText } from './input-safety.ts';
-export { type LegacySsePluginOptions, legacySsePlugin } from './legacy-sse.ts';
+export { type LegacySsePluginOptions, legacySsePlugin } from './legacy/sse-transport.ts';
 export { decodeCursor, encodeCursor } from './pagination.ts';
 export { jsonRpcError, type McpPluginOptions, mcpPlugin, type RefusedAnswer } from './plugin.ts';
 export {
