@@ -83,11 +83,11 @@ describeWithPostgres('approval previews mark backend text (issue 9, item 5)', (a
         expect(required.preview.summary).toContain(HOSTILE);
         expect(required.preview.dataFlags).toMatchObject({ untrusted: true, suspectedInstructions: true });
         expect(required.preview.dataFlags.matchedPatterns).toContain('ignore-previous-instructions');
-      // The platform's one convention for backend data: where in the preview the suspect text is.
-      expect(required.preview.dataFlags.suspects).toContainEqual({
-        path: 'summary',
-        patterns: expect.arrayContaining(['ignore-previous-instructions']),
-      });
+        // The platform's one convention for backend data: where in the preview the suspect text is.
+        expect(required.preview.dataFlags.suspects).toContainEqual({
+          path: 'summary',
+          patterns: expect.arrayContaining(['ignore-previous-instructions']),
+        });
         for (const rendering of [required.previewText, required.message, textOf(result)]) {
           expect(rendering).toContain('<untrusted-preview>');
           expect(rendering).toContain(HOSTILE);
