@@ -85,9 +85,13 @@ export class PendingRequests {
         // A malformed relay message is dropped; the waiting call times out.
       }
     });
-    // Not awaited: with Redis down at start-up the subscription completes (and is renewed) when it
-    // comes back; until then answers that cross replicas are refused with 404.
-    this.subscriber.subscribe(this.channelPrefix + this.replica).catch(() => {});
+    // Awaited for at most 2 s: a healthy Redis is subscribed before the first call (else an answer
+    // landing on another replica right away finds no receiver). With Redis down at start-up the
+    // subscription completes (and is renewed) when it comes back; until then such answers get 404.
+    const subscribed = this.subscriber.subscribe(this.channelPrefix + this.replica).catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([subscribed, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+    clearTimeout(timer);
   }
 
   async close(): Promise<void> {
