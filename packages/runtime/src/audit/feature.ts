@@ -45,12 +45,12 @@ export async function createAuditFeature(options: AuditFeatureOptions): Promise<
   // chains that start with `<server>/` (migration 1764000000002).
   const trail = new AuditTrail({ chainId: `${options.server}/${newChainId()}`, ...options, pool });
   await trail.start();
-  if (options.registry) registerAuditMetrics(options.registry, trail);
   const refusals = new RefusalBudget({
     server: options.server,
     trail,
     perWindow: options.refusalsPerMinute ?? 0,
   });
+  if (options.registry) registerAuditMetrics(options.registry, trail, refusals);
   return {
     name: 'audit',
     stage: 'audit',

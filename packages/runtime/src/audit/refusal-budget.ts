@@ -74,6 +74,8 @@ export class RefusalBudget {
   private readonly server: string;
   private readonly now: () => number;
   private readonly tallies = new Map<string, Tally>();
+  /** Refusals folded into summaries since start (the metric `mcp_audit_refusals_folded_total`). */
+  foldedTotal = 0;
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(options: RefusalBudgetOptions) {
@@ -111,6 +113,7 @@ export class RefusalBudget {
       return true;
     }
     this.fold(tally, row);
+    this.foldedTotal += 1;
     return false;
   }
 

@@ -99,6 +99,8 @@ describeWithPostgres(
       const aliceInvalid = await call(aliceToken, 'read_entry', { id: HUGE.slice(0, 1000) });
       expect(aliceInvalid.json.result.structuredContent.code).toBe('INVALID_ARGUMENTS');
 
+      const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+      expect(metrics).toMatch(/^mcp_audit_refusals_folded_total(\{[^}]*\})? 16$/m);
       // Shutting down writes the open window's summary.
       await stack.close();
       const pool = new pg.Pool({ connectionString: db.url, max: 1 });
