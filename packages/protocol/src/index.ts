@@ -5,6 +5,7 @@ export {
   loopbackHosts,
   registerBrowserGuard,
 } from './browser-guard.ts';
+export type { CatalogDescriptors } from './catalog.ts';
 export { openCursor, sealCursor, setCursorKey } from './cursor-seal.ts';
 export {
   abortError,
@@ -49,7 +50,6 @@ export {
   type CallInfo,
   type CallKind,
   type CallOutcome,
-  type CatalogDescriptors,
   Dispatcher,
   type DispatcherOptions,
   type Interceptor,

@@ -234,7 +234,7 @@ export const dataFlagsSchema = z
 export type DataFlags = z.output<typeof dataFlagsSchema>;
 
 /** Adds the `dataFlags` field to a tool's output object schema. */
-export function withDataFlags<S extends z.ZodObject>(schema: S) {
+export function withDataFlags<Shape extends z.ZodRawShape>(schema: z.ZodObject<Shape>) {
   return schema.extend({ dataFlags: dataFlagsSchema });
 }
 
@@ -249,10 +249,27 @@ function scan(value: unknown, path: string, suspects: DataFlags['suspects']): vo
   }
 }
 
-/** The result with its `dataFlags`, scanning every string in it (ids and dates included: harmless). */
-export function flagBackendData<T extends object>(result: T): T & { dataFlags: DataFlags } {
+/**
+ * The result with its `dataFlags`, scanning every string in it (ids and dates included: harmless).
+ * `sources` adds backend texts a field was drawn from but that the result does not carry whole
+ * (the chunk a search snippet was cut from), by the path of the item they belong to.
+ */
+export function flagBackendData<T extends object>(
+  result: T,
+  sources: Readonly<Record<string, readonly string[]>> = {},
+): T & { dataFlags: DataFlags } {
   const suspects: DataFlags['suspects'] = [];
   scan(result, '', suspects);
+  for (const [path, texts] of Object.entries(sources)) {
+    const found = detectInstructions(...texts);
+    if (!found.suspectedInstructions) continue;
+    const known = suspects.find((s) => s.path === path);
+    if (known)
+      known.patterns = INSTRUCTION_PATTERN_NAMES.filter(
+        (n) => known.patterns.includes(n) || found.matchedPatterns.includes(n),
+      );
+    else suspects.push({ path, patterns: found.matchedPatterns });
+  }
   const patterns = INSTRUCTION_PATTERN_NAMES.filter((name) =>
     suspects.some((s) => s.patterns.includes(name)),
   );

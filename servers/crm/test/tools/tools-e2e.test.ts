@@ -1,4 +1,5 @@
-import type { ApprovalsFeature, FullStack } from '@mcp-platform/runtime';
+import type { ApprovalsFeature } from '@mcp-platform/runtime';
+import type { FullStack } from '@mcp-platform/runtime/testing';
 import { describeWithPostgres } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crmDefinition } from '../../src/app.ts';
