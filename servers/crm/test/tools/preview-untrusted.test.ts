@@ -1,4 +1,4 @@
-import type { FullStack } from '@mcp-platform/runtime';
+import type { FullStack } from '@mcp-platform/runtime/testing';
 import { describeWithPostgres } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxBackend } from '../../src/backends/sandbox.ts';
