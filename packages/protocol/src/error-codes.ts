@@ -461,6 +461,22 @@ export const ERROR_CODES = {
     retryable: true,
     hint: TRY_AGAIN,
   },
+  SPACE_FORBIDDEN: {
+    meaning:
+      'The uploader has no rights on a knowledge space the upload writes (or moves a document out of).',
+    outcome: 'denied',
+    retryable: false,
+    hint: 'Ask for the per-space scope named in requiredScope (e.g. knowledge:ingest:OPS); retrying will not help.',
+    http: 403,
+  },
+  ANSWER_NOT_YOURS: {
+    meaning:
+      'An answer to a server-to-client request came from another principal or session than the one asked.',
+    outcome: 'denied',
+    retryable: false,
+    hint: 'Only the client the request was sent to may answer it.',
+    http: 403,
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 /** A registered error code: creating an error with any other string does not compile. */

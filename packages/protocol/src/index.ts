@@ -78,7 +78,7 @@ export { classifyFailure, classifyResult, type FailureClass } from './failure.ts
 export { jsonDepthExceeds, MAX_JSON_DEPTH, uncarriableText } from './input-safety.ts';
 export { type LegacySsePluginOptions, legacySsePlugin } from './legacy/sse-transport.ts';
 export { decodeCursor, encodeCursor } from './pagination.ts';
-export { jsonRpcError, type McpPluginOptions, mcpPlugin } from './plugin.ts';
+export { jsonRpcError, type McpPluginOptions, mcpPlugin, type RefusedAnswer } from './plugin.ts';
 export {
   callContext,
   eraOf,

@@ -64,6 +64,17 @@ export interface McpPluginOptions {
   createSubscriber?: () => Redis;
   /** Observes which path served each POST (metrics, tests). */
   onServe?: (path: 'fast' | 'sdk', method: string | undefined) => void;
+  /** Told about every answer to a server-to-client request refused because another party sent it (audit). */
+  onAnswerRefused?: (refused: RefusedAnswer) => void;
+}
+
+/** An answer to a server-to-client request (2025 era) sent by someone it was not sent to. */
+export interface RefusedAnswer {
+  caller: Caller;
+  /** The request id the answer claimed. */
+  requestId: string;
+  sessionId: string | undefined;
+  correlationId: string;
 }
 
 function isAnswer(message: Record<string, unknown>): boolean {
@@ -149,6 +160,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
         fallbackVersion: () => headerVersion,
         session: rc.requestInfo ? sessionByRequest.get(rc.requestInfo) : undefined,
         pending,
+        answerOwner: { subject: info.caller.subject, sessionId: info.sessionId },
       });
     },
     {
@@ -253,8 +265,36 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     }
     const message = body as Record<string, unknown>;
     if (isAnswer(message)) {
-      // A 2025 client answering a server-to-client request (sampling, elicitation, roots).
-      if (await pending.route(message)) return reply.code(202).send();
+      // A 2025 client answering a server-to-client request (sampling, elicitation, roots): only the
+      // principal and session the request was sent to may answer it.
+      const header = request.headers['mcp-session-id'];
+      const answerer = {
+        subject: (request.caller ?? ANONYMOUS).subject,
+        sessionId: typeof header === 'string' ? header : undefined,
+      };
+      const routed = await pending.route(message, answerer);
+      if (routed === 'delivered') return reply.code(202).send();
+      if (routed === 'forbidden') {
+        request.log.warn(
+          { requestId: String(message.id) },
+          'refused an answer sent by another principal or session',
+        );
+        options.onAnswerRefused?.({
+          caller: request.caller ?? ANONYMOUS,
+          requestId: String(message.id),
+          sessionId: answerer.sessionId,
+          correlationId: request.id,
+        });
+        return reply
+          .code(403)
+          .send(
+            jsonRpcError(
+              message.id,
+              -32001,
+              'Forbidden: this request was sent to another principal or session; only its recipient may answer it',
+            ),
+          );
+      }
       return reply
         .code(404)
         .send(

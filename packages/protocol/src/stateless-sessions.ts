@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /**
  * Stateless sessions for 2025-era Streamable HTTP clients. The `Mcp-Session-Id` we hand out on
@@ -30,8 +30,10 @@ export function createStatelessSessionCodec(secret: string, ttlSeconds = 24 * 36
   const mac = (payload: string) => createHmac('sha256', key).update(payload).digest();
   return {
     mint(session) {
+      // The nonce makes every session distinct, so what is bound to a session (answers to its
+      // server-to-client requests) is bound to that one, not to every session of the same client.
       const payload = Buffer.from(
-        JSON.stringify({ ...session, iat: Math.floor(Date.now() / 1000) }),
+        JSON.stringify({ ...session, iat: Math.floor(Date.now() / 1000), nonce: randomUUID() }),
       ).toString('base64url');
       return `${PREFIX}${payload}.${mac(payload).toString('base64url')}`;
     },

@@ -186,6 +186,14 @@ export const baseConfigSchema = z.object({
     .min(1024 * 1024)
     .optional()
     .describe('bytes, at least 1048576'),
+  // Refused calls (403, invalid arguments, rate-limited) per principal per minute stored row by row; past it they are answered RATE_LIMITED and counted in one summary row per principal and minute (0 = every refusal in full).
+  AUDIT_REFUSALS_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .default(60)
+    .describe('refusals per principal per minute, 0 to 100000'),
   // Shared audit database: write the audit trail here (as this server's own role) instead of DATABASE_URL.
   AUDIT_DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:5432/database' })

@@ -19,10 +19,10 @@ import {
   confirmationRequest,
   consoleConfirmationRequest,
   isApprovalState,
-  previewText,
   urlAnswer,
 } from './elicitation.ts';
 import { ApprovalCode, approvalErrors } from './errors.ts';
+import { markPreview, previewText } from './preview-marking.ts';
 import type { ApprovalRequest, ApprovalStore, Binding } from './store.ts';
 import { APPROVAL_ARGUMENT, hasApprovalArgument } from './with-approval-argument.ts';
 
@@ -273,11 +273,13 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
       return consoleConfirmationRequest(preview, confirmUrl!, request.id, state);
     }
     const where = confirmUrl ?? 'the approvals console of this server (/approvals/)';
+    // The preview quotes the system of record: it reaches the model only marked as data.
+    const rendered = previewText(preview);
     throw new ToolError(
       ApprovalCode.Required,
       policy === 'confirm'
-        ? `This change needs the user's confirmation before it runs. ${preview.summary}`
-        : `This change needs the approval of an approver before it runs. ${preview.summary}`,
+        ? `This change needs the user's confirmation before it runs.\n${rendered}`
+        : `This change needs the approval of an approver before it runs.\n${rendered}`,
       {
         retryable: true,
         hint: agentConfirms
@@ -289,8 +291,8 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
           approvalId: request.id,
           policy,
           ...(confirmUrl === undefined ? {} : { confirmUrl }),
-          preview,
-          previewText: previewText(preview),
+          preview: markPreview(preview),
+          previewText: rendered,
           expiresAt: request.expiresAt.toISOString(),
         },
       },

@@ -5,6 +5,7 @@ import { isUuid } from '../audit/interceptor.ts';
 import type { ApprovalAudit } from './audit-steps.ts';
 import type { ApprovalDecisions } from './decisions.ts';
 import { ApprovalCode } from './errors.ts';
+import { markPreview } from './preview-marking.ts';
 import type { ApprovalRequest, ApprovalStore } from './store.ts';
 
 export interface ApprovalRoutesOptions {
@@ -30,7 +31,7 @@ export function approvalView(a: ApprovalRequest): Record<string, unknown> {
     policy: a.policy,
     status: a.status,
     arguments: a.arguments,
-    preview: a.preview,
+    preview: markPreview(a.preview),
     requester: { subject: a.requesterSubject, clientId: a.requesterClientId || null },
     createdAt: a.createdAt.toISOString(),
     expiresAt: a.expiresAt.toISOString(),

@@ -10,6 +10,7 @@ import {
 import { AUDIT_UNAVAILABLE, auditUnavailable } from './errors.ts';
 import { type AuditOutcome, type AuditRecord, makeRecord, traceIdOf, whoColumns } from './record.ts';
 import { redact } from './redact.ts';
+import type { RefusalBudget } from './refusal-budget.ts';
 import type { AuditTrail } from './trail.ts';
 import { traceCorrelation } from './workflow-ids.ts';
 
@@ -95,9 +96,30 @@ export function estimateRowBytes(columns: object): number {
  * synchronously before it runs (or the call fails closed with AUDIT_UNAVAILABLE); the outcome row
  * of every call is queued and written in batches.
  */
-export function auditInterceptor(trail: AuditTrail, server: string): Interceptor {
+export function auditInterceptor(trail: AuditTrail, server: string, budget?: RefusalBudget): Interceptor {
   return async (call, next) => {
     const columns = callColumns(call, server);
+    /** A refusal's row, unless its principal's refusal budget is spent (then folded into a summary). */
+    const withinBudget = (outcome: AuditOutcome, errorCode: string | null): boolean =>
+      budget === undefined ||
+      budget.admit(
+        makeRecord({
+          ...columns,
+          id: randomUUID(),
+          at: new Date().toISOString(),
+          event: 'call',
+          outcome,
+          errorCode,
+          durationMs: 0,
+          approvalId: null,
+          detail: null,
+        }),
+      );
+    if (call.invalid !== undefined) {
+      // Refused before anything ran: past the budget it is answered RATE_LIMITED and only counted.
+      const { outcome, errorCode } = outcomeOfResult(call.invalid as unknown as CallOutcome);
+      if (!withinBudget(outcome, errorCode)) throw budget!.rateLimited(call.ctx.caller.subject);
+    }
     const estimate = estimateRowBytes(columns);
     // Admission: room for this call's row is reserved in the spool before it runs, so it is either
     // refused here or its row is stored durably, even if PostgreSQL goes down meanwhile.
@@ -178,16 +200,27 @@ export function auditInterceptor(trail: AuditTrail, server: string): Interceptor
         result,
         reserved,
       );
+    /**
+     * A read refused in the chain (denied, rate-limited) past its principal's budget: folded into the
+     * summary, its reserved room given back. A write's refusal stays a row (its intent row is stored).
+     */
+    const folded = (outcome: AuditOutcome, errorCode: string | null): boolean => {
+      if (call.invalid !== undefined || intentId !== null) return false;
+      if (outcome !== 'denied' && outcome !== 'rate_limited') return false;
+      if (withinBudget(outcome, errorCode)) return false;
+      trail.release(reserved);
+      return true;
+    };
     let out: CallOutcome;
     try {
       out = await next();
     } catch (error) {
       const { outcome, code } = classifyFailure(error, call.ctx.signal);
-      await complete(outcome, code);
+      if (!folded(outcome, code)) await complete(outcome, code);
       throw error;
     }
     const { outcome, errorCode } = outcomeOfResult(out);
-    await complete(outcome, errorCode, out);
+    if (!folded(outcome, errorCode)) await complete(outcome, errorCode, out);
     return out;
   };
 }

@@ -14,7 +14,11 @@ export type AuditEvent =
   | 'approval.rejected'
   | 'approval.executed'
   | 'approval.expired'
-  | 'approval.refused';
+  | 'approval.refused'
+  /** An answer to a 2025-era server-to-client request sent by a principal or session it was not sent to. */
+  | 'answer.refused'
+  /** Refused calls of one principal past its budget in one window, folded into one row (refusal-budget.ts). */
+  | 'refusals.summary';
 
 /**
  * The outcome column: the registry's outcome class (`outcomeOf` of the error code, as metrics

@@ -12,7 +12,7 @@ describeWithPostgres('list_spaces: space names are untrusted backend text', (dat
   afterAll(async () => stack?.close());
 
   it('flags and wraps a space name carrying instructions, in the structured result and its text', async () => {
-    const token = await stack.token('knowledge:ingest', 'docs-pipeline');
+    const token = await stack.token('knowledge:ingest:EVIL', 'docs-pipeline');
     const upload = await fetch(
       `${stack.url}/ingest/documents?key=evil&space=EVIL&spaceName=${encodeURIComponent(HOSTILE)}`,
       {
