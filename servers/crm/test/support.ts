@@ -1,4 +1,4 @@
-import { type FullStack, migrateServer, startFullStack } from '@mcp-platform/runtime';
+import { type FullStack, migrateServer, startFullStack } from '@mcp-platform/runtime/testing';
 import { connectMcpClient, type McpTestClient, type McpTestClientOptions } from '@mcp-platform/test-support';
 import type { Client } from '@modelcontextprotocol/client';
 import pg from 'pg';

@@ -1,4 +1,5 @@
-import { migrateServer, parseEnv, startFullStack } from '@mcp-platform/runtime';
+import { parseEnv } from '@mcp-platform/runtime';
+import { migrateServer, startFullStack } from '@mcp-platform/runtime/testing';
 import { connectMcpClient } from '@mcp-platform/test-support';
 import type * as McpClient from '@modelcontextprotocol/client';
 import pino from 'pino';

@@ -7,11 +7,11 @@ import {
   baseConfigSchema,
   createServer,
   loadConfig,
-  migrateServer,
   parseEnv,
   type RuntimeFeature,
   type RuntimeServer,
 } from '@mcp-platform/runtime';
+import { migrateServer } from '@mcp-platform/runtime/testing';
 import { createBackend, crmConfigSchema, crmDefinition } from '@mcp-platform/server-crm';
 import {
   ingestDemoCorpus,

@@ -4,6 +4,7 @@ import type { RuntimeFeature } from '../feature.ts';
 import { auditInterceptor } from './interceptor.ts';
 import { registerAuditMetrics } from './metrics.ts';
 import { createPool } from './pool.ts';
+import { RefusalBudget } from './refusal-budget.ts';
 import { type AuditLogger, AuditTrail, type AuditTrailOptions, newChainId } from './trail.ts';
 
 export interface AuditFeatureOptions extends Omit<AuditTrailOptions, 'pool'> {
@@ -16,11 +17,15 @@ export interface AuditFeatureOptions extends Omit<AuditTrailOptions, 'pool'> {
   /** Registry for the audit metrics (queue depth, spool size...). */
   registry?: Registry;
   log?: AuditLogger;
+  /** Refused calls per principal per minute recorded row by row; past it, one summary row (0 = all rows). */
+  refusalsPerMinute?: number;
 }
 
 export interface AuditFeature extends RuntimeFeature {
   /** For other features that audit their own steps (approvals). */
   trail: AuditTrail;
+  /** The per-principal budget of refused calls recorded in full (403s are refused outside the chain). */
+  refusals: RefusalBudget;
 }
 
 /**
@@ -37,12 +42,18 @@ export async function createAuditFeature(options: AuditFeatureOptions): Promise<
   // chains that start with `<server>/` (migration 1764000000002).
   const trail = new AuditTrail({ chainId: `${options.server}/${newChainId()}`, ...options, pool });
   await trail.start();
-  if (options.registry) registerAuditMetrics(options.registry, trail);
+  const refusals = new RefusalBudget({
+    server: options.server,
+    trail,
+    perWindow: options.refusalsPerMinute ?? 0,
+  });
+  if (options.registry) registerAuditMetrics(options.registry, trail, refusals);
   return {
     name: 'audit',
     stage: 'audit',
     trail,
-    interceptors: [auditInterceptor(trail, options.server)],
+    refusals,
+    interceptors: [auditInterceptor(trail, options.server, refusals)],
     async ready() {
       const s = trail.status();
       const outage = s.lastOutage === undefined ? '' : ` (${s.lastOutage})`;
@@ -64,6 +75,7 @@ export async function createAuditFeature(options: AuditFeatureOptions): Promise<
       return { ok: true };
     },
     async close() {
+      refusals.close();
       await trail.close();
       if (ownsPool) await pool.end();
     },
