@@ -1,39 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnScript } from './support/spawn-script.ts';
 
 const SCRIPT = fileURLToPath(new URL('./support/boot-fixture.ts', import.meta.url));
 
-interface Run {
-  code: Promise<number | null>;
-  stdout: () => string;
-  stderr: () => string;
-  kill: (signal: NodeJS.Signals) => void;
-}
-
-function start(args: string[], env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--conditions=@mcp-platform/source', SCRIPT, ...args], {
-    env: { PATH: process.env.PATH ?? '', AUTH_MODE: 'none', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => {
-    stdout += String(c);
-  });
-  child.stderr.on('data', (c) => {
-    stderr += String(c);
-  });
-  return {
-    code: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
-    stdout: () => stdout,
-    stderr: () => stderr,
-    kill: (signal) => child.kill(signal),
-  };
-}
+const start = (args: string[], env: Record<string, string>) =>
+  spawnScript(SCRIPT, args, { AUTH_MODE: 'none', PORT: '0', LOG_LEVEL: 'info', ...env });
 
 describe('the one boot: embedded PostgreSQL, migrations, commands, ordered close', () => {
   let spool: string;

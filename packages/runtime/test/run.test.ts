@@ -1,30 +1,20 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, describeWithPostgres, type TestDatabase } from '@mcp-platform/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleSignals } from '../src/run.ts';
 import type { RuntimeServer } from '../src/server.ts';
+import { spawnScript } from './support/spawn-script.ts';
 
 const SCRIPT = fileURLToPath(new URL('./support/serve-fixture.ts', import.meta.url));
 
-function run(
+async function run(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--conditions=@mcp-platform/source', SCRIPT, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => {
-    stdout += String(c);
-  });
-  child.stderr.on('data', (c) => {
-    stderr += String(c);
-  });
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+  const child = spawnScript(SCRIPT, args, env);
+  const code = await child.code;
+  return { code, stdout: child.stdout(), stderr: child.stderr() };
 }
 
 describe('runServer start-up', () => {
