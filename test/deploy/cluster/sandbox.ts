@@ -28,16 +28,55 @@ function executable(path: string): boolean {
   }
 }
 
-/** Why the cluster cannot run here (one line naming what is missing), or undefined. */
+/** The `kube` step's background build (scripts/setup-toolchain.sh): pid, log, exit status. */
+const BUILD = `${BIN}.build`;
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return fallback;
+  }
+}
+
+/** True while the `kube` step's background build of the binaries is running. */
+export function building(): boolean {
+  if (BIN === '' || existsSync(join(BUILD, 'status'))) return false;
+  const pid = Number(readOr(join(BUILD, 'pid'), ''));
+  return Number.isInteger(pid) && pid > 0 && alive(pid);
+}
+
+/** Waits for the background build to end; throws with its log when it failed or took too long. */
+export async function waitForBuild(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (building()) {
+    if (Date.now() > deadline) {
+      throw new Error(`the kube build is still running after ${timeoutMs / 60_000} min (log: ${BUILD}/log)`);
+    }
+    await sleep(5000);
+  }
+  const status = readOr(join(BUILD, 'status'), 'unknown (killed?)');
+  if (status !== '0') {
+    throw new Error(
+      `the kube build failed (exit ${status}); the end of ${BUILD}/log:\n${readOr(join(BUILD, 'log'), '').slice(-6000)}`,
+    );
+  }
+}
+
+/**
+ * Why the cluster cannot run here (one line naming what is missing), or undefined. Binaries that a
+ * background build is still making are not missing: the suite waits for them (`waitForBuild`).
+ */
 export function missing(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (containerd, kubelet, iptables)';
   if (!existsSync(SANDBOX)) return `${SANDBOX} is missing (shared/tools beside the repository)`;
+  if (HELM === undefined) return 'helm not found (HELM_BIN): run scripts/setup-toolchain.sh gotools';
+  if (building()) return undefined;
   const absent = [...REQUIRED, 'kubectl', 'coredns'].filter((name) => !executable(join(BIN, name)));
   if (BIN === '' || absent.length > 0)
     return `kube binaries missing in MCP_KUBE_BIN=${BIN || '(unset)'} (${absent.join(', ')}): run scripts/setup-toolchain.sh kube`;
   if (!existsSync(join(CRDS, 'servicemonitors.yaml')))
     return `${CRDS}/servicemonitors.yaml missing: run scripts/setup-toolchain.sh kube`;
-  if (HELM === undefined) return 'helm not found (HELM_BIN): run scripts/setup-toolchain.sh gotools';
   return undefined;
 }
 
