@@ -255,19 +255,9 @@ describe('graceful shutdown of a real process on SIGTERM', () => {
     const url = String(lines.find((l) => l.msg === 'MCP server listening')?.url);
 
     // A call held in flight by the gate keeps the drain open while the clients keep calling.
-    const inflight = fetch(`${url}/mcp`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': '2025-06-18',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: 'gated', arguments: {} },
-      }),
+    const inflight = postOn(new Agent(), url, {
+      method: 'tools/call',
+      params: { name: 'gated', arguments: {} },
     });
     await waitFor(async () => {
       const text = await (await fetch(`${url}/metrics`)).text();
@@ -318,7 +308,7 @@ describe('graceful shutdown of a real process on SIGTERM', () => {
     child.kill('SIGUSR2'); // opens the gate
     const response = await inflight;
     expect(response.status).toBe(200);
-    expect(await response.text()).toContain('gate opened');
+    expect(JSON.stringify(response.body)).toContain('gate opened');
     expect(await exited).toBe(0);
     idle.destroy();
     // The idle client's connection at least was closed by the drain, and none was left for the exit.
