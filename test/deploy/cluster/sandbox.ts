@@ -73,6 +73,9 @@ export function missing(): string | undefined {
   if (HELM === undefined) return 'helm not found (HELM_BIN): run scripts/setup-toolchain.sh gotools';
   if (building()) return undefined;
   const absent = [...REQUIRED, 'kubectl', 'coredns'].filter((name) => !executable(join(BIN, name)));
+  const failed = readOr(join(BUILD, 'status'), '0');
+  if (absent.length > 0 && failed !== '0')
+    return `kube binaries missing: the background build failed (exit ${failed}; log: ${BUILD}/log)`;
   if (BIN === '' || absent.length > 0)
     return `kube binaries missing in MCP_KUBE_BIN=${BIN || '(unset)'} (${absent.join(', ')}): run scripts/setup-toolchain.sh kube`;
   if (!existsSync(join(CRDS, 'servicemonitors.yaml')))
