@@ -65,17 +65,17 @@ export class Lifecycle {
 
   /**
    * Follows the server's connections: which carry a request and since when the others are idle.
-   * While draining, every response says `Connection: close` (set at the socket level, so responses
-   * of early hooks such as CORS preflights say it too). Requests matching `isStream` (long-lived
-   * event streams) do not keep their connection busy: they end with the server.
+   * While draining, every response says `Connection: close`: set before Fastify sees the request,
+   * so answers of early hooks (CORS preflights, the browser guard) say it too. Requests matching
+   * `isStream` (long-lived event streams) do not keep their connection busy: they end with the server.
    */
   watch(server: Server, isStream: (request: IncomingMessage) => boolean): void {
     server.on('connection', (socket: Socket) => {
       this.connections.set(socket, { active: 0, idleSince: performance.now() });
       socket.once('close', () => this.connections.delete(socket));
     });
-    server.on('request', (request: IncomingMessage, response) => {
-      if (this.draining && !response.headersSent) response.setHeader('connection', 'close');
+    server.prependListener('request', (request: IncomingMessage, response) => {
+      if (this.draining) response.setHeader('connection', 'close');
       const state = this.connections.get(request.socket);
       if (state === undefined || isStream(request)) return;
       state.active++;

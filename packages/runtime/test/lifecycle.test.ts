@@ -137,7 +137,12 @@ interface Answer {
 }
 
 /** One JSON-RPC POST over `agent` (node:http, so the test sees which connection carried it). */
-function postOn(agent: Agent, url: string, message: Record<string, unknown>): Promise<Answer> {
+function postOn(
+  agent: Agent,
+  url: string,
+  message: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(
       `${url}/mcp`,
@@ -148,6 +153,7 @@ function postOn(agent: Agent, url: string, message: Record<string, unknown>): Pr
           'content-type': 'application/json',
           accept: 'application/json, text/event-stream',
           'mcp-protocol-version': '2025-06-18',
+          ...headers,
         },
       },
       (response) => {
@@ -287,6 +293,12 @@ describe('graceful shutdown of a real process on SIGTERM', () => {
     child.kill('SIGTERM');
     await waitFor(() => lines.some((l) => String(l.msg).startsWith('draining')), 'the drain to start');
     expect((await fetch(`${url}/readyz`)).status).toBe(503);
+    // An answer of an early hook (the browser guard refusing a foreign Origin) says it too.
+    const refused = await postOn(new Agent({ keepAlive: true }), url, list(), {
+      origin: 'https://evil.example',
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.connection).toBe('close');
     // Each client gets answers while the pod drains: first on its old connection, told to close it,
     // then on new ones (as a load balancer that has not noticed yet would open), each told the same.
     await waitFor(
