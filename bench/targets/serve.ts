@@ -67,7 +67,7 @@ async function floorTarget(): Promise<FastifyInstance> {
 
 /** The protocol target plus the full production stack: JWT auth, rate limits, audit, metrics. */
 async function fullStackTarget(env: Record<string, string> = {}): Promise<Ready> {
-  const { startFullStack } = await import('@mcp-platform/runtime');
+  const { startFullStack } = await import('@mcp-platform/runtime/testing');
   const stack = await startFullStack({
     definition: { ...SERVER_INFO, tools: [echoTool] },
     databaseUrl: process.env.DATABASE_URL,

@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  HELM,
   helmLint,
   helmTemplate,
   type K8sObject,
@@ -12,11 +11,12 @@ import {
   ofKind,
   ofServer,
   one,
+  RENDER_TOOLS_MISSING,
   render,
   renderNotes,
   SCHEMA_DIR,
 } from './chart.ts';
-import { CHART, findYamlReader, loudSkip, parseYamlStream, ROOT } from './tools.ts';
+import { CHART, loudSkip, parseYamlStream, ROOT } from './tools.ts';
 
 const SUITE = 'helm chart (test/deploy/chart.test.ts)';
 const ENV_FILES = readdirSync(join(ROOT, 'deploy'))
@@ -26,10 +26,7 @@ const ENV_FILES = readdirSync(join(ROOT, 'deploy'))
 // itsm and finance are configured in the environments but disabled until their servers exist.
 const DEFAULT_SERVERS = ['crm', 'knowledge'];
 
-const missing = [
-  HELM === undefined ? 'helm (HELM_BIN)' : undefined,
-  findYamlReader() === undefined ? 'Python with PyYAML (MCP_PYTHON)' : undefined,
-].filter((m) => m !== undefined);
+const missing = RENDER_TOOLS_MISSING;
 if (missing.length > 0)
   loudSkip(SUITE, `${missing.join(' and ')} not found: run scripts/setup-toolchain.sh gotools python`);
 const conformMissing = KUBECONFORM === undefined || SCHEMA_DIR === undefined;

@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHART, findTool, parseYamlStream, run } from './tools.ts';
+import { CHART, findTool, findYamlReader, loudSkip, parseYamlStream, run } from './tools.ts';
 
 // helm and kubeconform as the chart tests use them: rendering with values given inline,
 // validating against the offline schemas of the pinned Kubernetes version.
@@ -11,6 +11,22 @@ export const KUBECONFORM = findTool('KUBECONFORM_BIN', 'kubeconform');
 export const SCHEMA_DIR = process.env.KUBECONFORM_SCHEMA_DIR;
 /** Pinned in scripts/env.sh; the default only matters when the tests run without it. */
 export const KUBE_VERSION = process.env.KUBECONFORM_K8S_VERSION || '1.35.4';
+
+/** What rendering needs and is missing here (empty: the chart suites run). */
+export const RENDER_TOOLS_MISSING = [
+  HELM === undefined ? 'helm (HELM_BIN)' : undefined,
+  findYamlReader() === undefined ? 'Python with PyYAML (MCP_PYTHON)' : undefined,
+].filter((m) => m !== undefined);
+
+/** Skips `suite` loudly when a rendering tool is missing; true when it can run. */
+export function canRender(suite: string): boolean {
+  if (RENDER_TOOLS_MISSING.length > 0)
+    loudSkip(
+      suite,
+      `${RENDER_TOOLS_MISSING.join(' and ')} not found: run scripts/setup-toolchain.sh gotools python`,
+    );
+  return RENDER_TOOLS_MISSING.length === 0;
+}
 
 export interface K8sObject {
   apiVersion: string;

@@ -4,15 +4,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { type AuditFeature, createMetrics, runServer } from '@mcp-platform/runtime';
 import {
-  type AuditFeature,
-  createMetrics,
   type FullStack,
   type LocalIssuer,
-  runServer,
   startFullStack,
   startLocalIssuer,
-} from '@mcp-platform/runtime';
+} from '@mcp-platform/runtime/testing';
 import { createBackend, crmDefinition } from '@mcp-platform/server-crm';
 import { ingestDemoCorpus, knowledgeDefinition, knowledgeFeature } from '@mcp-platform/server-knowledge';
 import {

@@ -5,6 +5,7 @@ export {
   loopbackHosts,
   registerBrowserGuard,
 } from './browser-guard.ts';
+export type { CatalogDescriptors } from './catalog.ts';
 export { openCursor, sealCursor, setCursorKey } from './cursor-seal.ts';
 export {
   abortError,
@@ -49,12 +50,22 @@ export {
   type CallInfo,
   type CallKind,
   type CallOutcome,
-  type CatalogDescriptors,
   Dispatcher,
   type DispatcherOptions,
   type Interceptor,
   type RoundInput,
 } from './dispatcher.ts';
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorCodeSpec,
+  errorSpec,
+  isErrorCode,
+  type OutcomeClass,
+  outcomeOf,
+  outcomeOfRpc,
+  SERVER_FAILURE_OUTCOMES,
+} from './error-codes.ts';
 export {
   newErrorReference,
   RpcCode,
@@ -63,10 +74,11 @@ export {
   type ToolErrorContent,
   type ToolErrorOptions,
 } from './errors.ts';
+export { classifyFailure, classifyResult, type FailureClass } from './failure.ts';
 export { jsonDepthExceeds, MAX_JSON_DEPTH, uncarriableText } from './input-safety.ts';
-export { type LegacySsePluginOptions, legacySsePlugin } from './legacy-sse.ts';
+export { type LegacySsePluginOptions, legacySsePlugin } from './legacy/sse-transport.ts';
 export { decodeCursor, encodeCursor } from './pagination.ts';
-export { jsonRpcError, type McpPluginOptions, mcpPlugin } from './plugin.ts';
+export { jsonRpcError, type McpPluginOptions, mcpPlugin, type RefusedAnswer } from './plugin.ts';
 export {
   callContext,
   eraOf,
@@ -75,5 +87,11 @@ export {
   type RequestInfo,
   traceContextOf,
 } from './request-info.ts';
+export {
+  DEFAULT_MAX_RESULT_BYTES,
+  type ResultPaging,
+  TRIMMED_META_KEY,
+  type Trimmed,
+} from './result-size.ts';
 export { createSdkServer, createStateCodec, type SdkServerOptions } from './sdk-path.ts';
 export { isUnavailability, OutageLog, UPSTREAM_UNAVAILABLE, upstreamUnavailable } from './unavailable.ts';

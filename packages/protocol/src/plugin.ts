@@ -21,10 +21,10 @@ import {
   TOO_DEEP_MESSAGE,
   UNSUPPORTED_MEDIA,
 } from './http-guards.ts';
-import { createSessionCodec, type LegacySession } from './legacy-sessions.ts';
 import { PendingRequests } from './pending-requests.ts';
 import { type RequestInfo, traceContextOf } from './request-info.ts';
 import { createSdkServer, createStateCodec } from './sdk-path.ts';
+import { createStatelessSessionCodec, type StatelessSession } from './stateless-sessions.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,6 +64,17 @@ export interface McpPluginOptions {
   createSubscriber?: () => Redis;
   /** Observes which path served each POST (metrics, tests). */
   onServe?: (path: 'fast' | 'sdk', method: string | undefined) => void;
+  /** Told about every answer to a server-to-client request refused because another party sent it (audit). */
+  onAnswerRefused?: (refused: RefusedAnswer) => void;
+}
+
+/** An answer to a server-to-client request (2025 era) sent by someone it was not sent to. */
+export interface RefusedAnswer {
+  caller: Caller;
+  /** The request id the answer claimed. */
+  requestId: string;
+  sessionId: string | undefined;
+  correlationId: string;
 }
 
 function isAnswer(message: Record<string, unknown>): boolean {
@@ -81,7 +92,7 @@ function isModern(request: FastifyRequest, message: Record<string, unknown>): bo
 }
 
 /** What a 2025 `initialize` declares, to seal into the session id we answer it with. */
-function legacyInitialize(body: unknown): Omit<LegacySession, 'iat' | 'subject'> | undefined {
+function legacyInitialize(body: unknown): Omit<StatelessSession, 'iat' | 'subject'> | undefined {
   const message = body as { method?: unknown; params?: Record<string, unknown> } | undefined;
   if (message?.method !== 'initialize' || typeof message.params !== 'object' || message.params === null)
     return undefined;
@@ -126,7 +137,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     ...(def.title === undefined ? {} : { title: def.title }),
   };
 
-  const sessions = createSessionCodec(options.requestStateSecret);
+  const sessions = createStatelessSessionCodec(options.requestStateSecret);
   const pending = new PendingRequests({
     redis: options.redis,
     channelPrefix: `mcp:rpc-response:${def.name}:`,
@@ -136,7 +147,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
 
   // Per-request info travels to the SDK path's factory through the web Request it is built for.
   const infoByRequest = new WeakMap<Request, RequestInfo>();
-  const sessionByRequest = new WeakMap<Request, LegacySession>();
+  const sessionByRequest = new WeakMap<Request, StatelessSession>();
   const handler: McpHttpHandler = createMcpHandler(
     (rc) => {
       const info = rc.requestInfo ? infoByRequest.get(rc.requestInfo) : undefined;
@@ -149,6 +160,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
         fallbackVersion: () => headerVersion,
         session: rc.requestInfo ? sessionByRequest.get(rc.requestInfo) : undefined,
         pending,
+        answerOwner: { subject: info.caller.subject, sessionId: info.sessionId },
       });
     },
     {
@@ -193,7 +205,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     reply: FastifyReply,
     info: RequestInfo,
     parsedBody?: unknown,
-    session?: LegacySession,
+    session?: StatelessSession,
   ) => {
     const url = `http://${request.headers.host ?? 'localhost'}${request.url}`;
     const webRequest = new Request(url, {
@@ -253,8 +265,36 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     }
     const message = body as Record<string, unknown>;
     if (isAnswer(message)) {
-      // A 2025 client answering a server-to-client request (sampling, elicitation, roots).
-      if (await pending.route(message)) return reply.code(202).send();
+      // A 2025 client answering a server-to-client request (sampling, elicitation, roots): only the
+      // principal and session the request was sent to may answer it.
+      const header = request.headers['mcp-session-id'];
+      const answerer = {
+        subject: (request.caller ?? ANONYMOUS).subject,
+        sessionId: typeof header === 'string' ? header : undefined,
+      };
+      const routed = await pending.route(message, answerer);
+      if (routed === 'delivered') return reply.code(202).send();
+      if (routed === 'forbidden') {
+        request.log.warn(
+          { requestId: String(message.id) },
+          'refused an answer sent by another principal or session',
+        );
+        options.onAnswerRefused?.({
+          caller: request.caller ?? ANONYMOUS,
+          requestId: String(message.id),
+          sessionId: answerer.sessionId,
+          correlationId: request.id,
+        });
+        return reply
+          .code(403)
+          .send(
+            jsonRpcError(
+              message.id,
+              -32001,
+              'Forbidden: this request was sent to another principal or session; only its recipient may answer it',
+            ),
+          );
+      }
       return reply
         .code(404)
         .send(
@@ -265,7 +305,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
           ),
         );
     }
-    let session: LegacySession | undefined;
+    let session: StatelessSession | undefined;
     const sessionId = request.headers['mcp-session-id'];
     if (typeof sessionId === 'string' && !isModern(request, message)) {
       session = sessions.verify(sessionId, (request.caller ?? ANONYMOUS).subject);

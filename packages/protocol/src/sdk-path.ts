@@ -11,9 +11,9 @@ import {
 import type { ClientInfo } from './definitions.ts';
 import type { CallOutcome, Dispatcher } from './dispatcher.ts';
 import { RpcError } from './errors.ts';
-import type { LegacySession } from './legacy-sessions.ts';
-import type { PendingRequests } from './pending-requests.ts';
+import type { AnswerParty, PendingRequests } from './pending-requests.ts';
 import { callContext, eraOf, type RequestInfo } from './request-info.ts';
+import type { StatelessSession } from './stateless-sessions.ts';
 
 /** Resolves the per-request info of an SDK handler context (set by whichever entry built the request). */
 export type InfoResolver = (ctx: ServerContext) => RequestInfo;
@@ -25,9 +25,11 @@ export interface SdkServerOptions {
   /** The protocol version the entry saw in headers when the SDK cannot tell (stateless 2025 requests). */
   fallbackVersion?: (ctx: ServerContext) => string | undefined;
   /** A verified 2025 session: what the client declared at `initialize` (capabilities, identity). */
-  session?: LegacySession | undefined;
+  session?: StatelessSession | undefined;
   /** Routes client answers to server-to-client requests back to this instance (any replica). */
   pending?: PendingRequests | undefined;
+  /** Who this request's server-to-client requests are sent to: only they may answer them. */
+  answerOwner?: AnswerParty | undefined;
 }
 
 export function createStateCodec(secret: string, ttlSeconds = 600): RequestStateCodec<unknown> {
@@ -118,7 +120,7 @@ export function createSdkServer(options: SdkServerOptions): Server {
       _clientVersion: options.session.clientInfo,
     });
   }
-  if (options.pending) routeAnswers(server, options.pending);
+  if (options.pending && options.answerOwner) routeAnswers(server, options.pending, options.answerOwner);
   const context = (ctx: ServerContext) => {
     const info = resolveInfo(ctx);
     const client = clientOf(server, ctx, options.fallbackVersion?.(ctx));
@@ -192,15 +194,17 @@ export function createSdkServer(options: SdkServerOptions): Server {
 }
 
 /** Rewrites outgoing request ids to replica-unique ones and lets the registry deliver the answers. */
-function routeAnswers(server: Server, pending: PendingRequests): void {
+function routeAnswers(server: Server, pending: PendingRequests, owner: AnswerParty): void {
   const connect = server.connect.bind(server);
   server.connect = async (transport) => {
     const send = transport.send.bind(transport);
     transport.send = (message, sendOptions) => {
       if ('method' in message && 'id' in message && message.id !== undefined) {
-        const id = pending.register(message.id, {
-          deliver: (answer) => transport.onmessage?.(answer as never),
-        });
+        const id = pending.register(
+          message.id,
+          { deliver: (answer) => transport.onmessage?.(answer as never) },
+          owner,
+        );
         return send({ ...message, id }, sendOptions);
       }
       return send(message, sendOptions);

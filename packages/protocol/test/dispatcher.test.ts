@@ -1,37 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  ANONYMOUS,
-  type CallContext,
-  Dispatcher,
-  defineTool,
-  type Interceptor,
-  RpcError,
-} from '../src/index.ts';
+import { ANONYMOUS, Dispatcher, defineTool, type Interceptor, RpcError } from '../src/index.ts';
 import { exampleDefinition } from './fixtures.ts';
-
-function ctx(overrides: Partial<CallContext> = {}): CallContext {
-  const log = {
-    error: vi.fn(),
-    warn: vi.fn(),
-    info: vi.fn(),
-    debug: vi.fn(),
-    child: () => log,
-  } as unknown as CallContext['log'];
-  return {
-    log,
-    signal: new AbortController().signal,
-    progress: () => {},
-    caller: ANONYMOUS,
-    client: { era: '2026', protocolVersion: '2026-07-28' },
-    correlationId: 'req-1',
-    touch: () => {},
-    clientLog: () => {},
-    ...overrides,
-  };
-}
+import { testContext as ctx } from './helpers.ts';
 
 describe('Dispatcher', () => {
   it('builds tool descriptors once: 2020-12 input schemas keep $schema, output schemas admit the error shape', () => {

@@ -1,5 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Dispatcher, type DispatcherOptions, type McpPluginOptions, mcpPlugin } from '../src/index.ts';
+import { vi } from 'vitest';
+import {
+  ANONYMOUS,
+  type CallContext,
+  Dispatcher,
+  type DispatcherOptions,
+  type McpPluginOptions,
+  mcpPlugin,
+} from '../src/index.ts';
 import { exampleDefinition } from './fixtures.ts';
 
 export const SECRET = 'test-request-state-secret-0123456789abcdef';
@@ -59,4 +67,26 @@ export function messagesOf(body: string, contentType: string | undefined): Array
       .map((line) => JSON.parse(line.slice(6)) as Record<string, unknown>);
   }
   return [JSON.parse(body) as Record<string, unknown>];
+}
+
+/** A call context for driving a Dispatcher directly: anonymous caller, 2026 client, spy logger. */
+export function testContext(overrides: Partial<CallContext> = {}): CallContext {
+  const log = {
+    error: vi.fn(),
+    warn: vi.fn(),
+    info: vi.fn(),
+    debug: vi.fn(),
+    child: () => log,
+  } as unknown as CallContext['log'];
+  return {
+    log,
+    signal: new AbortController().signal,
+    progress: () => {},
+    caller: ANONYMOUS,
+    client: { era: '2026', protocolVersion: '2026-07-28' },
+    correlationId: 'req-1',
+    touch: () => {},
+    clientLog: () => {},
+    ...overrides,
+  };
 }

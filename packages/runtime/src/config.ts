@@ -186,6 +186,14 @@ export const baseConfigSchema = z.object({
     .min(1024 * 1024)
     .optional()
     .describe('bytes, at least 1048576'),
+  // Refused calls (403, invalid arguments, rate-limited) per principal per minute stored row by row; past it they are answered RATE_LIMITED and counted in one summary row per principal and minute (0 = every refusal in full).
+  AUDIT_REFUSALS_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .default(60)
+    .describe('refusals per principal per minute, 0 to 100000'),
   // Shared audit database: write the audit trail here (as this server's own role) instead of DATABASE_URL.
   AUDIT_DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:5432/database' })
@@ -292,6 +300,15 @@ export const baseConfigSchema = z.object({
     .enum(['json', 'slack', 'teams'])
     .default('json')
     .describe('json, slack or teams'),
+  // Cap on one tool result in bytes (its text or structured content, whichever is larger); larger
+  // results are trimmed with a cursor or marker. Default 32768 (~8k tokens, under Claude Code's 10k warning).
+  MAX_RESULT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(1_048_576)
+    .default(32_768)
+    .describe('bytes, 4096-1048576'),
 });
 
 export type BaseConfigInput = z.input<typeof baseConfigSchema>;

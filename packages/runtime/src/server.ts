@@ -4,6 +4,7 @@ import {
   legacySsePlugin,
   loopbackHosts,
   mcpPlugin,
+  type RefusedAnswer,
   registerBrowserGuard,
   type ServerDefinition,
   setCursorKey,
@@ -33,7 +34,7 @@ import { contractFeature } from './contract/feature.ts';
 import type { Contract } from './contract/model.ts';
 import { CATALOG_HASH_META_KEY } from './contract/model.ts';
 import { registerCors } from './cors.ts';
-import { auditDeniedCall } from './denied-audit.ts';
+import { auditDeniedCall, auditRefusedAnswer } from './denied-audit.ts';
 import type { ReadinessCheck, RuntimeFeature } from './feature.ts';
 import { orderFeatures, orderForClose } from './feature-order.ts';
 import { type NamedCheck, registerHealthRoutes } from './health.ts';
@@ -243,6 +244,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
           : { spoolMaxBytes: config.AUDIT_SPOOL_MAX_BYTES }),
         registry: metrics.registry,
         log,
+        refusalsPerMinute: config.AUDIT_REFUSALS_PER_MINUTE,
       });
       builtIn.push(audit);
     }
@@ -317,7 +319,12 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
         ? {}
         : {
             onScopeDenied: (denied) =>
-              auditDeniedCall((audit as AuditFeature).trail, definition.name, denied),
+              auditDeniedCall(
+                (audit as AuditFeature).trail,
+                definition.name,
+                denied,
+                (audit as AuditFeature).refusals,
+              ),
           }),
     });
 
@@ -345,6 +352,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
     const visibility = features.flatMap((f) => (f.isVisible ? [f.isVisible] : []));
     const dispatcher = new Dispatcher(served, {
       callTimeoutMs: config.TOOL_TIMEOUT_MS,
+      maxResultBytes: config.MAX_RESULT_BYTES,
       interceptors: features.flatMap((f) => f.interceptors ?? []),
       toolsListMeta: { [CATALOG_HASH_META_KEY]: contract.catalogHash },
       ...(visibility.length === 0
@@ -364,6 +372,12 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
       ...(options.fastPath === undefined ? {} : { fastPath: options.fastPath }),
       // Answers to 2025-era server-to-client requests reach the replica holding the call.
       ...(redis === undefined ? {} : { redis, createSubscriber: () => createSubscriber(redis) }),
+      ...(audit === undefined
+        ? {}
+        : {
+            onAnswerRefused: (refused: RefusedAnswer) =>
+              auditRefusedAnswer((audit as AuditFeature).trail, definition.name, refused),
+          }),
     });
     if (legacySse) {
       await app.register(legacySsePlugin, {

@@ -68,16 +68,35 @@ export async function rpc(
     },
     payload: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
   });
-  const text = res.body;
+  return { status: res.statusCode, headers: res.headers, body: parseAnswer(res.body) };
+}
+
+/** The JSON-RPC message of a response body, plain JSON or one SSE `data:` event ({} when empty). */
+function parseAnswer(text: string): Record<string, unknown> {
   const data =
     text.startsWith('event:') || text.startsWith('data:')
       ? (text.split('\n').find((l) => l.startsWith('data: ')) ?? '').slice(6)
       : text;
-  return {
-    status: res.statusCode,
-    headers: res.headers,
-    body: data === '' ? {} : (JSON.parse(data) as Record<string, unknown>),
-  };
+  return data === '' ? {} : (JSON.parse(data) as Record<string, unknown>);
+}
+
+/** One JSON-RPC message POSTed over HTTP to `<baseUrl>/mcp` as a 2025-11-25 client. */
+export async function postMcp(
+  baseUrl: string,
+  message: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const res = await fetch(`${baseUrl}/mcp`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: ACCEPT,
+      'mcp-protocol-version': '2025-11-25',
+      ...headers,
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', ...message }),
+  });
+  return { status: res.status, headers: res.headers, body: parseAnswer(await res.text()) };
 }
 
 export function bearer(token: string): Record<string, string> {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { FullStack } from '@mcp-platform/runtime';
+import type { FullStack } from '@mcp-platform/runtime/testing';
 import { describeWithPostgres } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SandboxBackend } from '../src/backends/sandbox.ts';

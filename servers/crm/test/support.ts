@@ -1,4 +1,5 @@
-import { type FullStack, runServer, startFullStack } from '@mcp-platform/runtime';
+import { runServer } from '@mcp-platform/runtime';
+import { type FullStack, startFullStack } from '@mcp-platform/runtime/testing';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import pg from 'pg';
 import { crmDefinition } from '../src/app.ts';

@@ -82,6 +82,8 @@ export function knowledgeFeature(options: KnowledgeFeatureOptions): RuntimeFeatu
       await registerUploadRoute(app, {
         indexer: kb.indexer,
         scope: config.UPLOAD_SCOPE,
+        openSpaces: config.UPLOAD_SPACES,
+        index: kb.pool,
         authDisabled: config.AUTH_MODE === 'none',
         maxBytes: config.MAX_DOCUMENT_BYTES,
       });

@@ -84,6 +84,17 @@ export const knowledgeConfigSchema = baseConfigSchema.extend({
     .describe('characters, 200-20000'),
   // Scope a caller needs to upload documents over HTTP (POST /ingest/documents).
   UPLOAD_SCOPE: z.string().min(1).default('knowledge:ingest').describe('a scope like knowledge:ingest'),
+  // Spaces the bare UPLOAD_SCOPE may upload into (comma-separated, `*` = all); `<UPLOAD_SCOPE>:<SPACE>` grants one space.
+  UPLOAD_SPACES: list()
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^(?:\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/, 'space keys like OPS, or * for every space'),
+      ),
+    )
+    .default([])
+    .describe('comma-separated space keys like OPS,HR, or *'),
 });
 
 export type KnowledgeConfig = z.output<typeof knowledgeConfigSchema>;

@@ -1,4 +1,5 @@
-import { parseEnv, runServer, startFullStack } from '@mcp-platform/runtime';
+import { parseEnv, runServer } from '@mcp-platform/runtime';
+import { startFullStack } from '@mcp-platform/runtime/testing';
 import type * as McpClient from '@modelcontextprotocol/client';
 import pino from 'pino';
 import { ingestDemoCorpus, knowledgeDefinition, knowledgeFeature } from '../src/app.ts';

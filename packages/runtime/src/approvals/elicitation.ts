@@ -1,4 +1,5 @@
 import type { ChangePreview, ClientInfo } from '@mcp-platform/protocol';
+import { previewText } from './preview-marking.ts';
 
 /** Key of our embedded request in `inputRequests` / `inputResponses`. */
 export const INPUT_KEY = 'approval';
@@ -47,7 +48,7 @@ export function consoleConfirmationRequest(
           mode: 'url',
           elicitationId: approvalId,
           url,
-          message: `${preview.summary}\n\nOpen the approvals console, sign in as yourself and confirm or cancel this change.`,
+          message: `${previewText(preview)}\n\nOpen the approvals console, sign in as yourself and confirm or cancel this change.`,
         },
       },
     },
@@ -62,23 +63,6 @@ export function urlAnswer(
   const entry = inputResponses?.[INPUT_KEY];
   if (typeof entry !== 'object' || entry === null) return 'missing';
   return (entry as { action?: unknown }).action === 'accept' ? 'accept' : 'decline';
-}
-
-function describeChange(value: unknown): string {
-  if (typeof value === 'object' && value !== null && 'from' in value && 'to' in value) {
-    const { from, to } = value as { from: unknown; to: unknown };
-    return `${JSON.stringify(from)} → ${JSON.stringify(to)}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** The message a person reads before approving: the summary, each change, the records touched. */
-export function previewText(preview: ChangePreview): string {
-  const lines = [preview.summary, '', 'Changes:'];
-  for (const [field, change] of Object.entries(preview.changes))
-    lines.push(`- ${field}: ${describeChange(change)}`);
-  if (preview.records && preview.records.length > 0) lines.push('', `Records: ${preview.records.join(', ')}`);
-  return lines.join('\n');
 }
 
 const APPROVE_SCHEMA = {

@@ -12,11 +12,11 @@ export {
   confirmationRequest,
   INPUT_KEY,
   isApprovalState,
-  previewText,
 } from './elicitation.ts';
 export { ApprovalCode, approvalErrors } from './errors.ts';
 export { type ApprovalsFeature, type ApprovalsFeatureOptions, createApprovalsFeature } from './feature.ts';
 export { type ApprovalFlowOptions, approvalInterceptor, argumentsHash } from './interceptor.ts';
+export { type MarkedPreview, markPreview, previewText } from './preview-marking.ts';
 export { type ApprovalRoutesOptions, approvalView, registerApprovalRoutes } from './routes.ts';
 export {
   type ApprovalPolicyKind,

@@ -4,6 +4,7 @@ import {
   type CallOutcome,
   type ChangePreview,
   type Interceptor,
+  outcomeOf,
   ToolError,
 } from '@mcp-platform/protocol';
 import { canonicalJson, sha256Hex } from '../audit/canonical-json.ts';
@@ -18,10 +19,10 @@ import {
   confirmationRequest,
   consoleConfirmationRequest,
   isApprovalState,
-  previewText,
   urlAnswer,
 } from './elicitation.ts';
 import { ApprovalCode, approvalErrors } from './errors.ts';
+import { markPreview, previewText } from './preview-marking.ts';
 import type { ApprovalRequest, ApprovalStore, Binding } from './store.ts';
 import { APPROVAL_ARGUMENT, hasApprovalArgument } from './with-approval-argument.ts';
 
@@ -93,7 +94,7 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
       if (expired)
         audit.fromCall(call, id, {
           event: 'approval.expired',
-          outcome: 'approval_refused',
+          outcome: outcomeOf(ApprovalCode.Expired),
           errorCode: ApprovalCode.Expired,
         });
       error = approvalErrors.expired();
@@ -110,7 +111,7 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
     }
     audit.fromCall(call, isUuid(id) ? id : null, {
       event: 'approval.refused',
-      outcome: error.code === ApprovalCode.Pending ? 'approval_required' : 'approval_refused',
+      outcome: outcomeOf(error.code),
       errorCode: error.code,
       detail: {
         reason,
@@ -211,7 +212,7 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
       if (!isUuid(claimed)) {
         audit.fromCall(call, null, {
           event: 'approval.refused',
-          outcome: 'approval_refused',
+          outcome: outcomeOf(ApprovalCode.Invalid),
           errorCode: ApprovalCode.Invalid,
           detail: { reason: 'malformed approval id' },
         });
@@ -272,11 +273,13 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
       return consoleConfirmationRequest(preview, confirmUrl!, request.id, state);
     }
     const where = confirmUrl ?? 'the approvals console of this server (/approvals/)';
+    // The preview quotes the system of record: it reaches the model only marked as data.
+    const rendered = previewText(preview);
     throw new ToolError(
       ApprovalCode.Required,
       policy === 'confirm'
-        ? `This change needs the user's confirmation before it runs. ${preview.summary}`
-        : `This change needs the approval of an approver before it runs. ${preview.summary}`,
+        ? `This change needs the user's confirmation before it runs.\n${rendered}`
+        : `This change needs the approval of an approver before it runs.\n${rendered}`,
       {
         retryable: true,
         hint: agentConfirms
@@ -288,8 +291,8 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
           approvalId: request.id,
           policy,
           ...(confirmUrl === undefined ? {} : { confirmUrl }),
-          preview,
-          previewText: previewText(preview),
+          preview: markPreview(preview),
+          previewText: rendered,
           expiresAt: request.expiresAt.toISOString(),
         },
       },

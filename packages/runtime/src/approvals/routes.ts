@@ -1,10 +1,11 @@
-import type { Caller } from '@mcp-platform/protocol';
+import { type Caller, type ErrorCode, outcomeOf } from '@mcp-platform/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isUuid } from '../audit/interceptor.ts';
 import type { ApprovalAudit } from './audit-steps.ts';
 import type { ApprovalDecisions } from './decisions.ts';
 import { ApprovalCode } from './errors.ts';
+import { markPreview } from './preview-marking.ts';
 import type { ApprovalRequest, ApprovalStore } from './store.ts';
 
 export interface ApprovalRoutesOptions {
@@ -30,7 +31,7 @@ export function approvalView(a: ApprovalRequest): Record<string, unknown> {
     policy: a.policy,
     status: a.status,
     arguments: a.arguments,
-    preview: a.preview,
+    preview: markPreview(a.preview),
     requester: { subject: a.requesterSubject, clientId: a.requesterClientId || null },
     createdAt: a.createdAt.toISOString(),
     expiresAt: a.expiresAt.toISOString(),
@@ -60,7 +61,7 @@ function safely(handler: Handler): Handler {
   };
 }
 
-function send(reply: FastifyReply, status: number, code: string, message: string) {
+function send(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
   return reply.code(status).send({ error: code, message });
 }
 
@@ -97,7 +98,11 @@ export function registerApprovalRoutes(app: FastifyInstance, options: ApprovalRo
       audit.fromDecision(
         actor,
         expired,
-        { event: 'approval.expired', outcome: 'approval_refused', errorCode: ApprovalCode.Expired },
+        {
+          event: 'approval.expired',
+          outcome: outcomeOf(ApprovalCode.Expired),
+          errorCode: ApprovalCode.Expired,
+        },
         correlationId,
       );
     }

@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
+import { markPreview } from './preview-marking.ts';
 import type { ApprovalRequest } from './store.ts';
 
 export type WebhookFormat = 'json' | 'slack' | 'teams';
@@ -82,6 +83,7 @@ export function notificationBody(
       changes: request.preview.changes,
       records: request.preview.records ?? [],
       total: request.preview.total ?? null,
+      dataFlags: markPreview(request.preview).dataFlags,
       requester: { subject: request.requesterSubject, clientId: request.requesterClientId || null },
       createdAt: request.createdAt.toISOString(),
       expiresAt: request.expiresAt.toISOString(),

@@ -5,6 +5,7 @@ import { auditInterceptor } from './interceptor.ts';
 import { registerAuditMetrics } from './metrics.ts';
 import { migrate } from './migrate.ts';
 import { createPool } from './pool.ts';
+import { RefusalBudget } from './refusal-budget.ts';
 import { type AuditLogger, AuditTrail, type AuditTrailOptions, newChainId } from './trail.ts';
 
 export interface AuditFeatureOptions extends Omit<AuditTrailOptions, 'pool'> {
@@ -19,11 +20,15 @@ export interface AuditFeatureOptions extends Omit<AuditTrailOptions, 'pool'> {
   log?: AuditLogger;
   /** For `migrate()`: the role the runtime connects as, granted INSERT/SELECT on the audit table. */
   runtimeRole?: string;
+  /** Refused calls per principal per minute recorded row by row; past it, one summary row (0 = all rows). */
+  refusalsPerMinute?: number;
 }
 
 export interface AuditFeature extends RuntimeFeature {
   /** For other features that audit their own steps (approvals). */
   trail: AuditTrail;
+  /** The per-principal budget of refused calls recorded in full (403s are refused outside the chain). */
+  refusals: RefusalBudget;
 }
 
 /**
@@ -40,12 +45,18 @@ export async function createAuditFeature(options: AuditFeatureOptions): Promise<
   // chains that start with `<server>/` (migration 1764000000002).
   const trail = new AuditTrail({ chainId: `${options.server}/${newChainId()}`, ...options, pool });
   await trail.start();
-  if (options.registry) registerAuditMetrics(options.registry, trail);
+  const refusals = new RefusalBudget({
+    server: options.server,
+    trail,
+    perWindow: options.refusalsPerMinute ?? 0,
+  });
+  if (options.registry) registerAuditMetrics(options.registry, trail, refusals);
   return {
     name: 'audit',
     stage: 'audit',
     trail,
-    interceptors: [auditInterceptor(trail, options.server)],
+    refusals,
+    interceptors: [auditInterceptor(trail, options.server, refusals)],
     async migrate() {
       await migrate(
         pool,
@@ -73,6 +84,7 @@ export async function createAuditFeature(options: AuditFeatureOptions): Promise<
       return { ok: true };
     },
     async close() {
+      refusals.close();
       await trail.close();
       if (ownsPool) await pool.end();
     },

@@ -2,20 +2,15 @@ import { randomUUID } from 'node:crypto';
 import {
   type CallInfo,
   type CallOutcome,
+  classifyFailure,
+  classifyResult,
   type Interceptor,
-  RpcError,
-  ToolError,
+  outcomeOf,
 } from '@mcp-platform/protocol';
 import { AUDIT_UNAVAILABLE, auditUnavailable } from './errors.ts';
-import {
-  type AuditOutcome,
-  type AuditRecord,
-  makeRecord,
-  outcomeOfCode,
-  traceIdOf,
-  whoColumns,
-} from './record.ts';
+import { type AuditOutcome, type AuditRecord, makeRecord, traceIdOf, whoColumns } from './record.ts';
 import { redact } from './redact.ts';
+import type { RefusalBudget } from './refusal-budget.ts';
 import type { AuditTrail } from './trail.ts';
 import { traceCorrelation } from './workflow-ids.ts';
 
@@ -61,22 +56,8 @@ export function auditedArguments(call: CallInfo): unknown {
 
 function outcomeOfResult(out: CallOutcome): { outcome: AuditOutcome; errorCode: string | null } {
   if (out.resultType === 'input_required') return { outcome: 'input_required', errorCode: null };
-  if (out.isError === true) {
-    const structured = out.structuredContent as { code?: unknown } | undefined;
-    const code = typeof structured?.code === 'string' ? structured.code : 'TOOL_ERROR';
-    return { outcome: outcomeOfCode(code), errorCode: code };
-  }
-  return { outcome: 'ok', errorCode: null };
-}
-
-function outcomeOfError(error: unknown): { outcome: AuditOutcome; errorCode: string } {
-  if (error instanceof ToolError) return { outcome: outcomeOfCode(error.code), errorCode: error.code };
-  if (error instanceof RpcError) {
-    const data = error.data as { code?: unknown } | undefined;
-    const code = typeof data?.code === 'string' ? data.code : `RPC_${error.code}`;
-    return { outcome: outcomeOfCode(code), errorCode: code };
-  }
-  return { outcome: 'error', errorCode: 'INTERNAL_ERROR' };
+  const failed = classifyResult(out);
+  return failed ? { outcome: failed.outcome, errorCode: failed.code } : { outcome: 'ok', errorCode: null };
 }
 
 /** The columns every row about `call` shares. */
@@ -115,9 +96,30 @@ export function estimateRowBytes(columns: object): number {
  * synchronously before it runs (or the call fails closed with AUDIT_UNAVAILABLE); the outcome row
  * of every call is queued and written in batches.
  */
-export function auditInterceptor(trail: AuditTrail, server: string): Interceptor {
+export function auditInterceptor(trail: AuditTrail, server: string, budget?: RefusalBudget): Interceptor {
   return async (call, next) => {
     const columns = callColumns(call, server);
+    /** A refusal's row, unless its principal's refusal budget is spent (then folded into a summary). */
+    const withinBudget = (outcome: AuditOutcome, errorCode: string | null): boolean =>
+      budget === undefined ||
+      budget.admit(
+        makeRecord({
+          ...columns,
+          id: randomUUID(),
+          at: new Date().toISOString(),
+          event: 'call',
+          outcome,
+          errorCode,
+          durationMs: 0,
+          approvalId: null,
+          detail: null,
+        }),
+      );
+    if (call.invalid !== undefined) {
+      // Refused before anything ran: past the budget it is answered RATE_LIMITED and only counted.
+      const { outcome, errorCode } = outcomeOfResult(call.invalid as unknown as CallOutcome);
+      if (!withinBudget(outcome, errorCode)) throw budget!.rateLimited(call.ctx.caller.subject);
+    }
     const estimate = estimateRowBytes(columns);
     // Admission: room for this call's row is reserved in the spool before it runs, so it is either
     // refused here or its row is stored durably, even if PostgreSQL goes down meanwhile.
@@ -142,7 +144,7 @@ export function auditInterceptor(trail: AuditTrail, server: string): Interceptor
           id: randomUUID(),
           at,
           event: 'call',
-          outcome: 'error',
+          outcome: outcomeOf(AUDIT_UNAVAILABLE),
           errorCode: AUDIT_UNAVAILABLE,
           durationMs: performance.now() - started,
           approvalId: claimedId,
@@ -198,16 +200,27 @@ export function auditInterceptor(trail: AuditTrail, server: string): Interceptor
         result,
         reserved,
       );
+    /**
+     * A read refused in the chain (denied, rate-limited) past its principal's budget: folded into the
+     * summary, its reserved room given back. A write's refusal stays a row (its intent row is stored).
+     */
+    const folded = (outcome: AuditOutcome, errorCode: string | null): boolean => {
+      if (call.invalid !== undefined || intentId !== null) return false;
+      if (outcome !== 'denied' && outcome !== 'rate_limited') return false;
+      if (withinBudget(outcome, errorCode)) return false;
+      trail.release(reserved);
+      return true;
+    };
     let out: CallOutcome;
     try {
       out = await next();
     } catch (error) {
-      const { outcome, errorCode } = outcomeOfError(error);
-      await complete(outcome, errorCode);
+      const { outcome, code } = classifyFailure(error, call.ctx.signal);
+      if (!folded(outcome, code)) await complete(outcome, code);
       throw error;
     }
     const { outcome, errorCode } = outcomeOfResult(out);
-    await complete(outcome, errorCode, out);
+    if (!folded(outcome, errorCode)) await complete(outcome, errorCode, out);
     return out;
   };
 }

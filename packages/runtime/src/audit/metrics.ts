@@ -1,11 +1,12 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { RefusalBudget } from './refusal-budget.ts';
 import type { AuditTrail } from './trail.ts';
 
 /**
  * Audit metrics, read from the trail at scrape time: queue depth, spool size and capacity, whether
  * calls are being refused, and row totals by destination.
  */
-export function registerAuditMetrics(registry: Registry, trail: AuditTrail): void {
+export function registerAuditMetrics(registry: Registry, trail: AuditTrail, refusals?: RefusalBudget): void {
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({
       name,
@@ -51,6 +52,17 @@ export function registerAuditMetrics(registry: Registry, trail: AuditTrail): voi
       this.inc({ destination: 'replayed' }, s.rowsReplayed);
     },
   });
+  if (refusals) {
+    new Counter({
+      name: 'mcp_audit_refusals_folded_total',
+      help: 'Refused calls past their principal’s AUDIT_REFUSALS_PER_MINUTE, answered RATE_LIMITED and counted in a refusals.summary row',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(refusals.foldedTotal);
+      },
+    });
+  }
   new Counter({
     name: 'mcp_audit_write_failures_total',
     help: 'Failed audit writes to PostgreSQL',

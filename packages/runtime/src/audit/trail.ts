@@ -194,6 +194,11 @@ export class AuditTrail {
     return bytes;
   }
 
+  /** Gives back a reservation whose row will not be written (a refusal folded into a summary). */
+  release(reserved: number): void {
+    this.reservedBytes = Math.max(0, this.reservedBytes - reserved);
+  }
+
   /** Whether PostgreSQL failed its last write: rows must then be durable before the call is answered. */
   get databaseDown(): boolean {
     return !this.healthy;

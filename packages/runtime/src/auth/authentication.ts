@@ -1,4 +1,4 @@
-import { ANONYMOUS, type Caller, jsonRpcError } from '@mcp-platform/protocol';
+import { ANONYMOUS, type Caller, jsonRpcError, type ToolError } from '@mcp-platform/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RuntimeConfig } from '../config.ts';
 import type { DeniedCall } from '../denied-audit.ts';
@@ -33,8 +33,11 @@ export interface AuthenticationOptions {
   metrics?: RuntimeMetrics;
   /** Override the JWT verifier (tests); default: built from the config. */
   verifier?: JwtVerifier;
-  /** Told about every call refused with 403 before dispatch (the server audits them). */
-  onScopeDenied?: (denied: DeniedCall) => void;
+  /**
+   * Told about every call refused with 403 before dispatch (the server audits them). A returned
+   * error (RATE_LIMITED: the principal's budget of recorded refusals is spent) is answered instead.
+   */
+  onScopeDenied?: (denied: DeniedCall) => ToolError | undefined;
 }
 
 const CALL_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read', 'completion/complete']);
@@ -236,7 +239,7 @@ export function authenticationFeature(options: AuthenticationOptions): RuntimeFe
             const value = request.headers[name];
             return typeof value === 'string' ? value : undefined;
           };
-          options.onScopeDenied({
+          const limited = options.onScopeDenied({
             kind: target.kind,
             name: target.name,
             policy: target.policy,
@@ -257,6 +260,11 @@ export function authenticationFeature(options: AuthenticationOptions): RuntimeFe
                     ? params.arguments
                     : {},
           });
+          if (limited) {
+            const retryAfter = limited.details?.retryAfterSeconds;
+            if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+            return reply.code(429).send(jsonRpcError(body.id, -32001, limited.message, limited.toContent()));
+          }
         }
         return refuse(
           request,

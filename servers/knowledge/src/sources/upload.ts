@@ -1,12 +1,19 @@
+import type { ErrorCode } from '@mcp-platform/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type pg from 'pg';
 import { z } from 'zod';
 import type { Indexer } from '../index/ingest.ts';
 import type { ContentType } from '../index/types.ts';
+import { currentSpace, mayUpload, mayWriteSpace, spaceScope } from './upload-rights.ts';
 
 export interface UploadOptions {
   indexer: Indexer;
-  /** Scope a caller needs (e.g. `knowledge:ingest`). */
+  /** Scope a caller needs (e.g. `knowledge:ingest`); `<scope>:<SPACE>` grants one space. */
   scope: string;
+  /** Spaces the bare scope grants (`UPLOAD_SPACES`; `*` = every space). */
+  openSpaces: readonly string[];
+  /** Reads where an uploaded key's document is now (a re-upload into another space moves it). */
+  index: pg.Pool;
   /** With AUTH_MODE=none (loopback development only) the local caller may upload. */
   authDisabled: boolean;
   maxBytes: number;
@@ -47,7 +54,7 @@ const query = z.object({
 function problem(
   reply: FastifyReply,
   status: number,
-  code: string,
+  code: ErrorCode,
   message: string,
   extra: Record<string, unknown> = {},
 ) {
@@ -91,7 +98,8 @@ export async function registerUploadRoute(app: FastifyInstance, options: UploadO
 
     scope.post(path, async (request: FastifyRequest, reply: FastifyReply) => {
       const caller = request.caller;
-      if (!options.authDisabled && (caller === undefined || !caller.scopes.includes(options.scope))) {
+      const rights = { scope: options.scope, openSpaces: options.openSpaces };
+      if (!options.authDisabled && (caller === undefined || !mayUpload(caller, rights))) {
         return problem(reply, 403, 'FORBIDDEN', `Uploading documents needs the scope ${options.scope}`, {
           requiredScope: options.scope,
         });
@@ -124,6 +132,26 @@ export async function registerUploadRoute(app: FastifyInstance, options: UploadO
         return problem(reply, 400, 'INVALID_PARAMETERS', `Invalid query parameters: ${issues.join('; ')}`);
       }
       const q = parsed.data;
+      if (!options.authDisabled && caller !== undefined) {
+        // Publishing into a space, renaming it, and moving a document out of one are rights on each space.
+        const from = await currentSpace(options.index, q.key);
+        for (const space of from === undefined || from === q.space ? [q.space] : [q.space, from]) {
+          if (mayWriteSpace(caller, rights, space)) continue;
+          request.log.warn(
+            { subject: caller.subject, key: q.key, space },
+            'upload refused: no rights on the space',
+          );
+          return problem(
+            reply,
+            403,
+            'SPACE_FORBIDDEN',
+            space === q.space
+              ? `Uploading into space ${space} needs the scope ${spaceScope(rights, space)} (or ${options.scope} with ${space} in UPLOAD_SPACES)`
+              : `Key ${q.key} is a document of space ${space}: moving it to ${q.space} needs rights on both spaces (${spaceScope(rights, space)})`,
+            { requiredScope: spaceScope(rights, space), space },
+          );
+        }
+      }
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const outcome = await options.indexer.ingest({
         source: 'upload',

@@ -154,7 +154,7 @@ describeWithPostgres('knowledge server: a 5 MB maximally nested HTML upload', (d
   afterAll(async () => stack?.close());
 
   it('is refused while /healthz keeps answering within 200 ms', async () => {
-    const token = await stack.token('knowledge:ingest', 'docs-pipeline');
+    const token = await stack.token('knowledge:ingest:OPS', 'docs-pipeline');
     const now = () => performance.timeOrigin + performance.now();
     const probeOnce = async (): Promise<[start: number, end: number]> => {
       const start = now();

@@ -8,7 +8,7 @@ describeWithPostgres('knowledge upload endpoint', (databaseUrl) => {
 
   beforeAll(async () => {
     stack = await startKnowledgeStack(databaseUrl, 'upload');
-    ingestToken = await stack.token('knowledge:ingest', 'docs-pipeline');
+    ingestToken = await stack.token('knowledge:ingest:OPS', 'docs-pipeline');
   });
   afterAll(async () => stack?.close());
 

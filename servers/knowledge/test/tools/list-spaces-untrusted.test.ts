@@ -12,7 +12,7 @@ describeWithPostgres('list_spaces: space names are untrusted backend text', (dat
   afterAll(async () => stack?.close());
 
   it('flags and wraps a space name carrying instructions, in the structured result and its text', async () => {
-    const token = await stack.token('knowledge:ingest', 'docs-pipeline');
+    const token = await stack.token('knowledge:ingest:EVIL', 'docs-pipeline');
     const upload = await fetch(
       `${stack.url}/ingest/documents?key=evil&space=EVIL&spaceName=${encodeURIComponent(HOSTILE)}`,
       {
@@ -24,9 +24,14 @@ describeWithPostgres('list_spaces: space names are untrusted backend text', (dat
     expect(upload.status).toBe(201);
     const client = await stack.client();
     const result = await client.callTool({ name: 'list_spaces', arguments: {} });
-    const spaces = (result.structuredContent as { spaces: Array<Record<string, unknown>> }).spaces;
-    const evil = spaces.find((s) => s.key === 'EVIL');
-    expect(evil).toMatchObject({ name: HOSTILE, untrusted: true, suspectedInstructions: true });
+    const structured = result.structuredContent as {
+      spaces: Array<Record<string, unknown>>;
+      dataFlags: { untrusted: boolean; suspects: Array<{ path: string; patterns: string[] }> };
+    };
+    const at = structured.spaces.findIndex((s) => s.key === 'EVIL');
+    expect(structured.spaces[at]).toMatchObject({ name: HOSTILE });
+    expect(structured.dataFlags.untrusted).toBe(true);
+    expect(structured.dataFlags.suspects.map((s) => s.path)).toContain(`spaces[${at}].name`);
     const text = (result.content as Array<{ text: string }>)[0]!.text;
     expect(text).toContain(`<untrusted-space-name key="EVIL">\n${HOSTILE}\n</untrusted-space-name>`);
     expect(text).toContain('WARNING');

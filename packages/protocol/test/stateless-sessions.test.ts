@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type Caller, Dispatcher, defineTool, type Interceptor, mcpPlugin } from '../src/index.ts';
 import { SECRET } from './helpers.ts';
-import { listen, roundRobinProxy } from './legacy-sse-support.ts';
+import { listen, roundRobinProxy } from './legacy/support.ts';
 
 /**
  * 2025-era clients on stateless serving: the signed Mcp-Session-Id carries what the client declared
@@ -61,10 +61,15 @@ async function replica(redis?: Redis): Promise<FastifyInstance> {
   return app;
 }
 
-async function elicitingClient(url: string, subject: string) {
+async function elicitingClient(
+  url: string,
+  subject: string,
+  onElicit: (requestId: string) => Promise<void> = async () => {},
+) {
   const client = new ClientV1({ name: 'v1', version: '1.0.0' }, { capabilities: { elicitation: {} } });
   let asked = 0;
-  client.setRequestHandler(ElicitRequestSchema, async () => {
+  client.setRequestHandler(ElicitRequestSchema, async (_request, extra) => {
+    await onElicit(String(extra.requestId));
     asked++;
     return { action: 'accept', content: { name: 'Ada' } };
   });
@@ -175,5 +180,36 @@ describe.skipIf(!redisUrl)('2025-era server-to-client requests across replicas (
     expect(posts.every((r) => r.status < 400)).toBe(true);
     // Calls and answers alternate replicas, so some answers had to cross through Redis.
     expect(new Set(posts.map((r) => r.upstream)).size).toBe(2);
+  });
+
+  it('refuses an answer from another principal on either replica; the recipient’s answer still counts', async () => {
+    const statuses: number[] = [];
+    const { client } = await elicitingClient(proxy.url, 'carol', async (requestId) => {
+      // Twice, so the round-robin proxy sends one forged answer to each replica (held or not).
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(`${proxy.url}/mcp`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-protocol-version': '2025-11-25',
+            'x-test-subject': 'mallory',
+          },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: requestId,
+            result: { action: 'accept', content: { name: 'M' } },
+          }),
+        });
+        statuses.push(res.status);
+      }
+    });
+    try {
+      const result = await client.callTool({ name: 'ask_name', arguments: {} });
+      expect(result.content).toEqual([{ type: 'text', text: 'Hello Ada' }]);
+      expect(statuses).toEqual([403, 403]);
+    } finally {
+      await client.close();
+    }
   });
 });
