@@ -113,8 +113,9 @@ export interface RuntimeServer {
   /** Listens on HOST:PORT; resolves with the base URL. */
   listen(): Promise<string>;
   /**
-   * Graceful stop: readiness 503 and new calls refused at once, in-flight calls get `graceMs`
-   * (default SHUTDOWN_GRACE_MS) and are then aborted, then features close (audit flush last), then pools.
+   * Graceful stop: readiness 503 at once, requests still answered with `Connection: close`, in-flight
+   * calls get `graceMs` (default SHUTDOWN_GRACE_MS) and are then aborted, connections are closed once
+   * quiet, then features close (audit flush last), then pools.
    */
   shutdown(graceMs?: number): Promise<void>;
 }
@@ -327,8 +328,8 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
           }),
     });
 
-    // Hooks run in registration order: CORS first (a preflight carries no credentials), then drain
-    // refusal (cheapest), then authentication.
+    // Hooks run in registration order: CORS first (a preflight carries no credentials), then the
+    // drain's refusal of new event streams (cheapest), then authentication.
     registerCors(app, {
       origins: config.CORS_ALLOWED_ORIGINS,
       endpoints: {
@@ -344,11 +345,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
       allowedOrigins: [...config.ALLOWED_ORIGINS, ...config.CORS_ALLOWED_ORIGINS],
       ...(isLoopbackHost(config.HOST) ? { allowedHosts: loopbackHosts(config.PUBLIC_URL) } : {}),
     });
-    registerDrainHooks(
-      app,
-      lifecycle,
-      new Set(legacySse ? [mcpPath, LEGACY_SSE_PATH, LEGACY_MESSAGES_PATH] : [mcpPath]),
-    );
+    registerDrainHooks(app, lifecycle, new Set(legacySse ? [mcpPath, LEGACY_SSE_PATH] : [mcpPath]));
     await authentication.register?.(app);
     for (const feature of features) await feature.register?.(app);
 
@@ -437,11 +434,17 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
   }
 }
 
+/** How long a connection must carry no request before the drain closes it (see `closeQuietConnections`). */
+const DRAIN_QUIET_MS = 2_000;
+
 /**
  * The shutdown sequence, separate so it can be driven (and tested) step by step. The whole of it is
- * bounded by `graceMs`: in-flight calls get the grace period minus a reserve for closing; calls still
+ * bounded by `graceMs`. Readiness turns 503 at once; requests that still arrive (on connections a
+ * load balancer opened before it saw the pod go) are answered as usual, with `Connection: close`, so
+ * no client loses one. In-flight calls get the grace period minus a reserve for closing; calls still
  * running then are aborted, which answers them UNAVAILABLE at once (the dispatcher does not wait for
- * a handler that ignores its signal) and queues their audit rows; closing flushes those rows to
+ * a handler that ignores its signal) and queues their audit rows. Then each connection is closed
+ * once it has been quiet for a moment, then the server: closing flushes the audit rows to
  * PostgreSQL or the fsync'd spool within the reserve; whatever is still open after that is left to
  * the process exit.
  */
@@ -457,8 +460,8 @@ export async function drainAndClose(input: {
   const closeReserveMs = Math.min(2_000, Math.floor(graceMs / 4));
   lifecycle.beginDrain();
   log.info(
-    { inflight: lifecycle.inflightCount, graceMs },
-    'draining: readiness is 503 and new MCP calls are refused',
+    { inflight: lifecycle.inflightCount, connections: lifecycle.connectionCount, graceMs },
+    'draining: readiness is 503, requests are answered with Connection: close',
   );
   if (!(await lifecycle.waitForIdle(Math.max(0, graceMs - closeReserveMs)))) {
     log.warn(
@@ -475,6 +478,11 @@ export async function drainAndClose(input: {
       app.server.closeAllConnections();
     }
   }
+  const connections = await lifecycle.closeQuietConnections(
+    Math.min(DRAIN_QUIET_MS, Math.floor(graceMs / 4)),
+    Math.max(0, left() - closeReserveMs),
+  );
+  log.info(connections, 'drained: connections closed once quiet');
   if (!(await within(app.close(), Math.max(left(), 250)))) {
     log.error({ graceMs }, 'closing did not finish within the grace period; stopping anyway');
     app.server.closeAllConnections();

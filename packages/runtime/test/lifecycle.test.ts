@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -70,7 +71,7 @@ describe('health and readiness', () => {
 });
 
 describe('graceful shutdown (driven in-process)', () => {
-  it('drains: readiness 503 and new calls refused at once, in-flight calls finish, then features close in order', async () => {
+  it('drains: readiness 503 at once, new calls still served and new event streams refused, in-flight calls finish, then features close in order', async () => {
     const closed: string[] = [];
     const server = await testServer({}, { features: recorder(closed) });
     handled.length = 0;
@@ -83,18 +84,27 @@ describe('graceful shutdown (driven in-process)', () => {
       status: 'draining',
     });
     expect((await server.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
-    const refused = await rpc(server.app, 'tools/call', {
+    // A call that reaches the pod before its load balancer noticed the drain is answered, not refused.
+    const late = await rpc(server.app, 'tools/call', {
       name: 'search_accounts',
       arguments: { query: 'late' },
     });
-    expect(refused.status).toBe(503);
-    expect(refused.headers['retry-after']).toBe('1');
-    expect(refused.body).toMatchObject({
+    expect(late.status).toBe(200);
+    expect(resultOf(late.body).structuredContent).toEqual({ ids: ['acc-late'] });
+    // A new event stream would only be cut when the server stops: refused, to be reopened elsewhere.
+    const stream = await server.app.inject({
+      method: 'GET',
+      url: '/mcp',
+      headers: { accept: 'text/event-stream', 'mcp-protocol-version': '2025-06-18' },
+    });
+    expect(stream.statusCode).toBe(503);
+    expect(stream.headers['retry-after']).toBe('1');
+    expect(stream.json()).toMatchObject({
       jsonrpc: '2.0',
       error: { code: -32000, data: { retryAfterSeconds: 1 } },
     });
-    expect(String((refused.body.error as { message: string }).message)).toMatch(/shutting down; retry/);
-    expect(handled).toEqual(['gated']);
+    expect(String(stream.json().error.message)).toMatch(/shutting down; reopen the stream/);
+    expect(handled).toEqual(['gated', 'search_accounts']);
     expect(closed).toEqual([]);
 
     openGate();
@@ -119,13 +129,101 @@ describe('graceful shutdown (driven in-process)', () => {
   });
 });
 
+interface Answer {
+  status: number;
+  connection: string | undefined;
+  socket: number;
+  body: Record<string, unknown>;
+}
+
+/** One JSON-RPC POST over `agent` (node:http, so the test sees which connection carried it). */
+function postOn(
+  agent: Agent,
+  url: string,
+  message: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      `${url}/mcp`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-06-18',
+          ...headers,
+        },
+      },
+      (response) => {
+        // Read now: at 'end' the socket is back in the agent's pool.
+        const socket = response.socket.localPort ?? 0;
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const data =
+            text.startsWith('event:') || text.startsWith('data:')
+              ? (text.split('\n').find((l) => l.startsWith('data: ')) ?? '').slice(6)
+              : text;
+          resolve({
+            status: response.statusCode ?? 0,
+            connection: response.headers.connection,
+            socket,
+            body: data === '' ? {} : (JSON.parse(data) as Record<string, unknown>),
+          });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(JSON.stringify({ jsonrpc: '2.0', id: 1, ...message }));
+  });
+}
+
+/**
+ * A client on one kept-alive connection (a new one only when the server asks for it) calling in a
+ * loop; every error or non-result answer is a failure.
+ */
+function keepAliveClient(url: string, pauseMs: number, message: (n: number) => Record<string, unknown>) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const answers: Answer[] = [];
+  const failures: string[] = [];
+  let running = true;
+  const loop = (async () => {
+    for (let n = 0; running; n++) {
+      try {
+        const answer = await postOn(agent, url, message(n));
+        if (answer.status !== 200 || !('result' in answer.body)) {
+          failures.push(`${answer.status} ${JSON.stringify(answer.body)}`);
+        }
+        answers.push(answer);
+      } catch (error) {
+        failures.push(String(error));
+      }
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  })();
+  return {
+    answers,
+    failures,
+    closes: () => answers.filter((a) => a.connection === 'close').length,
+    async stop() {
+      running = false;
+      await loop;
+      agent.destroy();
+    },
+  };
+}
+
 describe('graceful shutdown of a real process on SIGTERM', () => {
   let child: ChildProcess | undefined;
   afterEach(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
   });
 
-  it('finishes the in-flight call, refuses new ones, exits 0', async () => {
+  it('keeps answering kept-alive clients while draining (Connection: close), finishes the in-flight call, closes quiet connections, exits 0', async () => {
     const script = fileURLToPath(new URL('./support/serve-fixture.ts', import.meta.url));
     child = spawn(process.execPath, ['--conditions=@mcp-platform/source', script], {
       env: {
@@ -137,6 +235,7 @@ describe('graceful shutdown of a real process on SIGTERM', () => {
         AUDIT_ENABLED: 'false',
         REDIS_URL: '',
         DATABASE_URL: '',
+        RATE_LIMIT_PER_MINUTE: '0',
         SHUTDOWN_GRACE_MS: '30000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -160,41 +259,74 @@ describe('graceful shutdown of a real process on SIGTERM', () => {
       20_000,
     );
     const url = String(lines.find((l) => l.msg === 'MCP server listening')?.url);
-    const post = (name: string, args: Record<string, unknown>) =>
-      fetch(`${url}/mcp`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'mcp-protocol-version': '2025-06-18',
-        },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'tools/call',
-          params: { name, arguments: args },
-        }),
-      });
 
-    const inflight = post('gated', {});
-    const inflightGauge = async () => {
+    // A call held in flight by the gate keeps the drain open while the clients keep calling.
+    const inflight = postOn(new Agent(), url, {
+      method: 'tools/call',
+      params: { name: 'gated', arguments: {} },
+    });
+    await waitFor(async () => {
       const text = await (await fetch(`${url}/metrics`)).text();
       return /^mcp_inflight_calls\{server="acme"\} 1$/m.test(text);
-    };
-    await waitFor(inflightGauge, 'the gated call to be in flight');
+    }, 'the gated call to be in flight');
+
+    const search = (n: number) => ({
+      method: 'tools/call',
+      params: { name: 'search_accounts', arguments: { query: `q${n}` } },
+    });
+    const list = () => ({ method: 'tools/list', params: {} });
+    const clients = [
+      keepAliveClient(url, 5, list),
+      keepAliveClient(url, 5, search),
+      keepAliveClient(url, 5, (n) => (n % 2 === 0 ? list() : search(n))),
+      // Pauses well below the drain's quiet time: its connection is idle most of the time.
+      keepAliveClient(url, 300, search),
+    ];
+    const reused = (c: (typeof clients)[number]) =>
+      c.answers.length >= 3 && c.answers.every((a) => a.socket === c.answers[0]!.socket);
+    await waitFor(() => clients.every(reused), 'every client to call on its kept-alive connection');
+    // And one that called once and then stays idle: the drain closes its connection.
+    const idle = new Agent({ keepAlive: true, maxSockets: 1 });
+    expect((await postOn(idle, url, list())).connection).toBe('keep-alive');
+    const before = clients.map((c) => c.answers.length);
+
     child.kill('SIGTERM');
     await waitFor(() => lines.some((l) => String(l.msg).startsWith('draining')), 'the drain to start');
-
     expect((await fetch(`${url}/readyz`)).status).toBe(503);
-    const refused = await post('search_accounts', { query: 'late' });
-    expect(refused.status).toBe(503);
-    expect(refused.headers.get('retry-after')).toBe('1');
+    // An answer of an early hook (the browser guard refusing a foreign Origin) says it too.
+    const refused = await postOn(new Agent({ keepAlive: true }), url, list(), {
+      origin: 'https://evil.example',
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.connection).toBe('close');
+    // Each client gets answers while the pod drains: first on its old connection, told to close it,
+    // then on new ones (as a load balancer that has not noticed yet would open), each told the same.
+    await waitFor(
+      () => clients.every((c) => c.closes() >= 3),
+      'every client to be answered while draining',
+      20_000,
+    );
+    await Promise.all(clients.map((c) => c.stop()));
+
+    for (const [i, client] of clients.entries()) {
+      expect(client.failures, `client ${i}`).toEqual([]);
+      const first = client.answers.findIndex((a) => a.connection === 'close');
+      expect(first, `client ${i}: answers before the drain`).toBeGreaterThanOrEqual(before[i]!);
+      // The first answer of the drain came on the connection the client had kept alive all along.
+      expect(client.answers[first]!.socket).toBe(client.answers[0]!.socket);
+      expect(client.answers.slice(first).every((a) => a.connection === 'close')).toBe(true);
+    }
 
     child.kill('SIGUSR2'); // opens the gate
     const response = await inflight;
     expect(response.status).toBe(200);
-    expect(await response.text()).toContain('gate opened');
+    expect(JSON.stringify(response.body)).toContain('gate opened');
     expect(await exited).toBe(0);
+    idle.destroy();
+    // The idle client's connection at least was closed by the drain, and none was left for the exit.
+    const drained = lines.find((l) => l.msg === 'drained: connections closed once quiet');
+    expect(drained?.left).toBe(0);
+    expect(Number(drained?.closed)).toBeGreaterThanOrEqual(1);
     expect(lines.some((l) => l.msg === 'server closed')).toBe(true);
-  });
+  }, 90_000);
 });

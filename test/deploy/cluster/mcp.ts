@@ -40,19 +40,21 @@ export interface LoadReport {
 }
 
 /**
- * `listers` workers call tools/list back to back; one more calls `tool` every `callEveryMs` (below
- * the servers' per-tool rate limit). Every thrown error and every `isError` result is a failure.
+ * `listers` workers call tools/list back to back; one more calls `tool` (if given) every
+ * `callEveryMs` (below the servers' per-tool rate limit). Every thrown error and every `isError`
+ * result is a failure.
  */
 export async function drive(
   url: string,
   token: string,
-  options: { listers: number; tool: string; callEveryMs: number },
+  options: { listers: number; tool?: string; callEveryMs: number },
 ): Promise<Load> {
   let running = true;
   let succeeded = 0;
   const failures: string[] = [];
   const record = (what: string, error: unknown) =>
     failures.push(`${new Date().toISOString()} ${what}: ${(error as Error)?.message ?? String(error)}`);
+  const { tool } = options;
   const clients = await Promise.all(Array.from({ length: options.listers + 1 }, () => connect(url, token)));
   const listers = clients.slice(1).map(async (client) => {
     while (running) {
@@ -67,14 +69,14 @@ export async function drive(
   });
   const caller = (async () => {
     const client = clients[0]!;
-    while (running) {
+    while (running && tool !== undefined) {
       const started = Date.now();
       try {
-        const result = await client.callTool({ name: options.tool, arguments: {} });
+        const result = await client.callTool({ name: tool, arguments: {} });
         if (result.isError) throw new Error(`isError: ${JSON.stringify(result.content).slice(0, 500)}`);
         succeeded++;
       } catch (error) {
-        record(`tools/call ${options.tool}`, error);
+        record(`tools/call ${tool}`, error);
       }
       await sleep(Math.max(0, options.callEveryMs - (Date.now() - started)));
     }

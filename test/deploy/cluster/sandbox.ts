@@ -28,16 +28,58 @@ function executable(path: string): boolean {
   }
 }
 
-/** Why the cluster cannot run here (one line naming what is missing), or undefined. */
+/** The `kube` step's background build (scripts/setup-toolchain.sh): pid, log, exit status. */
+const BUILD = `${BIN}.build`;
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return fallback;
+  }
+}
+
+/** True while the `kube` step's background build of the binaries is running. */
+export function building(): boolean {
+  if (BIN === '' || existsSync(join(BUILD, 'status'))) return false;
+  const pid = Number(readOr(join(BUILD, 'pid'), ''));
+  return Number.isInteger(pid) && pid > 0 && alive(pid);
+}
+
+/** Waits for the background build to end; throws with its log when it failed or took too long. */
+export async function waitForBuild(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (building()) {
+    if (Date.now() > deadline) {
+      throw new Error(`the kube build is still running after ${timeoutMs / 60_000} min (log: ${BUILD}/log)`);
+    }
+    await sleep(5000);
+  }
+  const status = readOr(join(BUILD, 'status'), 'unknown (killed?)');
+  if (status !== '0') {
+    throw new Error(
+      `the kube build failed (exit ${status}); the end of ${BUILD}/log:\n${readOr(join(BUILD, 'log'), '').slice(-6000)}`,
+    );
+  }
+}
+
+/**
+ * Why the cluster cannot run here (one line naming what is missing), or undefined. Binaries that a
+ * background build is still making are not missing: the suite waits for them (`waitForBuild`).
+ */
 export function missing(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (containerd, kubelet, iptables)';
   if (!existsSync(SANDBOX)) return `${SANDBOX} is missing (shared/tools beside the repository)`;
+  if (HELM === undefined) return 'helm not found (HELM_BIN): run scripts/setup-toolchain.sh gotools';
+  if (building()) return undefined;
   const absent = [...REQUIRED, 'kubectl', 'coredns'].filter((name) => !executable(join(BIN, name)));
+  const failed = readOr(join(BUILD, 'status'), '0');
+  if (absent.length > 0 && failed !== '0')
+    return `kube binaries missing: the background build failed (exit ${failed}; log: ${BUILD}/log)`;
   if (BIN === '' || absent.length > 0)
     return `kube binaries missing in MCP_KUBE_BIN=${BIN || '(unset)'} (${absent.join(', ')}): run scripts/setup-toolchain.sh kube`;
   if (!existsSync(join(CRDS, 'servicemonitors.yaml')))
     return `${CRDS}/servicemonitors.yaml missing: run scripts/setup-toolchain.sh kube`;
-  if (HELM === undefined) return 'helm not found (HELM_BIN): run scripts/setup-toolchain.sh gotools';
   return undefined;
 }
 
@@ -169,37 +211,67 @@ export async function lock(waitMs: number): Promise<() => void> {
 export interface PodEvent {
   type: string;
   name: string;
+  /** The pod's app.kubernetes.io/component: the server it belongs to. */
+  component: string | undefined;
   role: string | undefined;
   phase: string | undefined;
 }
 
+export interface PodWatch {
+  events: PodEvent[];
+  /** What the watch saw and how it ended, for a failure message. */
+  describe(): string;
+  stop(): void;
+}
+
 /**
  * Pod events of a namespace in the order the API server records them (one watch stream, so no
- * clock is involved). kubectl prints each event as an indented JSON object ending in "}" alone on a line.
+ * clock is involved), from the resourceVersion of a list taken before this resolves: every change
+ * after that is in `events`, even one made before the watch connection was up. The API server's
+ * watch (`kubectl get --raw`, streamed) sends one JSON event per line.
  */
-export function watchPods(namespace: string): { events: PodEvent[]; stop(): void } {
+export async function watchPods(namespace: string): Promise<PodWatch> {
+  const path = `/api/v1/namespaces/${namespace}/pods`;
+  const list = JSON.parse(await kubectl(['get', '--raw', path])) as { metadata: { resourceVersion: string } };
   const events: PodEvent[] = [];
   const child = spawn(
     join(BIN, 'kubectl'),
-    ['-n', namespace, 'get', 'pods', '--watch', '--output-watch-events', '-o', 'json'],
-    { env: { ...process.env, KUBECONFIG }, stdio: ['ignore', 'pipe', 'ignore'] },
+    ['get', '--raw', `${path}?watch=1&resourceVersion=${list.metadata.resourceVersion}`],
+    { env: { ...process.env, KUBECONFIG }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let buffer = '';
+  let stderr = '';
+  let ended = 'still running';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-4096);
+  });
+  child.on('exit', (code, signal) => {
+    ended = `exited ${code ?? signal}`;
+  });
   child.stdout?.on('data', (chunk: Buffer) => {
     buffer += chunk.toString('utf8');
-    for (let end = buffer.indexOf('\n}\n'); end >= 0; end = buffer.indexOf('\n}\n')) {
-      const event = JSON.parse(buffer.slice(0, end + 2)) as {
+    for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, end).trim();
+      buffer = buffer.slice(end + 1);
+      if (line === '') continue;
+      const event = JSON.parse(line) as {
         type: string;
         object: { metadata: { name: string; labels?: Record<string, string> }; status?: { phase?: string } };
       };
-      buffer = buffer.slice(end + 3);
       events.push({
         type: event.type,
         name: event.object.metadata.name,
+        component: event.object.metadata.labels?.['app.kubernetes.io/component'],
         role: event.object.metadata.labels?.['mcp-platform/role'],
         phase: event.object.status?.phase,
       });
     }
   });
-  return { events, stop: () => child.kill() };
+  return {
+    events,
+    describe: () =>
+      `watch from resourceVersion ${list.metadata.resourceVersion} (${ended}; stderr: ${stderr || 'none'}):\n` +
+      events.map((e) => `${e.type} ${e.name} ${e.component}/${e.role} ${e.phase}`).join('\n'),
+    stop: () => child.kill(),
+  };
 }

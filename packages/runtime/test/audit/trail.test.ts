@@ -135,8 +135,8 @@ describeWithPostgres('audit trail through the MCP stack', (databaseUrl) => {
 
     const failed = (await rowsFor({ name: 'get_record' })).filter((r) => r.subject === 'carol');
     expect(failed.map((r) => [r.outcome, r.error_code, r.arguments])).toEqual([
-      ['error', 'NOT_FOUND', { id: 'ZZZZ' }],
-      ['error', 'INVALID_ARGUMENTS', { id: 42 }],
+      ['client_error', 'NOT_FOUND', { id: 'ZZZZ' }],
+      ['client_error', 'INVALID_ARGUMENTS', { id: 42 }],
     ]);
     const resource = await rowsFor({ name: 'crm://readme' });
     expect(resource).toHaveLength(1);
@@ -218,7 +218,7 @@ describeWithPostgres('audit trail while PostgreSQL is unreachable', (databaseUrl
         name: 'add_note',
         subject: 'dave',
         arguments: { id: '006A', text: 'x' },
-        outcome: 'error',
+        outcome: 'upstream_unavailable',
         error_code: 'AUDIT_UNAVAILABLE',
       },
       { name: 'get_record', subject: 'dave', arguments: { id: '006A' }, outcome: 'ok', error_code: null },
