@@ -4,6 +4,7 @@
  * neighbours, then open and recent incidents and changes implemented or scheduled around now on any
  * of them, ranked with the reasons. Only backend operations are used, so both backends rank alike.
  */
+import type { UpstreamCall } from '@mcp-platform/server-kit';
 import type { ItsmBackend } from './backends/itsm-backend.ts';
 import type { Change, Ci, Incident, IncidentDetail } from './model.ts';
 
@@ -49,8 +50,8 @@ export function candidateNames(text: string, max = 40): string[] {
 }
 
 /** Anchors: the most specific CIs named (an alert naming payment-service-p99 matches payment-service). */
-export async function anchorsFromText(itsm: ItsmBackend, text: string): Promise<Ci[]> {
-  const found = await itsm.findCis(candidateNames(text));
+export async function anchorsFromText(itsm: ItsmBackend, text: string, call: UpstreamCall): Promise<Ci[]> {
+  const found = await itsm.findCis(candidateNames(text), call);
   return found.slice(0, 3);
 }
 
@@ -58,6 +59,7 @@ export async function findRelated(
   itsm: ItsmBackend,
   anchors: readonly Ci[],
   options: RelatedOptions,
+  call: UpstreamCall,
   exclude?: IncidentDetail,
 ): Promise<RelatedResult> {
   const now = options.now.getTime();
@@ -69,7 +71,7 @@ export async function findRelated(
   const anchorIds = new Set(anchors.map((a) => a.sysId));
   const neighbourOf = new Map<string, { name: string; relation: string; of: string; class: string }>();
   for (const anchor of anchors) {
-    const detail = await itsm.getCi(anchor.sysId);
+    const detail = await itsm.getCi(anchor.sysId, call);
     for (const rel of [...(detail?.upstream ?? []), ...(detail?.downstream ?? [])]) {
       if (anchorIds.has(rel.ci.sysId) || neighbourOf.has(rel.ci.sysId)) continue;
       neighbourOf.set(rel.ci.sysId, { name: rel.ci.name, relation: rel.type, of: anchor.name, class: rel.ci.class });
@@ -77,8 +79,8 @@ export async function findRelated(
   }
   const scope = [...anchorIds, ...neighbourOf.keys()];
   const [incidents, changes] = await Promise.all([
-    itsm.incidentsOn(scope, window.incidentsSince, 100),
-    itsm.listChanges({ limit: 100, from: window.changesFrom, to: window.changesTo, ciSysIds: scope }),
+    itsm.incidentsOn(scope, window.incidentsSince, 100, call),
+    itsm.listChanges({ limit: 100, from: window.changesFrom, to: window.changesTo, ciSysIds: scope }, call),
   ]);
 
   const placement = (ci: { sysId: string } | null, service: { sysId: string } | null) => {

@@ -1,3 +1,4 @@
+import type { UpstreamCall } from '@mcp-platform/server-kit';
 import type {
   Change,
   ChangeDetail,
@@ -14,26 +15,32 @@ import type {
 /**
  * What the ITSM server can do, as business operations. Each backend (ServiceNow over the Table API,
  * the PostgreSQL sandbox) implements exactly this; tools never see encoded queries or SQL. Inputs
- * arrive validated by the tools' schemas; backends still treat every string as hostile.
+ * arrive validated by the tools' schemas; backends still treat every string as hostile. Every
+ * operation takes the MCP call last (a tool passes its `ctx`): cancelling the call aborts the request.
  */
 export interface ItsmBackend {
   readonly kind: 'servicenow' | 'sandbox';
-  searchIncidents(query: IncidentSearch): Promise<Page<Incident>>;
+  searchIncidents(query: IncidentSearch, call: UpstreamCall): Promise<Page<Incident>>;
   /** `undefined` when no incident has that number (or it is not visible to the integration user). */
-  getIncident(number: string, options: { journal: number }): Promise<IncidentDetail | undefined>;
+  getIncident(number: string, options: { journal: number }, call: UpstreamCall): Promise<IncidentDetail | undefined>;
   /** Open incidents, and those opened since `since`, on any of the CIs / services, newest first (capped). */
-  incidentsOn(ciSysIds: readonly string[], since: string, limit: number): Promise<Incident[]>;
-  listChanges(query: ChangeSearch): Promise<Page<Change>>;
+  incidentsOn(ciSysIds: readonly string[], since: string, limit: number, call: UpstreamCall): Promise<Incident[]>;
+  listChanges(query: ChangeSearch, call: UpstreamCall): Promise<Page<Change>>;
   /** The configuration items with exactly these names (unknown names are simply absent). */
-  findCis(names: readonly string[]): Promise<Ci[]>;
-  getCi(sysId: string): Promise<CiDetail | undefined>;
-  findGroup(name: string): Promise<Ref | undefined>;
+  findCis(names: readonly string[], call: UpstreamCall): Promise<Ci[]>;
+  getCi(sysId: string, call: UpstreamCall): Promise<CiDetail | undefined>;
+  findGroup(name: string, call: UpstreamCall): Promise<Ref | undefined>;
   /** Active close codes from the instance's choice list for incident.close_code. */
-  closeCodes(): Promise<string[]>;
-  createIncident(input: NewIncident): Promise<IncidentDetail>;
-  addJournal(incident: { sysId: string }, kind: 'work_note' | 'comment', text: string): Promise<JournalEntry>;
-  resolveIncident(input: Resolution): Promise<IncidentDetail>;
-  createChange(input: NewChange): Promise<ChangeDetail>;
+  closeCodes(call: UpstreamCall): Promise<string[]>;
+  createIncident(input: NewIncident, call: UpstreamCall): Promise<IncidentDetail>;
+  addJournal(
+    incident: { sysId: string },
+    kind: 'work_note' | 'comment',
+    text: string,
+    call: UpstreamCall,
+  ): Promise<JournalEntry>;
+  resolveIncident(input: Resolution, call: UpstreamCall): Promise<IncidentDetail>;
+  createChange(input: NewChange, call: UpstreamCall): Promise<ChangeDetail>;
   /** Dependency check for `/readyz`. */
   ready(): Promise<{ ok: boolean; detail?: string }>;
   close(): Promise<void>;

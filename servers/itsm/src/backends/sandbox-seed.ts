@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DEFAULT_CLOSE_CODES, derivePriority } from '../model.ts';
-import { type Random, seededRandom } from './random.ts';
+import { type Random, seededRandom } from '@mcp-platform/server-kit';
 
 export type SeedRecord = Record<string, string>;
 export type SeedTables = Record<SeedTable, SeedRecord[]>;

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { queryWithCallSignal } from '@mcp-platform/runtime';
+import type { UpstreamCall } from '@mcp-platform/server-kit';
 import pg from 'pg';
 import { derivePriority } from '../model.ts';
 import type { Change, ChangeDetail, Ci, CiDetail, Incident, IncidentDetail, JournalEntry, Ref } from '../model.ts';
-import { decodeKeyset, keysetPage } from './cursor.ts';
-import { dateTimeLiteral } from './encoded-query.ts';
+import { dateTimeLiteral, SYS_ID } from './encoded-query.ts';
 import type {
   ChangeSearch,
   IncidentSearch,
@@ -25,6 +26,7 @@ import {
   toJournal,
   toSla,
 } from './records.ts';
+import { pageOf, positionOf } from './paging.ts';
 import { SCHEMA } from './sandbox-schema.ts';
 import { INTEGRATION_USER, snDateTime } from './sandbox-seed.ts';
 
@@ -93,14 +95,17 @@ export class SandboxBackend implements ItsmBackend {
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 5 });
   }
 
-  private async rows(table: string, sql: string, params: unknown[]): Promise<SnRecord[]> {
-    const { rows } = await this.pool.query(sql, params);
+  private query<R extends pg.QueryResultRow>(sql: string, params: unknown[], call: UpstreamCall) {
+    return queryWithCallSignal<R>(this.pool, sql, params, call.signal);
+  }
+
+  private async rows(table: string, sql: string, params: unknown[], call: UpstreamCall): Promise<SnRecord[]> {
+    const { rows } = await this.query(sql, params, call);
     return rows.map((row: Record<string, unknown>) => snRecord(table, row));
   }
 
-  async searchIncidents(q: IncidentSearch): Promise<Page<Incident>> {
-    const filters = { ...q, limit: undefined, cursor: undefined };
-    const after = decodeKeyset('incidents', filters, q.cursor);
+  async searchIncidents(q: IncidentSearch, call: UpstreamCall): Promise<Page<Incident>> {
+    const after = positionOf('incidents', q);
     const p = new Params();
     const where: string[] = [];
     if (q.text !== undefined) {
@@ -120,48 +125,44 @@ export class SandboxBackend implements ItsmBackend {
     if (after) where.push(`(i.number, i.sys_id) < (${p.add(after.v)}, ${p.add(after.id)})`);
     const sql = `${INCIDENT_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY i.number COLLATE "C" DESC, i.sys_id DESC LIMIT ${p.add(q.limit + 1)}`;
-    const records = await this.rows('incident', sql, p.values);
-    return keysetPage('incidents', filters, records.map(toIncident), q.limit, (i) => ({ v: i.number, id: i.sysId }));
+    const records = await this.rows('incident', sql, p.values, call);
+    return pageOf('incidents', q, records.map(toIncident), (i) => ({ v: i.number, id: i.sysId }));
   }
 
-  async getIncident(number: string, options: { journal: number }): Promise<IncidentDetail | undefined> {
-    const [record] = await this.rows('incident', `${INCIDENT_SELECT} WHERE i.number = $1`, [number]);
+  async getIncident(number: string, options: { journal: number }, call: UpstreamCall): Promise<IncidentDetail | undefined> {
+    const [record] = await this.rows('incident', `${INCIDENT_SELECT} WHERE i.number = $1`, [number], call);
     if (!record) return undefined;
-    return this.detail(record, options.journal);
+    return this.detail(record, options.journal, call);
   }
 
-  private async detail(record: SnRecord, journalLimit: number): Promise<IncidentDetail> {
+  private async detail(record: SnRecord, journalLimit: number, call: UpstreamCall): Promise<IncidentDetail> {
     const sysId = record.sys_id!.value;
     const journal = await this.rows(
       'sys_journal_field',
       `SELECT * FROM ${S}.sys_journal_field WHERE element_id = $1 AND name = 'incident'
        ORDER BY sys_created_on DESC, sys_id DESC LIMIT $2`,
-      [sysId, journalLimit],
-    );
+      [sysId, journalLimit], call);
     const slas = await this.rows(
       'task_sla',
       `SELECT t.*, c.name AS sla__d FROM ${S}.task_sla t LEFT JOIN ${S}.contract_sla c ON c.sys_id = t.sla
        WHERE t.task = $1 ORDER BY t.sys_id`,
-      [sysId],
-    );
+      [sysId], call);
     return toIncidentDetail(record, journal.map(toJournal), slas.map(toSla));
   }
 
-  async incidentsOn(ciSysIds: readonly string[], since: string, limit: number): Promise<Incident[]> {
+  async incidentsOn(ciSysIds: readonly string[], since: string, limit: number, call: UpstreamCall): Promise<Incident[]> {
     if (ciSysIds.length === 0) return [];
     const records = await this.rows(
       'incident',
       `${INCIDENT_SELECT} WHERE (i.cmdb_ci = ANY($1) OR i.business_service = ANY($1))
         AND (i.active = 'true' OR i.opened_at >= $2)
        ORDER BY i.number COLLATE "C" DESC LIMIT $3`,
-      [ciSysIds, dateTimeLiteral(since), limit],
-    );
+      [ciSysIds, dateTimeLiteral(since), limit], call);
     return records.map(toIncident);
   }
 
-  async listChanges(q: ChangeSearch): Promise<Page<Change>> {
-    const filters = { ...q, limit: undefined, cursor: undefined };
-    const after = decodeKeyset('changes', filters, q.cursor);
+  async listChanges(q: ChangeSearch, call: UpstreamCall): Promise<Page<Change>> {
+    const after = positionOf('changes', q);
     const p = new Params();
     const where = [
       `r.start_date < ${p.add(dateTimeLiteral(q.to))}`,
@@ -176,34 +177,29 @@ export class SandboxBackend implements ItsmBackend {
     const records = await this.rows(
       'change_request',
       `${CHANGE_SELECT} WHERE ${where.join(' AND ')} ORDER BY r.start_date, r.sys_id LIMIT ${p.add(q.limit + 1)}`,
-      p.values,
-    );
-    const page = keysetPage('changes', filters, records, q.limit, (r) => ({
-      v: r.start_date!.value,
-      id: r.sys_id!.value,
-    }));
+      p.values, call);
+    const page = pageOf('changes', q, records, (r) => ({ v: r.start_date!.value, id: r.sys_id!.value }));
     return { items: page.items.map(toChange), nextCursor: page.nextCursor };
   }
 
-  async findCis(names: readonly string[]): Promise<Ci[]> {
+  async findCis(names: readonly string[], call: UpstreamCall): Promise<Ci[]> {
     if (names.length === 0) return [];
     const records = await this.rows('cmdb_ci', `${CI_SELECT} WHERE c.name = ANY($1) ORDER BY c.name, c.sys_id`, [
       names,
-    ]);
+    ], call);
     return records.map(toCi);
   }
 
-  async getCi(sysId: string): Promise<CiDetail | undefined> {
-    const [record] = await this.rows('cmdb_ci', `${CI_SELECT} WHERE c.sys_id = $1`, [sysId]);
+  async getCi(sysId: string, call: UpstreamCall): Promise<CiDetail | undefined> {
+    const [record] = await this.rows('cmdb_ci', `${CI_SELECT} WHERE c.sys_id = $1`, [sysId], call);
     if (!record) return undefined;
     const rels = await this.rows(
       'cmdb_rel_ci',
       `SELECT * FROM ${S}.cmdb_rel_ci WHERE parent = $1 OR child = $1 ORDER BY sys_id`,
-      [sysId],
-    );
+      [sysId], call);
     const otherIds = rels.map((r) => (r.parent!.value === sysId ? r.child!.value : r.parent!.value));
     const others = new Map(
-      (await this.rows('cmdb_ci', `${CI_SELECT} WHERE c.sys_id = ANY($1)`, [otherIds])).map((c) => [
+      (await this.rows('cmdb_ci', `${CI_SELECT} WHERE c.sys_id = ANY($1)`, [otherIds], call)).map((c) => [
         c.sys_id!.value,
         toCi(c),
       ]),
@@ -213,38 +209,40 @@ export class SandboxBackend implements ItsmBackend {
       const other = others.get(otherIsParent ? rel.parent!.value : rel.child!.value);
       return other ? [{ rel, other, otherIsParent }] : [];
     });
-    const { rows } = await this.pool.query<{ n: number }>(
+    const { rows } = await this.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM ${S}.incident WHERE cmdb_ci = $1 AND active = 'true'`,
-      [sysId],
-    );
+      [sysId], call);
     return toCiDetail(record, relations, rows[0]!.n);
   }
 
-  async findGroup(name: string): Promise<Ref | undefined> {
-    const { rows } = await this.pool.query<{ sys_id: string; name: string }>(
+  async findGroup(name: string, call: UpstreamCall): Promise<Ref | undefined> {
+    const { rows } = await this.query<{ sys_id: string; name: string }>(
       `SELECT sys_id, name FROM ${S}.sys_user_group WHERE lower(name) = lower($1) ORDER BY sys_id LIMIT 1`,
-      [name],
-    );
+      [name], call);
     return rows[0] ? { sysId: rows[0].sys_id, name: rows[0].name } : undefined;
   }
 
-  async closeCodes(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ value: string }>(
+  async closeCodes(call: UpstreamCall): Promise<string[]> {
+    const { rows } = await this.query<{ value: string }>(
       `SELECT value FROM ${S}.sys_choice WHERE name = 'incident' AND element = 'close_code' AND inactive = 'false'
-       ORDER BY sequence::int, value`,
-    );
+       ORDER BY sequence::int, value`, [], call);
     return rows.map((r) => r.value);
   }
 
-  private async insert(table: string, record: Record<string, string>): Promise<void> {
+  private async insert(table: string, record: Record<string, string>, call: UpstreamCall): Promise<void> {
     const columns = Object.keys(record);
-    await this.pool.query(
+    await this.query(
       `INSERT INTO ${S}.${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
-      columns.map((c) => record[c]),
-    );
+      columns.map((c) => record[c]), call);
   }
 
-  private async journal(incident: string, element: 'work_notes' | 'comments', value: string, at: string) {
+  private async journal(
+    incident: string,
+    element: 'work_notes' | 'comments',
+    value: string,
+    at: string,
+    call: UpstreamCall,
+  ) {
     await this.insert('sys_journal_field', {
       sys_id: newSysId(),
       name: 'incident',
@@ -253,17 +251,16 @@ export class SandboxBackend implements ItsmBackend {
       value,
       sys_created_on: at,
       sys_created_by: INTEGRATION_USER,
-    });
+    }, call);
   }
 
-  async createIncident(input: NewIncident): Promise<IncidentDetail> {
+  async createIncident(input: NewIncident, call: UpstreamCall): Promise<IncidentDetail> {
     const sysId = newSysId();
     const at = nowValue();
-    const { rows } = await this.pool.query<{ n: string }>(`SELECT nextval('${S}.incident_number')::text AS n`);
-    const integration = await this.pool.query<{ sys_id: string }>(
+    const { rows } = await this.query<{ n: string }>(`SELECT nextval('${S}.incident_number_seq')::text AS n`, [], call);
+    const integration = await this.query<{ sys_id: string }>(
       `SELECT sys_id FROM ${S}.sys_user WHERE user_name = $1`,
-      [INTEGRATION_USER],
-    );
+      [INTEGRATION_USER], call);
     await this.insert('incident', {
       sys_id: sysId,
       number: `INC${rows[0]!.n.padStart(7, '0')}`,
@@ -281,16 +278,21 @@ export class SandboxBackend implements ItsmBackend {
       opened_at: at,
       opened_by: integration.rows[0]?.sys_id ?? '',
       sys_updated_on: at,
-    });
-    await this.journal(sysId, 'work_notes', input.workNote, at);
-    const [record] = await this.rows('incident', `${INCIDENT_SELECT} WHERE i.sys_id = $1`, [sysId]);
-    return this.detail(record!, 10);
+    }, call);
+    await this.journal(sysId, 'work_notes', input.workNote, at, call);
+    const [record] = await this.rows('incident', `${INCIDENT_SELECT} WHERE i.sys_id = $1`, [sysId], call);
+    return this.detail(record!, 10, call);
   }
 
-  async addJournal(incident: { sysId: string }, kind: 'work_note' | 'comment', text: string): Promise<JournalEntry> {
+  async addJournal(
+    incident: { sysId: string },
+    kind: 'work_note' | 'comment',
+    text: string,
+    call: UpstreamCall,
+  ): Promise<JournalEntry> {
     const at = nowValue();
-    await this.journal(incident.sysId, kind === 'comment' ? 'comments' : 'work_notes', text, at);
-    await this.pool.query(`UPDATE ${S}.incident SET sys_updated_on = $2 WHERE sys_id = $1`, [incident.sysId, at]);
+    await this.journal(incident.sysId, kind === 'comment' ? 'comments' : 'work_notes', text, at, call);
+    await this.query(`UPDATE ${S}.incident SET sys_updated_on = $2 WHERE sys_id = $1`, [incident.sysId, at], call);
     return toJournal(
       snRecord('sys_journal_field', {
         element: kind === 'comment' ? 'comments' : 'work_notes',
@@ -301,22 +303,21 @@ export class SandboxBackend implements ItsmBackend {
     );
   }
 
-  async resolveIncident(input: Resolution): Promise<IncidentDetail> {
+  async resolveIncident(input: Resolution, call: UpstreamCall): Promise<IncidentDetail> {
     const at = nowValue();
-    await this.pool.query(
+    await this.query(
       `UPDATE ${S}.incident SET state = '6', close_code = $2, close_notes = $3, resolved_at = $4, sys_updated_on = $4
        WHERE sys_id = $1`,
-      [input.sysId, input.closeCode, input.closeNotes, at],
-    );
-    await this.journal(input.sysId, 'work_notes', input.workNote, at);
-    const [record] = await this.rows('incident', `${INCIDENT_SELECT} WHERE i.sys_id = $1`, [input.sysId]);
-    return this.detail(record!, 10);
+      [input.sysId, input.closeCode, input.closeNotes, at], call);
+    await this.journal(input.sysId, 'work_notes', input.workNote, at, call);
+    const [record] = await this.rows('incident', `${INCIDENT_SELECT} WHERE i.sys_id = $1`, [input.sysId], call);
+    return this.detail(record!, 10, call);
   }
 
-  async createChange(input: NewChange): Promise<ChangeDetail> {
+  async createChange(input: NewChange, call: UpstreamCall): Promise<ChangeDetail> {
     const sysId = newSysId();
     const at = nowValue();
-    const { rows } = await this.pool.query<{ n: string }>(`SELECT nextval('${S}.change_number')::text AS n`);
+    const { rows } = await this.query<{ n: string }>(`SELECT nextval('${S}.change_number_seq')::text AS n`, [], call);
     await this.insert('change_request', {
       sys_id: sysId,
       number: `CHG${rows[0]!.n.padStart(7, '0')}`,
@@ -338,7 +339,7 @@ export class SandboxBackend implements ItsmBackend {
       approval: 'not requested',
       sys_created_on: at,
       sys_updated_on: at,
-    });
+    }, call);
     await this.insert('sys_journal_field', {
       sys_id: newSysId(),
       name: 'change_request',
@@ -347,8 +348,8 @@ export class SandboxBackend implements ItsmBackend {
       value: input.workNote,
       sys_created_on: at,
       sys_created_by: INTEGRATION_USER,
-    });
-    const [record] = await this.rows('change_request', `${CHANGE_SELECT} WHERE r.sys_id = $1`, [sysId]);
+    }, call);
+    const [record] = await this.rows('change_request', `${CHANGE_SELECT} WHERE r.sys_id = $1`, [sysId], call);
     return toChangeDetail(record!);
   }
 

@@ -43,7 +43,7 @@ export function addIncidentNote({ itsm }: ToolDeps) {
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     policy: { approval: 'confirm', rateLimitPerMinute: 30 },
     preview: async (args, ctx): Promise<ChangePreview> => {
-      const incident = await itsm.getIncident(args.number, { journal: 0 });
+      const incident = await itsm.getIncident(args.number, { journal: 0 }, ctx);
       if (!incident) throw incidentNotFound(args.number);
       return {
         summary: `Add ${visibility(args.kind)} to ${incident.number} "${incident.shortDescription}", on behalf of ${ctx.caller.subject}.`,
@@ -52,12 +52,13 @@ export function addIncidentNote({ itsm }: ToolDeps) {
       };
     },
     handler: async (args, ctx) => {
-      const incident = await itsm.getIncident(args.number, { journal: 0 });
+      const incident = await itsm.getIncident(args.number, { journal: 0 }, ctx);
       if (!incident) throw incidentNotFound(args.number);
       const entry = await itsm.addJournal(
         incident,
         args.kind,
         `${attribution(ctx, args.kind === 'comment' ? 'Comment added' : 'Work note added')}\n${args.text}`,
+        ctx,
       );
       ctx.touch(recordRef(itsm, 'incident', incident.sysId));
       ctx.log.info({ number: incident.number, kind: args.kind }, 'incident journal entry added');

@@ -56,8 +56,8 @@ export function createChangeRequest({ itsm, now }: ToolDeps) {
     policy: { approval: 'approver', rateLimitPerMinute: 5 },
     preview: async (args, ctx): Promise<ChangePreview> => {
       check(args);
-      const ci = await resolveCi(itsm, args.configurationItem);
-      const group = args.assignmentGroup ? await resolveGroup(itsm, args.assignmentGroup) : undefined;
+      const ci = await resolveCi(itsm, args.configurationItem, ctx);
+      const group = args.assignmentGroup ? await resolveGroup(itsm, args.assignmentGroup, ctx) : undefined;
       return {
         summary: `Raise a normal change "${args.shortDescription}" on ${ci.name}, ${args.plannedStart} → ${args.plannedEnd}, risk ${args.risk}, requested by ${ctx.caller.subject}.`,
         changes: {
@@ -79,9 +79,9 @@ export function createChangeRequest({ itsm, now }: ToolDeps) {
     },
     handler: async (args, ctx) => {
       check(args);
-      const ci = await resolveCi(itsm, args.configurationItem);
-      const group = args.assignmentGroup ? await resolveGroup(itsm, args.assignmentGroup) : ci.supportGroup ?? undefined;
-      const service = (await itsm.getCi(ci.sysId))?.upstream.find((r) => r.ci.class === 'cmdb_ci_service');
+      const ci = await resolveCi(itsm, args.configurationItem, ctx);
+      const group = args.assignmentGroup ? await resolveGroup(itsm, args.assignmentGroup, ctx) : ci.supportGroup ?? undefined;
+      const service = (await itsm.getCi(ci.sysId, ctx))?.upstream.find((r) => r.ci.class === 'cmdb_ci_service');
       const change = await itsm.createChange({
         shortDescription: args.shortDescription,
         description: args.description,
@@ -96,7 +96,7 @@ export function createChangeRequest({ itsm, now }: ToolDeps) {
         serviceSysId: service?.ci.sysId,
         groupSysId: group?.sysId,
         workNote: attribution(ctx, 'Change requested'),
-      });
+      }, ctx);
       ctx.touch(recordRef(itsm, 'change_request', change.sysId));
       ctx.log.info({ number: change.number, sysId: change.sysId }, 'change request created');
       return flagged(change);

@@ -42,9 +42,9 @@ export function createIncident({ itsm }: ToolDeps) {
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     policy: { approval: 'confirm', rateLimitPerMinute: 10 },
     preview: async (args, ctx): Promise<ChangePreview> => {
-      const ci = args.configurationItem ? await resolveCi(itsm, args.configurationItem) : undefined;
-      const service = args.businessService ? await resolveCi(itsm, args.businessService, 'business service') : undefined;
-      const group = args.assignmentGroup ? await resolveGroup(itsm, args.assignmentGroup) : undefined;
+      const ci = args.configurationItem ? await resolveCi(itsm, args.configurationItem, ctx) : undefined;
+      const service = args.businessService ? await resolveCi(itsm, args.businessService, ctx, 'business service') : undefined;
+      const group = args.assignmentGroup ? await resolveGroup(itsm, args.assignmentGroup, ctx) : undefined;
       const impact = LEVEL_VALUE[args.impact];
       const urgency = LEVEL_VALUE[args.urgency];
       const priority = PRIORITIES[derivePriority(impact, urgency)];
@@ -66,9 +66,9 @@ export function createIncident({ itsm }: ToolDeps) {
       };
     },
     handler: async (args, ctx) => {
-      const ci = args.configurationItem ? await resolveCi(itsm, args.configurationItem) : undefined;
-      const service = args.businessService ? await resolveCi(itsm, args.businessService, 'business service') : undefined;
-      const group = args.assignmentGroup ? await resolveGroup(itsm, args.assignmentGroup) : undefined;
+      const ci = args.configurationItem ? await resolveCi(itsm, args.configurationItem, ctx) : undefined;
+      const service = args.businessService ? await resolveCi(itsm, args.businessService, ctx, 'business service') : undefined;
+      const group = args.assignmentGroup ? await resolveGroup(itsm, args.assignmentGroup, ctx) : undefined;
       const incident = await itsm.createIncident({
         shortDescription: args.shortDescription,
         description: args.description,
@@ -79,7 +79,7 @@ export function createIncident({ itsm }: ToolDeps) {
         serviceSysId: service?.sysId,
         groupSysId: group?.sysId,
         workNote: attribution(ctx, 'Incident opened'),
-      });
+      }, ctx);
       ctx.touch(recordRef(itsm, 'incident', incident.sysId));
       ctx.log.info({ number: incident.number, sysId: incident.sysId }, 'incident created');
       return flagged(incident);

@@ -70,19 +70,19 @@ export function findRelatedToAlert({ itsm, now }: ToolDeps) {
     input,
     output,
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
       const anchors: Ci[] = [];
       let incident: IncidentDetail | undefined;
       if (args.incident) {
-        incident = await itsm.getIncident(args.incident, { journal: 0 });
+        incident = await itsm.getIncident(args.incident, { journal: 0 }, ctx);
         if (!incident) throw incidentNotFound(args.incident);
         for (const ref of [incident.configurationItem, incident.businessService]) {
-          if (ref && !anchors.some((a) => a.sysId === ref.sysId)) anchors.push(await resolveCi(itsm, ref.sysId));
+          if (ref && !anchors.some((a) => a.sysId === ref.sysId)) anchors.push(await resolveCi(itsm, ref.sysId, ctx));
         }
       }
-      if (args.configurationItem) anchors.push(await resolveCi(itsm, args.configurationItem));
+      if (args.configurationItem) anchors.push(await resolveCi(itsm, args.configurationItem, ctx));
       if (args.alertText) {
-        for (const ci of await anchorsFromText(itsm, args.alertText)) {
+        for (const ci of await anchorsFromText(itsm, args.alertText, ctx)) {
           if (!anchors.some((a) => a.sysId === ci.sysId)) anchors.push(ci);
         }
       }
@@ -101,6 +101,7 @@ export function findRelatedToAlert({ itsm, now }: ToolDeps) {
           incidentDays: args.incidentDays,
           limit: args.limit,
         },
+        ctx,
         incident,
       );
       return flagged(related);

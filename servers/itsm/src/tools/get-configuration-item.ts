@@ -18,9 +18,9 @@ export function getConfigurationItem({ itsm }: ToolDeps) {
     input,
     output: ciDetailSchema.extend({ dataFlags }),
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
-      const ci = await resolveCi(itsm, args.configurationItem);
-      const detail = await itsm.getCi(ci.sysId);
+    handler: async (args, ctx) => {
+      const ci = await resolveCi(itsm, args.configurationItem, ctx);
+      const detail = await itsm.getCi(ci.sysId, ctx);
       return flagged(detail!);
     },
     render: (c) =>

@@ -39,8 +39,8 @@ export function getIncident({ itsm }: ToolDeps) {
     input,
     output: incidentDetailSchema.extend({ dataFlags }),
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
-      const incident = await itsm.getIncident(args.number, { journal: args.journal });
+    handler: async (args, ctx) => {
+      const incident = await itsm.getIncident(args.number, { journal: args.journal }, ctx);
       if (!incident) throw incidentNotFound(args.number);
       return flagged(incident);
     },

@@ -5,6 +5,7 @@
  * could change the query's meaning — ServiceNow has no escape for `^`.
  */
 import { type CallContext, ToolError } from '@mcp-platform/protocol';
+import type { UpstreamCall } from '@mcp-platform/server-kit';
 import { type UntrustedFlags, untrustedFlags, untrustedFlagsShape, wrapUntrusted } from '@mcp-platform/runtime';
 import { z } from 'zod';
 import { RECORD_NUMBER, SYS_ID, unsafeQueryText } from '../backends/encoded-query.ts';
@@ -81,12 +82,17 @@ export const cursor = z
   .describe('nextCursor from a previous call with the same filters, to get the next page');
 
 /** Resolves a CI/service name or sys_id to its CI, or fails with what to do. */
-export async function resolveCi(itsm: ItsmBackend, reference: string, what = 'configuration item'): Promise<Ci> {
+export async function resolveCi(
+  itsm: ItsmBackend,
+  reference: string,
+  call: UpstreamCall,
+  what = 'configuration item',
+): Promise<Ci> {
   if (SYS_ID.test(reference)) {
-    const ci = await itsm.getCi(reference);
+    const ci = await itsm.getCi(reference, call);
     if (ci) return ci;
   } else {
-    const [ci] = await itsm.findCis([reference]);
+    const [ci] = await itsm.findCis([reference], call);
     if (ci) return ci;
   }
   throw new ToolError('NOT_FOUND', `No ${what} named ${JSON.stringify(reference)}`, {
@@ -94,8 +100,8 @@ export async function resolveCi(itsm: ItsmBackend, reference: string, what = 'co
   });
 }
 
-export async function resolveGroup(itsm: ItsmBackend, name: string): Promise<NonNullable<Ref>> {
-  const group = await itsm.findGroup(name);
+export async function resolveGroup(itsm: ItsmBackend, name: string, call: UpstreamCall): Promise<NonNullable<Ref>> {
+  const group = await itsm.findGroup(name, call);
   if (!group) {
     throw new ToolError('NOT_FOUND', `No assignment group named ${JSON.stringify(name)}`, {
       hint: 'Use the exact group name as shown on incidents (e.g. "Payments SRE").',

@@ -35,7 +35,7 @@ export function listChanges({ itsm }: ToolDeps) {
     input,
     output: pageOutput(changeSchema),
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
       const from = Date.parse(args.from.length === 10 ? `${args.from}T00:00:00Z` : args.from);
       const to = Date.parse(args.to.length === 10 ? `${args.to}T00:00:00Z` : args.to);
       if (!(to > from) || to - from > 92 * DAY) {
@@ -43,7 +43,7 @@ export function listChanges({ itsm }: ToolDeps) {
           hint: 'Pick a shorter window, e.g. this week: from Monday to the next Monday.',
         });
       }
-      const ci = args.configurationItem ? await resolveCi(itsm, args.configurationItem) : undefined;
+      const ci = args.configurationItem ? await resolveCi(itsm, args.configurationItem, ctx) : undefined;
       const page = await itsm.listChanges({
         limit: args.limit,
         cursor: args.cursor,
@@ -51,7 +51,7 @@ export function listChanges({ itsm }: ToolDeps) {
         to: args.to,
         states: args.states?.map((s) => CHANGE_STATE_VALUE[s]).sort(),
         ciSysIds: ci ? [ci.sysId] : undefined,
-      });
+      }, ctx);
       return pageResult(page);
     },
     render: (out) =>

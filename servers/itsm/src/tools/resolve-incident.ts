@@ -1,6 +1,7 @@
 import { type ChangePreview, defineTool, ToolError } from '@mcp-platform/protocol';
 import { z } from 'zod';
 import { incidentDetailSchema } from '../model.ts';
+import type { UpstreamCall } from '@mcp-platform/server-kit';
 import type { ItsmBackend } from '../backends/itsm-backend.ts';
 import {
   attribution,
@@ -25,15 +26,15 @@ const input = z.object({
   closeNotes: recordText(4000, 'Resolution notes (required by ServiceNow): what fixed it, root cause if known'),
 });
 
-async function check(itsm: ItsmBackend, number: string, closeCode: string) {
-  const incident = await itsm.getIncident(number, { journal: 0 });
+async function check(itsm: ItsmBackend, number: string, closeCode: string, call: UpstreamCall) {
+  const incident = await itsm.getIncident(number, { journal: 0 }, call);
   if (!incident) throw incidentNotFound(number);
   if (['Resolved', 'Closed', 'Canceled'].includes(incident.state)) {
     throw new ToolError('INVALID_ARGUMENTS', `${number} is already ${incident.state}`, {
       hint: 'Only New, In Progress or On Hold incidents can be resolved.',
     });
   }
-  const codes = await itsm.closeCodes();
+  const codes = await itsm.closeCodes(call);
   if (!codes.includes(closeCode)) {
     throw new ToolError('INVALID_ARGUMENTS', `"${closeCode}" is not a close code of this instance`, {
       hint: `Use one of: ${codes.join('; ')}`,
@@ -55,7 +56,7 @@ export function resolveIncident({ itsm }: ToolDeps) {
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     policy: { approval: 'confirm', rateLimitPerMinute: 10 },
     preview: async (args, ctx): Promise<ChangePreview> => {
-      const incident = await check(itsm, args.number, args.closeCode);
+      const incident = await check(itsm, args.number, args.closeCode, ctx);
       return {
         summary: `Resolve ${incident.number} "${incident.shortDescription}" as "${args.closeCode}", on behalf of ${ctx.caller.subject}.`,
         changes: {
@@ -67,13 +68,13 @@ export function resolveIncident({ itsm }: ToolDeps) {
       };
     },
     handler: async (args, ctx) => {
-      const incident = await check(itsm, args.number, args.closeCode);
+      const incident = await check(itsm, args.number, args.closeCode, ctx);
       const resolved = await itsm.resolveIncident({
         sysId: incident.sysId,
         closeCode: args.closeCode,
         closeNotes: args.closeNotes,
         workNote: attribution(ctx, 'Incident resolved'),
-      });
+      }, ctx);
       ctx.touch(recordRef(itsm, 'incident', incident.sysId));
       ctx.log.info({ number: incident.number }, 'incident resolved');
       return flagged(resolved);

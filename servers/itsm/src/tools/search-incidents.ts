@@ -55,10 +55,10 @@ export function searchIncidents({ itsm }: ToolDeps) {
     input,
     output: pageOutput(incidentSchema),
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
       const states = args.states?.flatMap((s): IncidentStateValue[] => (s === 'open' ? [...OPEN_STATES] : [STATE_VALUE[s]]));
-      const ci = args.configurationItem ? await resolveCi(itsm, args.configurationItem) : undefined;
-      const group = args.assignmentGroup ? await resolveGroup(itsm, args.assignmentGroup) : undefined;
+      const ci = args.configurationItem ? await resolveCi(itsm, args.configurationItem, ctx) : undefined;
+      const group = args.assignmentGroup ? await resolveGroup(itsm, args.assignmentGroup, ctx) : undefined;
       const page = await itsm.searchIncidents({
         limit: args.limit,
         cursor: args.cursor,
@@ -70,7 +70,7 @@ export function searchIncidents({ itsm }: ToolDeps) {
         openedFrom: args.openedFrom,
         openedTo: args.openedTo,
         updatedSince: args.updatedSince,
-      });
+      }, ctx);
       return pageResult(page);
     },
     render: (out) =>
