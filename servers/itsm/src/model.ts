@@ -15,7 +15,14 @@ export const INCIDENT_STATES = {
   '8': 'Canceled',
 } as const;
 export type IncidentStateValue = keyof typeof INCIDENT_STATES;
-export const INCIDENT_STATE_NAMES = ['new', 'in_progress', 'on_hold', 'resolved', 'closed', 'canceled'] as const;
+export const INCIDENT_STATE_NAMES = [
+  'new',
+  'in_progress',
+  'on_hold',
+  'resolved',
+  'closed',
+  'canceled',
+] as const;
 export type IncidentStateName = (typeof INCIDENT_STATE_NAMES)[number];
 export const STATE_VALUE: Record<IncidentStateName, IncidentStateValue> = {
   new: '1',
@@ -42,7 +49,10 @@ export type LevelName = (typeof LEVEL_NAMES)[number];
 export const LEVEL_VALUE: Record<LevelName, '1' | '2' | '3'> = { high: '1', medium: '2', low: '3' };
 
 /** The default instance's priority lookup (dl_u_priority): impact + urgency → priority. */
-export function derivePriority(impact: '1' | '2' | '3', urgency: '1' | '2' | '3'): '1' | '2' | '3' | '4' | '5' {
+export function derivePriority(
+  impact: '1' | '2' | '3',
+  urgency: '1' | '2' | '3',
+): '1' | '2' | '3' | '4' | '5' {
   const sum = Number(impact) + Number(urgency);
   return String(Math.min(5, sum - 1)) as '1' | '2' | '3' | '4' | '5';
 }
@@ -82,7 +92,11 @@ export const CHANGE_STATE_VALUE: Record<ChangeStateName, ChangeStateValue> = {
 };
 export const CHANGE_RISKS = { '2': 'High', '3': 'Moderate', '4': 'Low' } as const;
 export const RISK_NAMES = ['high', 'moderate', 'low'] as const;
-export const RISK_VALUE: Record<(typeof RISK_NAMES)[number], '2' | '3' | '4'> = { high: '2', moderate: '3', low: '4' };
+export const RISK_VALUE: Record<(typeof RISK_NAMES)[number], '2' | '3' | '4'> = {
+  high: '2',
+  moderate: '3',
+  low: '4',
+};
 export const CHANGE_TYPES = ['normal', 'standard', 'emergency'] as const;
 
 /** Close codes a default instance offers for incidents (the live list comes from sys_choice). */
@@ -202,7 +216,9 @@ export type Relation = z.infer<typeof relationSchema>;
 
 export const ciDetailSchema = ciSchema.extend({
   description: nstr,
-  upstream: z.array(relationSchema).describe('Parents: items that depend on this one (impact flows up to them)'),
+  upstream: z
+    .array(relationSchema)
+    .describe('Parents: items that depend on this one (impact flows up to them)'),
   downstream: z.array(relationSchema).describe('Children: items this one depends on or runs on'),
   openIncidentCount: z.number().int(),
 });

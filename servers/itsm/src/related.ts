@@ -74,7 +74,12 @@ export async function findRelated(
     const detail = await itsm.getCi(anchor.sysId, call);
     for (const rel of [...(detail?.upstream ?? []), ...(detail?.downstream ?? [])]) {
       if (anchorIds.has(rel.ci.sysId) || neighbourOf.has(rel.ci.sysId)) continue;
-      neighbourOf.set(rel.ci.sysId, { name: rel.ci.name, relation: rel.type, of: anchor.name, class: rel.ci.class });
+      neighbourOf.set(rel.ci.sysId, {
+        name: rel.ci.name,
+        relation: rel.type,
+        of: anchor.name,
+        class: rel.ci.class,
+      });
     }
   }
   const scope = [...anchorIds, ...neighbourOf.keys()];
@@ -132,7 +137,9 @@ export async function findRelated(
       }
       return { score: round(score), reasons, record: change };
     })
-    .sort((a, b) => b.score - a.score || (b.record.plannedStart ?? '').localeCompare(a.record.plannedStart ?? ''))
+    .sort(
+      (a, b) => b.score - a.score || (b.record.plannedStart ?? '').localeCompare(a.record.plannedStart ?? ''),
+    )
     .slice(0, options.limit);
 
   return {

@@ -39,12 +39,11 @@ export const QUERY_FIELDS = {
   ],
   problem: ['sys_id', 'number'],
   cmdb_ci: ['sys_id', 'name', 'sys_class_name'],
-  cmdb_rel_ci: ['parent', 'child'],
+  cmdb_rel_ci: ['sys_id', 'parent', 'child'],
   sys_user_group: ['sys_id', 'name'],
-  sys_user: ['sys_id', 'email', 'user_name'],
-  sys_journal_field: ['element_id', 'element', 'name'],
-  task_sla: ['task'],
-  sys_choice: ['name', 'element', 'inactive', 'language'],
+  sys_journal_field: ['sys_id', 'element_id', 'element', 'name', 'sys_created_on'],
+  task_sla: ['sys_id', 'task'],
+  sys_choice: ['name', 'element', 'inactive', 'sequence', 'value'],
 } as const;
 
 export type QueryTable = keyof typeof QUERY_FIELDS;
@@ -147,7 +146,11 @@ export const recordNumber = (table: keyof typeof RECORD_NUMBER, number: string):
   table,
   number,
 });
-export const choice = (value: string, allowed: readonly string[]): Value => ({ kind: 'choice', value, allowed });
+export const choice = (value: string, allowed: readonly string[]): Value => ({
+  kind: 'choice',
+  value,
+  allowed,
+});
 export const int = (value: number): Value => ({ kind: 'int', value });
 export const bool = (value: boolean): Value => ({ kind: 'bool', value });
 export const datetime = (value: string): Value => ({ kind: 'datetime', value });
@@ -160,11 +163,14 @@ function render(value: Value): string {
       return value.text;
     }
     case 'sysId':
-      if (!SYS_ID.test(value.id)) throw new QueryBuildError(`Not a sys_id: ${JSON.stringify(value.id.slice(0, 40))}`);
+      if (!SYS_ID.test(value.id))
+        throw new QueryBuildError(`Not a sys_id: ${JSON.stringify(value.id.slice(0, 40))}`);
       return value.id;
     case 'number':
       if (!RECORD_NUMBER[value.table].test(value.number)) {
-        throw new QueryBuildError(`Not a ${value.table} number: ${JSON.stringify(value.number.slice(0, 40))}`);
+        throw new QueryBuildError(
+          `Not a ${value.table} number: ${JSON.stringify(value.number.slice(0, 40))}`,
+        );
       }
       return value.number;
     case 'choice':
@@ -236,7 +242,9 @@ export class EncodedQuery<T extends QueryTable> {
 
   /** AND a condition to the current group. */
   where(field: QueryField<T>, op: Operator, value?: Value | readonly Value[]): this {
-    this.groups[this.groups.length - 1]!.push(this.term({ field, op, ...(value === undefined ? {} : { value }) }));
+    this.groups[this.groups.length - 1]!.push(
+      this.term({ field, op, ...(value === undefined ? {} : { value }) }),
+    );
     return this;
   }
 

@@ -22,9 +22,18 @@ export interface ItsmBackend {
   readonly kind: 'servicenow' | 'sandbox';
   searchIncidents(query: IncidentSearch, call: UpstreamCall): Promise<Page<Incident>>;
   /** `undefined` when no incident has that number (or it is not visible to the integration user). */
-  getIncident(number: string, options: { journal: number }, call: UpstreamCall): Promise<IncidentDetail | undefined>;
+  getIncident(
+    number: string,
+    options: { journal: number },
+    call: UpstreamCall,
+  ): Promise<IncidentDetail | undefined>;
   /** Open incidents, and those opened since `since`, on any of the CIs / services, newest first (capped). */
-  incidentsOn(ciSysIds: readonly string[], since: string, limit: number, call: UpstreamCall): Promise<Incident[]>;
+  incidentsOn(
+    ciSysIds: readonly string[],
+    since: string,
+    limit: number,
+    call: UpstreamCall,
+  ): Promise<Incident[]>;
   listChanges(query: ChangeSearch, call: UpstreamCall): Promise<Page<Change>>;
   /** The configuration items with exactly these names (unknown names are simply absent). */
   findCis(names: readonly string[], call: UpstreamCall): Promise<Ci[]>;

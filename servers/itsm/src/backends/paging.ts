@@ -9,7 +9,10 @@ export function filtersOf<Q extends { limit: number; cursor?: string | undefined
 }
 
 /** Where to continue a keyset list (sort value + sys_id), validated; undefined on the first page. */
-export function positionOf(scope: string, query: { limit: number; cursor?: string | undefined }): KeysetPosition | undefined {
+export function positionOf(
+  scope: string,
+  query: { limit: number; cursor?: string | undefined },
+): KeysetPosition | undefined {
   const position = decodeKeyset(scope, filtersOf(query), query.cursor, { id: SYS_ID, maxValueLength: 40 });
   if (position && typeof position.v !== 'string') return undefined;
   return position;

@@ -66,11 +66,7 @@ export function toIncident(r: SnRecord): Incident {
   };
 }
 
-export function toIncidentDetail(
-  r: SnRecord,
-  journal: JournalEntry[],
-  slas: Sla[],
-): IncidentDetail {
+export function toIncidentDetail(r: SnRecord, journal: JournalEntry[], slas: Sla[]): IncidentDetail {
   const problem = v(r, 'problem_id');
   const change = v(r, 'caused_by');
   return {

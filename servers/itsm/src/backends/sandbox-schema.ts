@@ -82,6 +82,9 @@ async function insertAll(
       });
       return `(${slots.join(', ')})`;
     });
-    await client.query(`INSERT INTO ${SCHEMA}.${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`, params);
+    await client.query(
+      `INSERT INTO ${SCHEMA}.${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`,
+      params,
+    );
   }
 }

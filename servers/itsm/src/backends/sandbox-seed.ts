@@ -11,8 +11,8 @@
  * demo corpus has the matching "Payment Service latency runbook").
  */
 import { createHash } from 'node:crypto';
-import { DEFAULT_CLOSE_CODES, derivePriority } from '../model.ts';
 import { type Random, seededRandom } from '@mcp-platform/server-kit';
+import { DEFAULT_CLOSE_CODES, derivePriority } from '../model.ts';
 
 export type SeedRecord = Record<string, string>;
 export type SeedTables = Record<SeedTable, SeedRecord[]>;
@@ -113,7 +113,20 @@ const GROUPS = [
   'Change Advisory Board',
 ] as const;
 
-const FIRST = ['Ana', 'Ben', 'Chen', 'Dana', 'Eli', 'Fatima', 'Goran', 'Hana', 'Ivan', 'Jade', 'Kofi', 'Lena'];
+const FIRST = [
+  'Ana',
+  'Ben',
+  'Chen',
+  'Dana',
+  'Eli',
+  'Fatima',
+  'Goran',
+  'Hana',
+  'Ivan',
+  'Jade',
+  'Kofi',
+  'Lena',
+];
 const LAST = ['Okafor', 'Schmidt', 'Tanaka', 'Silva', 'Novak', 'Haddad', 'Larsen', 'Moreau'];
 
 const SYMPTOMS = [
@@ -182,7 +195,12 @@ export function seedTables(anchorDate: string, seed: number): SeedTables {
       people.push(userId);
     }
     members.set(name, people);
-    t.sys_user_group.push({ sys_id: id, name, manager: people[0]!, email: `${name.toLowerCase().replaceAll(' ', '-')}@example.com` });
+    t.sys_user_group.push({
+      sys_id: id,
+      name,
+      manager: people[0]!,
+      email: `${name.toLowerCase().replaceAll(' ', '-')}@example.com`,
+    });
   }
   const integrationId = ids.next('sys_user');
   t.sys_user.push({
@@ -216,7 +234,12 @@ export function seedTables(anchorDate: string, seed: number): SeedTables {
     return id;
   };
   const relate = (parent: string, child: string, type: string) => {
-    t.cmdb_rel_ci.push({ sys_id: ids.next('cmdb_rel_ci'), parent: ciId.get(parent)!, child: ciId.get(child)!, type });
+    t.cmdb_rel_ci.push({
+      sys_id: ids.next('cmdb_rel_ci'),
+      parent: ciId.get(parent)!,
+      child: ciId.get(child)!,
+      type,
+    });
   };
   const DEPENDS = 'Depends on::Used by';
   const RUNS = 'Runs on::Runs';
@@ -226,11 +249,23 @@ export function seedTables(anchorDate: string, seed: number): SeedTables {
       addCi(app.name, 'cmdb_ci_appl', s.name, s.group, `${app.name} application`);
       relate(s.name, app.name, DEPENDS);
       if (app.db) {
-        addCi(app.db, 'cmdb_ci_db_instance', s.name, 'Database Administration', `PostgreSQL cluster for ${app.name}`);
+        addCi(
+          app.db,
+          'cmdb_ci_db_instance',
+          s.name,
+          'Database Administration',
+          `PostgreSQL cluster for ${app.name}`,
+        );
         relate(app.name, app.db, DEPENDS);
         for (const role of ['01', '02']) {
           const host = `${app.db}-${role}`;
-          addCi(host, 'cmdb_ci_linux_server', s.name, 'Database Administration', `${role === '01' ? 'Primary' : 'Replica'} host of ${app.db}`);
+          addCi(
+            host,
+            'cmdb_ci_linux_server',
+            s.name,
+            'Database Administration',
+            `${role === '01' ? 'Primary' : 'Replica'} host of ${app.db}`,
+          );
           relate(app.db, host, RUNS);
         }
       }
@@ -246,7 +281,8 @@ export function seedTables(anchorDate: string, seed: number): SeedTables {
     addCi(lb, 'cmdb_ci_lb', s.name, 'Network Operations', `Load balancer in front of ${s.name}`);
     relate(s.name, lb, DEPENDS);
   }
-  for (const s of SERVICES) for (const app of s.apps) for (const dep of app.dependsOn ?? []) relate(app.name, dep, DEPENDS);
+  for (const s of SERVICES)
+    for (const app of s.apps) for (const dep of app.dependsOn ?? []) relate(app.name, dep, DEPENDS);
   const ciNames = [...ciId.keys()];
   const appAndDb = t.cmdb_ci.filter((c) => c.sys_class_name !== 'cmdb_ci_service').map((c) => c.name!);
 
@@ -254,13 +290,35 @@ export function seedTables(anchorDate: string, seed: number): SeedTables {
   const slaDefs = (['1', '2', '3', '4', '5'] as const).map((p, i) => {
     const hours = [4, 8, 72, 120, 240][i]!;
     const sys_id = ids.next('contract_sla');
-    t.contract_sla.push({ sys_id, name: `P${p} resolution (${hours < 24 ? `${hours} hours` : `${hours / 24} days`})`, duration_hours: String(hours) });
+    t.contract_sla.push({
+      sys_id,
+      name: `P${p} resolution (${hours < 24 ? `${hours} hours` : `${hours / 24} days`})`,
+      duration_hours: String(hours),
+    });
     return { sys_id, hours };
   });
   DEFAULT_CLOSE_CODES.forEach((code, i) => {
-    t.sys_choice.push({ sys_id: ids.next('sys_choice'), name: 'incident', element: 'close_code', value: code, label: code, inactive: 'false', language: 'en', sequence: String(i) });
+    t.sys_choice.push({
+      sys_id: ids.next('sys_choice'),
+      name: 'incident',
+      element: 'close_code',
+      value: code,
+      label: code,
+      inactive: 'false',
+      language: 'en',
+      sequence: String(i),
+    });
   });
-  t.sys_choice.push({ sys_id: ids.next('sys_choice'), name: 'incident', element: 'close_code', value: 'Legacy code', label: 'Legacy code', inactive: 'true', language: 'en', sequence: '99' });
+  t.sys_choice.push({
+    sys_id: ids.next('sys_choice'),
+    name: 'incident',
+    element: 'close_code',
+    value: 'Legacy code',
+    label: 'Legacy code',
+    inactive: 'true',
+    language: 'en',
+    sequence: '99',
+  });
 
   // Problems.
   const problems: string[] = [];
@@ -293,7 +351,9 @@ export function seedTables(anchorDate: string, seed: number): SeedTables {
     const id = ids.next('change_request');
     const end = c.start + c.hours * HOUR;
     const group = ciGroup.get(c.ci)!;
-    const state = c.state ?? (end < now ? r.pick(['3', '3', '3', '4']) : c.start < now ? '-1' : r.pick(['-2', '-3', '-4']));
+    const state =
+      c.state ??
+      (end < now ? r.pick(['3', '3', '3', '4']) : c.start < now ? '-1' : r.pick(['-2', '-3', '-4']));
     t.change_request.push({
       sys_id: id,
       number: `CHG${String(changeNo++).padStart(7, '0')}`,
@@ -313,7 +373,8 @@ export function seedTables(anchorDate: string, seed: number): SeedTables {
       implementation_plan: 'Rolling, one node at a time, following the standard procedure.',
       backout_plan: 'Roll back to the previous version.',
       test_plan: 'Smoke tests and dashboards green for 30 minutes.',
-      approval: state === '-4' || state === '-5' ? 'not requested' : state === '-3' ? 'requested' : 'approved',
+      approval:
+        state === '-4' || state === '-5' ? 'not requested' : state === '-3' ? 'requested' : 'approved',
       sys_created_on: snDateTime(c.start - r.int(2, 14) * DAY),
       sys_updated_on: snDateTime(Math.min(now - HOUR, end)),
     });
@@ -323,7 +384,12 @@ export function seedTables(anchorDate: string, seed: number): SeedTables {
     const ci = r.pick(appAndDb);
     const day = r.int(-120, 35);
     if (ci === 'payments-db' && day >= -3 && day <= 1) continue; // keep the planted change the only one
-    addChange({ ci, title: r.pick(CHANGE_TITLES)(ci), start: now + day * DAY + r.int(-8, 12) * HOUR, hours: r.int(1, 4) });
+    addChange({
+      ci,
+      title: r.pick(CHANGE_TITLES)(ci),
+      start: now + day * DAY + r.int(-8, 12) * HOUR,
+      hours: r.int(1, 4),
+    });
   }
   // The planted change: payments-db upgraded the evening before the story.
   const plantedChange = addChange({
@@ -340,7 +406,13 @@ export function seedTables(anchorDate: string, seed: number): SeedTables {
 
   // Incidents over six months; the planted ones last.
   let incNo = 10_001;
-  const addJournal = (incident: string, element: 'work_notes' | 'comments', value: string, at: number, by: string) => {
+  const addJournal = (
+    incident: string,
+    element: 'work_notes' | 'comments',
+    value: string,
+    at: number,
+    by: string,
+  ) => {
     t.sys_journal_field.push({
       sys_id: ids.next('sys_journal_field'),
       name: 'incident',
@@ -396,7 +468,13 @@ export function seedTables(anchorDate: string, seed: number): SeedTables {
     });
     const notes = i.notes ?? Array.from({ length: r.int(1, 3) }, () => r.pick(NOTES));
     notes.forEach((note, k) => {
-      addJournal(id, k === notes.length - 1 && r.next() < 0.3 ? 'comments' : 'work_notes', note, i.opened + (k + 1) * 20 * 60_000, assignee ? userName(assignee) : 'system');
+      addJournal(
+        id,
+        k === notes.length - 1 && r.next() < 0.3 ? 'comments' : 'work_notes',
+        note,
+        i.opened + (k + 1) * 20 * 60_000,
+        assignee ? userName(assignee) : 'system',
+      );
     });
     const sla = slaDefs[Number(priority) - 1]!;
     const due = i.opened + sla.hours * HOUR;

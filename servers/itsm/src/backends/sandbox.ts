@@ -2,8 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { queryWithCallSignal } from '@mcp-platform/runtime';
 import type { UpstreamCall } from '@mcp-platform/server-kit';
 import pg from 'pg';
+import type {
+  Change,
+  ChangeDetail,
+  Ci,
+  CiDetail,
+  Incident,
+  IncidentDetail,
+  JournalEntry,
+  Ref,
+} from '../model.ts';
 import { derivePriority } from '../model.ts';
-import type { Change, ChangeDetail, Ci, CiDetail, Incident, IncidentDetail, JournalEntry, Ref } from '../model.ts';
 import { dateTimeLiteral, SYS_ID } from './encoded-query.ts';
 import type {
   ChangeSearch,
@@ -14,6 +23,7 @@ import type {
   Page,
   Resolution,
 } from './itsm-backend.ts';
+import { pageOf, positionOf } from './paging.ts';
 import {
   CHOICE_LABELS,
   type SnRecord,
@@ -26,7 +36,6 @@ import {
   toJournal,
   toSla,
 } from './records.ts';
-import { pageOf, positionOf } from './paging.ts';
 import { SCHEMA } from './sandbox-schema.ts';
 import { INTEGRATION_USER, snDateTime } from './sandbox-seed.ts';
 
@@ -77,7 +86,8 @@ function snRecord(table: string, row: Record<string, unknown>): SnRecord {
     const display = row[`${key}__d`];
     record[key] = {
       value,
-      display_value: display === null || display === undefined ? (labels[key]?.[value] ?? value) : String(display),
+      display_value:
+        display === null || display === undefined ? (labels[key]?.[value] ?? value) : String(display),
     };
   }
   return record;
@@ -121,7 +131,8 @@ export class SandboxBackend implements ItsmBackend {
     }
     if (q.openedFrom !== undefined) where.push(`i.opened_at >= ${p.add(dateTimeLiteral(q.openedFrom))}`);
     if (q.openedTo !== undefined) where.push(`i.opened_at < ${p.add(dateTimeLiteral(q.openedTo))}`);
-    if (q.updatedSince !== undefined) where.push(`i.sys_updated_on >= ${p.add(dateTimeLiteral(q.updatedSince))}`);
+    if (q.updatedSince !== undefined)
+      where.push(`i.sys_updated_on >= ${p.add(dateTimeLiteral(q.updatedSince))}`);
     if (after) where.push(`(i.number, i.sys_id) < (${p.add(after.v)}, ${p.add(after.id)})`);
     const sql = `${INCIDENT_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY i.number COLLATE "C" DESC, i.sys_id DESC LIMIT ${p.add(q.limit + 1)}`;
@@ -129,7 +140,11 @@ export class SandboxBackend implements ItsmBackend {
     return pageOf('incidents', q, records.map(toIncident), (i) => ({ v: i.number, id: i.sysId }));
   }
 
-  async getIncident(number: string, options: { journal: number }, call: UpstreamCall): Promise<IncidentDetail | undefined> {
+  async getIncident(
+    number: string,
+    options: { journal: number },
+    call: UpstreamCall,
+  ): Promise<IncidentDetail | undefined> {
     const [record] = await this.rows('incident', `${INCIDENT_SELECT} WHERE i.number = $1`, [number], call);
     if (!record) return undefined;
     return this.detail(record, options.journal, call);
@@ -141,23 +156,34 @@ export class SandboxBackend implements ItsmBackend {
       'sys_journal_field',
       `SELECT * FROM ${S}.sys_journal_field WHERE element_id = $1 AND name = 'incident'
        ORDER BY sys_created_on DESC, sys_id DESC LIMIT $2`,
-      [sysId, journalLimit], call);
+      [sysId, journalLimit],
+      call,
+    );
     const slas = await this.rows(
       'task_sla',
       `SELECT t.*, c.name AS sla__d FROM ${S}.task_sla t LEFT JOIN ${S}.contract_sla c ON c.sys_id = t.sla
        WHERE t.task = $1 ORDER BY t.sys_id`,
-      [sysId], call);
+      [sysId],
+      call,
+    );
     return toIncidentDetail(record, journal.map(toJournal), slas.map(toSla));
   }
 
-  async incidentsOn(ciSysIds: readonly string[], since: string, limit: number, call: UpstreamCall): Promise<Incident[]> {
+  async incidentsOn(
+    ciSysIds: readonly string[],
+    since: string,
+    limit: number,
+    call: UpstreamCall,
+  ): Promise<Incident[]> {
     if (ciSysIds.length === 0) return [];
     const records = await this.rows(
       'incident',
       `${INCIDENT_SELECT} WHERE (i.cmdb_ci = ANY($1) OR i.business_service = ANY($1))
         AND (i.active = 'true' OR i.opened_at >= $2)
        ORDER BY i.number COLLATE "C" DESC LIMIT $3`,
-      [ciSysIds, dateTimeLiteral(since), limit], call);
+      [ciSysIds, dateTimeLiteral(since), limit],
+      call,
+    );
     return records.map(toIncident);
   }
 
@@ -177,16 +203,21 @@ export class SandboxBackend implements ItsmBackend {
     const records = await this.rows(
       'change_request',
       `${CHANGE_SELECT} WHERE ${where.join(' AND ')} ORDER BY r.start_date, r.sys_id LIMIT ${p.add(q.limit + 1)}`,
-      p.values, call);
+      p.values,
+      call,
+    );
     const page = pageOf('changes', q, records, (r) => ({ v: r.start_date!.value, id: r.sys_id!.value }));
     return { items: page.items.map(toChange), nextCursor: page.nextCursor };
   }
 
   async findCis(names: readonly string[], call: UpstreamCall): Promise<Ci[]> {
     if (names.length === 0) return [];
-    const records = await this.rows('cmdb_ci', `${CI_SELECT} WHERE c.name = ANY($1) ORDER BY c.name, c.sys_id`, [
-      names,
-    ], call);
+    const records = await this.rows(
+      'cmdb_ci',
+      `${CI_SELECT} WHERE lower(c.name) = ANY($1) ORDER BY c.name COLLATE "C", c.sys_id`,
+      [names.map((n) => n.toLowerCase())],
+      call,
+    );
     return records.map(toCi);
   }
 
@@ -196,7 +227,9 @@ export class SandboxBackend implements ItsmBackend {
     const rels = await this.rows(
       'cmdb_rel_ci',
       `SELECT * FROM ${S}.cmdb_rel_ci WHERE parent = $1 OR child = $1 ORDER BY sys_id`,
-      [sysId], call);
+      [sysId],
+      call,
+    );
     const otherIds = rels.map((r) => (r.parent!.value === sysId ? r.child!.value : r.parent!.value));
     const others = new Map(
       (await this.rows('cmdb_ci', `${CI_SELECT} WHERE c.sys_id = ANY($1)`, [otherIds], call)).map((c) => [
@@ -211,21 +244,28 @@ export class SandboxBackend implements ItsmBackend {
     });
     const { rows } = await this.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM ${S}.incident WHERE cmdb_ci = $1 AND active = 'true'`,
-      [sysId], call);
+      [sysId],
+      call,
+    );
     return toCiDetail(record, relations, rows[0]!.n);
   }
 
   async findGroup(name: string, call: UpstreamCall): Promise<Ref | undefined> {
     const { rows } = await this.query<{ sys_id: string; name: string }>(
       `SELECT sys_id, name FROM ${S}.sys_user_group WHERE lower(name) = lower($1) ORDER BY sys_id LIMIT 1`,
-      [name], call);
+      [name],
+      call,
+    );
     return rows[0] ? { sysId: rows[0].sys_id, name: rows[0].name } : undefined;
   }
 
   async closeCodes(call: UpstreamCall): Promise<string[]> {
     const { rows } = await this.query<{ value: string }>(
       `SELECT value FROM ${S}.sys_choice WHERE name = 'incident' AND element = 'close_code' AND inactive = 'false'
-       ORDER BY sequence::int, value`, [], call);
+       ORDER BY sequence::int, value`,
+      [],
+      call,
+    );
     return rows.map((r) => r.value);
   }
 
@@ -233,7 +273,9 @@ export class SandboxBackend implements ItsmBackend {
     const columns = Object.keys(record);
     await this.query(
       `INSERT INTO ${S}.${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
-      columns.map((c) => record[c]), call);
+      columns.map((c) => record[c]),
+      call,
+    );
   }
 
   private async journal(
@@ -243,42 +285,56 @@ export class SandboxBackend implements ItsmBackend {
     at: string,
     call: UpstreamCall,
   ) {
-    await this.insert('sys_journal_field', {
-      sys_id: newSysId(),
-      name: 'incident',
-      element_id: incident,
-      element,
-      value,
-      sys_created_on: at,
-      sys_created_by: INTEGRATION_USER,
-    }, call);
+    await this.insert(
+      'sys_journal_field',
+      {
+        sys_id: newSysId(),
+        name: 'incident',
+        element_id: incident,
+        element,
+        value,
+        sys_created_on: at,
+        sys_created_by: INTEGRATION_USER,
+      },
+      call,
+    );
   }
 
   async createIncident(input: NewIncident, call: UpstreamCall): Promise<IncidentDetail> {
     const sysId = newSysId();
     const at = nowValue();
-    const { rows } = await this.query<{ n: string }>(`SELECT nextval('${S}.incident_number_seq')::text AS n`, [], call);
+    const { rows } = await this.query<{ n: string }>(
+      `SELECT nextval('${S}.incident_number_seq')::text AS n`,
+      [],
+      call,
+    );
     const integration = await this.query<{ sys_id: string }>(
       `SELECT sys_id FROM ${S}.sys_user WHERE user_name = $1`,
-      [INTEGRATION_USER], call);
-    await this.insert('incident', {
-      sys_id: sysId,
-      number: `INC${rows[0]!.n.padStart(7, '0')}`,
-      short_description: input.shortDescription,
-      description: input.description ?? '',
-      state: '1',
-      active: 'true',
-      impact: input.impact,
-      urgency: input.urgency,
-      priority: derivePriority(input.impact, input.urgency),
-      category: input.category ?? 'inquiry',
-      assignment_group: input.groupSysId ?? '',
-      cmdb_ci: input.ciSysId ?? '',
-      business_service: input.serviceSysId ?? '',
-      opened_at: at,
-      opened_by: integration.rows[0]?.sys_id ?? '',
-      sys_updated_on: at,
-    }, call);
+      [INTEGRATION_USER],
+      call,
+    );
+    await this.insert(
+      'incident',
+      {
+        sys_id: sysId,
+        number: `INC${rows[0]!.n.padStart(7, '0')}`,
+        short_description: input.shortDescription,
+        description: input.description ?? '',
+        state: '1',
+        active: 'true',
+        impact: input.impact,
+        urgency: input.urgency,
+        priority: derivePriority(input.impact, input.urgency),
+        category: input.category ?? 'inquiry',
+        assignment_group: input.groupSysId ?? '',
+        cmdb_ci: input.ciSysId ?? '',
+        business_service: input.serviceSysId ?? '',
+        opened_at: at,
+        opened_by: integration.rows[0]?.sys_id ?? '',
+        sys_updated_on: at,
+      },
+      call,
+    );
     await this.journal(sysId, 'work_notes', input.workNote, at, call);
     const [record] = await this.rows('incident', `${INCIDENT_SELECT} WHERE i.sys_id = $1`, [sysId], call);
     return this.detail(record!, 10, call);
@@ -292,7 +348,11 @@ export class SandboxBackend implements ItsmBackend {
   ): Promise<JournalEntry> {
     const at = nowValue();
     await this.journal(incident.sysId, kind === 'comment' ? 'comments' : 'work_notes', text, at, call);
-    await this.query(`UPDATE ${S}.incident SET sys_updated_on = $2 WHERE sys_id = $1`, [incident.sysId, at], call);
+    await this.query(
+      `UPDATE ${S}.incident SET sys_updated_on = $2 WHERE sys_id = $1`,
+      [incident.sysId, at],
+      call,
+    );
     return toJournal(
       snRecord('sys_journal_field', {
         element: kind === 'comment' ? 'comments' : 'work_notes',
@@ -308,47 +368,66 @@ export class SandboxBackend implements ItsmBackend {
     await this.query(
       `UPDATE ${S}.incident SET state = '6', close_code = $2, close_notes = $3, resolved_at = $4, sys_updated_on = $4
        WHERE sys_id = $1`,
-      [input.sysId, input.closeCode, input.closeNotes, at], call);
+      [input.sysId, input.closeCode, input.closeNotes, at],
+      call,
+    );
     await this.journal(input.sysId, 'work_notes', input.workNote, at, call);
-    const [record] = await this.rows('incident', `${INCIDENT_SELECT} WHERE i.sys_id = $1`, [input.sysId], call);
+    const [record] = await this.rows(
+      'incident',
+      `${INCIDENT_SELECT} WHERE i.sys_id = $1`,
+      [input.sysId],
+      call,
+    );
     return this.detail(record!, 10, call);
   }
 
   async createChange(input: NewChange, call: UpstreamCall): Promise<ChangeDetail> {
     const sysId = newSysId();
     const at = nowValue();
-    const { rows } = await this.query<{ n: string }>(`SELECT nextval('${S}.change_number_seq')::text AS n`, [], call);
-    await this.insert('change_request', {
-      sys_id: sysId,
-      number: `CHG${rows[0]!.n.padStart(7, '0')}`,
-      short_description: input.shortDescription,
-      description: input.description ?? '',
-      type: 'normal',
-      state: '-5',
-      risk: input.risk,
-      impact: '2',
-      cmdb_ci: input.ciSysId,
-      business_service: input.serviceSysId ?? '',
-      assignment_group: input.groupSysId ?? '',
-      start_date: dateTimeLiteral(input.start),
-      end_date: dateTimeLiteral(input.end),
-      justification: input.justification,
-      implementation_plan: input.implementationPlan,
-      backout_plan: input.backoutPlan,
-      test_plan: input.testPlan,
-      approval: 'not requested',
-      sys_created_on: at,
-      sys_updated_on: at,
-    }, call);
-    await this.insert('sys_journal_field', {
-      sys_id: newSysId(),
-      name: 'change_request',
-      element_id: sysId,
-      element: 'work_notes',
-      value: input.workNote,
-      sys_created_on: at,
-      sys_created_by: INTEGRATION_USER,
-    }, call);
+    const { rows } = await this.query<{ n: string }>(
+      `SELECT nextval('${S}.change_number_seq')::text AS n`,
+      [],
+      call,
+    );
+    await this.insert(
+      'change_request',
+      {
+        sys_id: sysId,
+        number: `CHG${rows[0]!.n.padStart(7, '0')}`,
+        short_description: input.shortDescription,
+        description: input.description ?? '',
+        type: 'normal',
+        state: '-5',
+        risk: input.risk,
+        impact: '2',
+        cmdb_ci: input.ciSysId,
+        business_service: input.serviceSysId ?? '',
+        assignment_group: input.groupSysId ?? '',
+        start_date: dateTimeLiteral(input.start),
+        end_date: dateTimeLiteral(input.end),
+        justification: input.justification,
+        implementation_plan: input.implementationPlan,
+        backout_plan: input.backoutPlan,
+        test_plan: input.testPlan,
+        approval: 'not requested',
+        sys_created_on: at,
+        sys_updated_on: at,
+      },
+      call,
+    );
+    await this.insert(
+      'sys_journal_field',
+      {
+        sys_id: newSysId(),
+        name: 'change_request',
+        element_id: sysId,
+        element: 'work_notes',
+        value: input.workNote,
+        sys_created_on: at,
+        sys_created_by: INTEGRATION_USER,
+      },
+      call,
+    );
     const [record] = await this.rows('change_request', `${CHANGE_SELECT} WHERE r.sys_id = $1`, [sysId], call);
     return toChangeDetail(record!);
   }

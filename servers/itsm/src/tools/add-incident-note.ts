@@ -17,7 +17,9 @@ const input = z.object({
   number: incidentNumber,
   kind: z
     .enum(['work_note', 'comment'])
-    .describe('work_note: internal, seen by IT staff only; comment: visible to the caller who reported the incident'),
+    .describe(
+      'work_note: internal, seen by IT staff only; comment: visible to the caller who reported the incident',
+    ),
   text: recordText(4000, 'The note: findings, evidence, links (e.g. the runbook URL), next steps'),
 });
 
@@ -47,7 +49,10 @@ export function addIncidentNote({ itsm }: ToolDeps) {
       if (!incident) throw incidentNotFound(args.number);
       return {
         summary: `Add ${visibility(args.kind)} to ${incident.number} "${incident.shortDescription}", on behalf of ${ctx.caller.subject}.`,
-        changes: { [args.kind === 'comment' ? 'comments' : 'work_notes']: args.text, visibleToCaller: args.kind === 'comment' },
+        changes: {
+          [args.kind === 'comment' ? 'comments' : 'work_notes']: args.text,
+          visibleToCaller: args.kind === 'comment',
+        },
         records: [recordRef(itsm, 'incident', incident.sysId)],
       };
     },

@@ -37,9 +37,13 @@ export function createChangeRequest({ itsm, now }: ToolDeps) {
     const start = toMs(args.plannedStart);
     const end = toMs(args.plannedEnd);
     if (start <= now().getTime() || end <= start || end - start > 7 * 86_400_000) {
-      throw new ToolError('INVALID_ARGUMENTS', 'The planned window must start in the future, end after it starts and last at most 7 days', {
-        hint: 'Give plannedStart and plannedEnd as ISO datetimes, e.g. 2026-11-25T22:00:00Z and 2026-11-25T23:30:00Z.',
-      });
+      throw new ToolError(
+        'INVALID_ARGUMENTS',
+        'The planned window must start in the future, end after it starts and last at most 7 days',
+        {
+          hint: 'Give plannedStart and plannedEnd as ISO datetimes, e.g. 2026-11-25T22:00:00Z and 2026-11-25T23:30:00Z.',
+        },
+      );
     }
   };
   return defineTool({
@@ -80,23 +84,30 @@ export function createChangeRequest({ itsm, now }: ToolDeps) {
     handler: async (args, ctx) => {
       check(args);
       const ci = await resolveCi(itsm, args.configurationItem, ctx);
-      const group = args.assignmentGroup ? await resolveGroup(itsm, args.assignmentGroup, ctx) : ci.supportGroup ?? undefined;
-      const service = (await itsm.getCi(ci.sysId, ctx))?.upstream.find((r) => r.ci.class === 'cmdb_ci_service');
-      const change = await itsm.createChange({
-        shortDescription: args.shortDescription,
-        description: args.description,
-        justification: args.justification,
-        implementationPlan: args.implementationPlan,
-        backoutPlan: args.backoutPlan,
-        testPlan: args.testPlan,
-        risk: RISK_VALUE[args.risk],
-        start: args.plannedStart,
-        end: args.plannedEnd,
-        ciSysId: ci.sysId,
-        serviceSysId: service?.ci.sysId,
-        groupSysId: group?.sysId,
-        workNote: attribution(ctx, 'Change requested'),
-      }, ctx);
+      const group = args.assignmentGroup
+        ? await resolveGroup(itsm, args.assignmentGroup, ctx)
+        : (ci.supportGroup ?? undefined);
+      const service = (await itsm.getCi(ci.sysId, ctx))?.upstream.find(
+        (r) => r.ci.class === 'cmdb_ci_service',
+      );
+      const change = await itsm.createChange(
+        {
+          shortDescription: args.shortDescription,
+          description: args.description,
+          justification: args.justification,
+          implementationPlan: args.implementationPlan,
+          backoutPlan: args.backoutPlan,
+          testPlan: args.testPlan,
+          risk: RISK_VALUE[args.risk],
+          start: args.plannedStart,
+          end: args.plannedEnd,
+          ciSysId: ci.sysId,
+          serviceSysId: service?.ci.sysId,
+          groupSysId: group?.sysId,
+          workNote: attribution(ctx, 'Change requested'),
+        },
+        ctx,
+      );
       ctx.touch(recordRef(itsm, 'change_request', change.sysId));
       ctx.log.info({ number: change.number, sysId: change.sysId }, 'change request created');
       return flagged(change);

@@ -1,6 +1,14 @@
 import { type ChangePreview, defineTool } from '@mcp-platform/protocol';
 import { z } from 'zod';
-import { derivePriority, incidentDetailSchema, LEVEL_NAMES, LEVEL_VALUE, LEVELS, PRIORITIES } from '../model.ts';
+import {
+  derivePriority,
+  incidentDetailSchema,
+  LEVEL_NAMES,
+  LEVEL_VALUE,
+  LEVELS,
+  PRIORITIES,
+} from '../model.ts';
+import { incidentText } from './get-incident.ts';
 import {
   attribution,
   ciReference,
@@ -13,18 +21,23 @@ import {
   resolveGroup,
   type ToolDeps,
 } from './inputs.ts';
-import { incidentText } from './get-incident.ts';
 
 const CATEGORIES = ['inquiry', 'software', 'hardware', 'network', 'database'] as const;
 
 const input = z.object({
   shortDescription: recordText(160, 'One-line summary, e.g. "payment-service p99 latency above 800 ms"'),
   description: recordText(4000, 'What is happening, since when, evidence and impact').optional(),
-  impact: z.enum(LEVEL_NAMES).describe('How much of the business is affected (high = many users or a critical service)'),
-  urgency: z.enum(LEVEL_NAMES).describe('How fast it must be fixed; ServiceNow derives the priority from impact and urgency'),
+  impact: z
+    .enum(LEVEL_NAMES)
+    .describe('How much of the business is affected (high = many users or a critical service)'),
+  urgency: z
+    .enum(LEVEL_NAMES)
+    .describe('How fast it must be fixed; ServiceNow derives the priority from impact and urgency'),
   category: z.enum(CATEGORIES).default('software'),
   configurationItem: ciReference('The affected configuration item (exact name or sys_id)').optional(),
-  businessService: ciReference('The affected business service (exact name, e.g. Payments, or sys_id)').optional(),
+  businessService: ciReference(
+    'The affected business service (exact name, e.g. Payments, or sys_id)',
+  ).optional(),
   assignmentGroup: groupName.optional(),
 });
 
@@ -43,7 +56,9 @@ export function createIncident({ itsm }: ToolDeps) {
     policy: { approval: 'confirm', rateLimitPerMinute: 10 },
     preview: async (args, ctx): Promise<ChangePreview> => {
       const ci = args.configurationItem ? await resolveCi(itsm, args.configurationItem, ctx) : undefined;
-      const service = args.businessService ? await resolveCi(itsm, args.businessService, ctx, 'business service') : undefined;
+      const service = args.businessService
+        ? await resolveCi(itsm, args.businessService, ctx, 'business service')
+        : undefined;
       const group = args.assignmentGroup ? await resolveGroup(itsm, args.assignmentGroup, ctx) : undefined;
       const impact = LEVEL_VALUE[args.impact];
       const urgency = LEVEL_VALUE[args.urgency];
@@ -67,19 +82,24 @@ export function createIncident({ itsm }: ToolDeps) {
     },
     handler: async (args, ctx) => {
       const ci = args.configurationItem ? await resolveCi(itsm, args.configurationItem, ctx) : undefined;
-      const service = args.businessService ? await resolveCi(itsm, args.businessService, ctx, 'business service') : undefined;
+      const service = args.businessService
+        ? await resolveCi(itsm, args.businessService, ctx, 'business service')
+        : undefined;
       const group = args.assignmentGroup ? await resolveGroup(itsm, args.assignmentGroup, ctx) : undefined;
-      const incident = await itsm.createIncident({
-        shortDescription: args.shortDescription,
-        description: args.description,
-        impact: LEVEL_VALUE[args.impact],
-        urgency: LEVEL_VALUE[args.urgency],
-        category: args.category,
-        ciSysId: ci?.sysId,
-        serviceSysId: service?.sysId,
-        groupSysId: group?.sysId,
-        workNote: attribution(ctx, 'Incident opened'),
-      }, ctx);
+      const incident = await itsm.createIncident(
+        {
+          shortDescription: args.shortDescription,
+          description: args.description,
+          impact: LEVEL_VALUE[args.impact],
+          urgency: LEVEL_VALUE[args.urgency],
+          category: args.category,
+          ciSysId: ci?.sysId,
+          serviceSysId: service?.sysId,
+          groupSysId: group?.sysId,
+          workNote: attribution(ctx, 'Incident opened'),
+        },
+        ctx,
+      );
       ctx.touch(recordRef(itsm, 'incident', incident.sysId));
       ctx.log.info({ number: incident.number, sysId: incident.sysId }, 'incident created');
       return flagged(incident);

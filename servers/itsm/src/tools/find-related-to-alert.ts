@@ -1,6 +1,6 @@
 import { defineTool, ToolError } from '@mcp-platform/protocol';
 import { z } from 'zod';
-import { changeSchema, type Ci, ciSchema, incidentSchema, type IncidentDetail } from '../model.ts';
+import { type Ci, changeSchema, ciSchema, type IncidentDetail, incidentSchema } from '../model.ts';
 import { anchorsFromText, findRelated } from '../related.ts';
 import {
   ciReference,
@@ -26,11 +26,31 @@ const input = z
         'The alert as received (title and body). Configuration item names in it (e.g. payment-service) are ' +
           'matched against the CMDB; the text itself is never sent to ServiceNow as a query',
       ),
-    incident: incidentNumber.optional().describe('Start from this incident’s CI and business service instead'),
+    incident: incidentNumber
+      .optional()
+      .describe('Start from this incident’s CI and business service instead'),
     configurationItem: ciReference('Start from this configuration item (exact name or sys_id)').optional(),
-    hoursBack: z.number().int().min(1).max(720).default(72).describe('Changes that ended up to this many hours ago (default 72)'),
-    hoursAhead: z.number().int().min(0).max(720).default(24).describe('Changes starting up to this many hours ahead (default 24)'),
-    incidentDays: z.number().int().min(1).max(90).default(14).describe('Closed incidents opened in the last N days also count (default 14)'),
+    hoursBack: z
+      .number()
+      .int()
+      .min(1)
+      .max(720)
+      .default(72)
+      .describe('Changes that ended up to this many hours ago (default 72)'),
+    hoursAhead: z
+      .number()
+      .int()
+      .min(0)
+      .max(720)
+      .default(24)
+      .describe('Changes starting up to this many hours ahead (default 24)'),
+    incidentDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(90)
+      .default(14)
+      .describe('Closed incidents opened in the last N days also count (default 14)'),
     limit: limit(10, 25),
   })
   .refine((a) => a.alertText !== undefined || a.incident !== undefined || a.configurationItem !== undefined, {
@@ -48,11 +68,19 @@ const output = z.object({
   anchors: z.array(ciSchema).describe('The configuration items the search started from'),
   neighbours: z
     .array(
-      z.object({ sysId: z.string(), name: z.string(), class: z.string(), relation: z.string(), of: z.string() }),
+      z.object({
+        sysId: z.string(),
+        name: z.string(),
+        class: z.string(),
+        relation: z.string(),
+        of: z.string(),
+      }),
     )
     .describe('Direct CMDB neighbours of the anchors that were searched as well'),
   incidents: z.array(scored(incidentSchema)).describe('Open and recent incidents, most related first'),
-  changes: z.array(scored(changeSchema)).describe('Changes implemented, in progress or scheduled in the window'),
+  changes: z
+    .array(scored(changeSchema))
+    .describe('Changes implemented, in progress or scheduled in the window'),
   window: z.object({ changesFrom: z.string(), changesTo: z.string(), incidentsSince: z.string() }),
   dataFlags,
 });
@@ -77,7 +105,8 @@ export function findRelatedToAlert({ itsm, now }: ToolDeps) {
         incident = await itsm.getIncident(args.incident, { journal: 0 }, ctx);
         if (!incident) throw incidentNotFound(args.incident);
         for (const ref of [incident.configurationItem, incident.businessService]) {
-          if (ref && !anchors.some((a) => a.sysId === ref.sysId)) anchors.push(await resolveCi(itsm, ref.sysId, ctx));
+          if (ref && !anchors.some((a) => a.sysId === ref.sysId))
+            anchors.push(await resolveCi(itsm, ref.sysId, ctx));
         }
       }
       if (args.configurationItem) anchors.push(await resolveCi(itsm, args.configurationItem, ctx));

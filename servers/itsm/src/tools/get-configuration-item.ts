@@ -4,7 +4,9 @@ import { ciDetailSchema } from '../model.ts';
 import { ciReference, dataFlags, flagged, recordsText, resolveCi, type ToolDeps } from './inputs.ts';
 
 const input = z.object({
-  configurationItem: ciReference('Configuration item or business service: exact name (e.g. payments-db) or sys_id'),
+  configurationItem: ciReference(
+    'Configuration item or business service: exact name (e.g. payments-db) or sys_id',
+  ),
 });
 
 export function getConfigurationItem({ itsm }: ToolDeps) {

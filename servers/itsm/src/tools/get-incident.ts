@@ -1,7 +1,14 @@
 import { defineTool } from '@mcp-platform/protocol';
 import { z } from 'zod';
 import { type IncidentDetail, incidentDetailSchema } from '../model.ts';
-import { dataFlags, flagged, incidentNotFound, incidentNumber, recordsText, type ToolDeps } from './inputs.ts';
+import {
+  dataFlags,
+  flagged,
+  incidentNotFound,
+  incidentNumber,
+  recordsText,
+  type ToolDeps,
+} from './inputs.ts';
 
 const input = z.object({
   number: incidentNumber,
@@ -22,8 +29,12 @@ export function incidentText(i: IncidentDetail): string {
     }; assigned to ${i.assignedTo?.name ?? 'nobody'}; opened ${i.openedAt ?? '?'}`,
     ...(i.problem ? [`Problem ${i.problem.number}`] : []),
     ...(i.causedByChange ? [`Caused by change ${i.causedByChange.number}`] : []),
-    ...i.slas.map((s) => `SLA ${s.name}: ${s.stage}, ${s.breached ? 'BREACHED' : 'not breached'}, due ${s.dueAt ?? '?'}`),
-    ...i.journal.map((j) => `${j.createdAt} ${j.kind === 'comment' ? 'comment' : 'work note'} by ${j.createdBy}: ${j.text}`),
+    ...i.slas.map(
+      (s) => `SLA ${s.name}: ${s.stage}, ${s.breached ? 'BREACHED' : 'not breached'}, due ${s.dueAt ?? '?'}`,
+    ),
+    ...i.journal.map(
+      (j) => `${j.createdAt} ${j.kind === 'comment' ? 'comment' : 'work note'} by ${j.createdBy}: ${j.text}`,
+    ),
   ];
   return recordsText(lines.join('\n'));
 }

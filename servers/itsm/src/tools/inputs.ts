@@ -5,8 +5,13 @@
  * could change the query's meaning — ServiceNow has no escape for `^`.
  */
 import { type CallContext, ToolError } from '@mcp-platform/protocol';
+import {
+  type UntrustedFlags,
+  untrustedFlags,
+  untrustedFlagsShape,
+  wrapUntrusted,
+} from '@mcp-platform/runtime';
 import type { UpstreamCall } from '@mcp-platform/server-kit';
-import { type UntrustedFlags, untrustedFlags, untrustedFlagsShape, wrapUntrusted } from '@mcp-platform/runtime';
 import { z } from 'zod';
 import { RECORD_NUMBER, SYS_ID, unsafeQueryText } from '../backends/encoded-query.ts';
 import type { ItsmBackend } from '../backends/itsm-backend.ts';
@@ -35,14 +40,16 @@ export function queryText(max: number, description: string) {
 
 /** Text written into a record (never into a query): bounded; control characters other than newlines refused. */
 export function recordText(max: number, description: string) {
-  return z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'must not contain control characters')
-    .describe(description);
+  return (
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(max)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+      .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'must not contain control characters')
+      .describe(description)
+  );
 }
 
 export const incidentNumber = z
@@ -100,7 +107,11 @@ export async function resolveCi(
   });
 }
 
-export async function resolveGroup(itsm: ItsmBackend, name: string, call: UpstreamCall): Promise<NonNullable<Ref>> {
+export async function resolveGroup(
+  itsm: ItsmBackend,
+  name: string,
+  call: UpstreamCall,
+): Promise<NonNullable<Ref>> {
   const group = await itsm.findGroup(name, call);
   if (!group) {
     throw new ToolError('NOT_FOUND', `No assignment group named ${JSON.stringify(name)}`, {
@@ -172,7 +183,11 @@ export function pageResult<T>(page: { items: T[]; nextCursor: string | undefined
   );
 }
 
-export function listText<T>(out: { items: T[]; hasMore: boolean }, empty: string, line: (item: T) => string): string {
+export function listText<T>(
+  out: { items: T[]; hasMore: boolean },
+  empty: string,
+  line: (item: T) => string,
+): string {
   const more = out.hasMore ? '\nMore records match: call again with `cursor` set to nextCursor.' : '';
   return out.items.length === 0 ? empty + more : recordsText(out.items.map(line).join('\n')) + more;
 }

@@ -16,7 +16,9 @@ import {
 const input = z.object({
   from: isoDateTime.describe('Start of the window: changes whose planned window overlaps [from, to)'),
   to: isoDateTime.describe('End of the window (at most 92 days after from)'),
-  configurationItem: ciReference('Only changes on this configuration item or business service (exact name or sys_id)').optional(),
+  configurationItem: ciReference(
+    'Only changes on this configuration item or business service (exact name or sys_id)',
+  ).optional(),
   states: z.array(z.enum(CHANGE_STATE_NAMES)).max(8).optional().describe('States to include (default: any)'),
   limit: limit(20, 50),
   cursor,
@@ -39,19 +41,26 @@ export function listChanges({ itsm }: ToolDeps) {
       const from = Date.parse(args.from.length === 10 ? `${args.from}T00:00:00Z` : args.from);
       const to = Date.parse(args.to.length === 10 ? `${args.to}T00:00:00Z` : args.to);
       if (!(to > from) || to - from > 92 * DAY) {
-        throw new ToolError('INVALID_ARGUMENTS', 'The window must end after it starts and span at most 92 days', {
-          hint: 'Pick a shorter window, e.g. this week: from Monday to the next Monday.',
-        });
+        throw new ToolError(
+          'INVALID_ARGUMENTS',
+          'The window must end after it starts and span at most 92 days',
+          {
+            hint: 'Pick a shorter window, e.g. this week: from Monday to the next Monday.',
+          },
+        );
       }
       const ci = args.configurationItem ? await resolveCi(itsm, args.configurationItem, ctx) : undefined;
-      const page = await itsm.listChanges({
-        limit: args.limit,
-        cursor: args.cursor,
-        from: args.from,
-        to: args.to,
-        states: args.states?.map((s) => CHANGE_STATE_VALUE[s]).sort(),
-        ciSysIds: ci ? [ci.sysId] : undefined,
-      }, ctx);
+      const page = await itsm.listChanges(
+        {
+          limit: args.limit,
+          cursor: args.cursor,
+          from: args.from,
+          to: args.to,
+          states: args.states?.map((s) => CHANGE_STATE_VALUE[s]).sort(),
+          ciSysIds: ci ? [ci.sysId] : undefined,
+        },
+        ctx,
+      );
       return pageResult(page);
     },
     render: (out) =>

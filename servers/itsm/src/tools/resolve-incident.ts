@@ -1,8 +1,9 @@
 import { type ChangePreview, defineTool, ToolError } from '@mcp-platform/protocol';
-import { z } from 'zod';
-import { incidentDetailSchema } from '../model.ts';
 import type { UpstreamCall } from '@mcp-platform/server-kit';
+import { z } from 'zod';
 import type { ItsmBackend } from '../backends/itsm-backend.ts';
+import { incidentDetailSchema } from '../model.ts';
+import { incidentText } from './get-incident.ts';
 import {
   attribution,
   dataFlags,
@@ -13,7 +14,6 @@ import {
   recordText,
   type ToolDeps,
 } from './inputs.ts';
-import { incidentText } from './get-incident.ts';
 
 const input = z.object({
   number: incidentNumber,
@@ -22,8 +22,13 @@ const input = z.object({
     .trim()
     .min(1)
     .max(80)
-    .describe('A close code from the instance’s list, e.g. "Solved (Permanently)"; an unknown code is refused with the list'),
-  closeNotes: recordText(4000, 'Resolution notes (required by ServiceNow): what fixed it, root cause if known'),
+    .describe(
+      'A close code from the instance’s list, e.g. "Solved (Permanently)"; an unknown code is refused with the list',
+    ),
+  closeNotes: recordText(
+    4000,
+    'Resolution notes (required by ServiceNow): what fixed it, root cause if known',
+  ),
 });
 
 async function check(itsm: ItsmBackend, number: string, closeCode: string, call: UpstreamCall) {
@@ -69,12 +74,15 @@ export function resolveIncident({ itsm }: ToolDeps) {
     },
     handler: async (args, ctx) => {
       const incident = await check(itsm, args.number, args.closeCode, ctx);
-      const resolved = await itsm.resolveIncident({
-        sysId: incident.sysId,
-        closeCode: args.closeCode,
-        closeNotes: args.closeNotes,
-        workNote: attribution(ctx, 'Incident resolved'),
-      }, ctx);
+      const resolved = await itsm.resolveIncident(
+        {
+          sysId: incident.sysId,
+          closeCode: args.closeCode,
+          closeNotes: args.closeNotes,
+          workNote: attribution(ctx, 'Incident resolved'),
+        },
+        ctx,
+      );
       ctx.touch(recordRef(itsm, 'incident', incident.sysId));
       ctx.log.info({ number: incident.number }, 'incident resolved');
       return flagged(resolved);

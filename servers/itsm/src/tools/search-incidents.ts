@@ -25,13 +25,20 @@ import {
 const PRIORITY_NAMES = ['critical', 'high', 'moderate', 'low', 'planning'] as const;
 
 const input = z.object({
-  text: queryText(100, 'Words to find in the short description or description (literal, case-insensitive)').optional(),
+  text: queryText(
+    100,
+    'Words to find in the short description or description (literal, case-insensitive)',
+  ).optional(),
   states: z
     .array(z.enum([...INCIDENT_STATE_NAMES, 'open']))
     .max(7)
     .optional()
     .describe('States to include; "open" means new, in_progress and on_hold. Default: any state'),
-  priorities: z.array(z.enum(PRIORITY_NAMES)).max(5).optional().describe('Priorities to include (critical = P1 … planning = P5)'),
+  priorities: z
+    .array(z.enum(PRIORITY_NAMES))
+    .max(5)
+    .optional()
+    .describe('Priorities to include (critical = P1 … planning = P5)'),
   assignmentGroup: groupName.optional(),
   configurationItem: ciReference(
     'A configuration item or business service (exact name such as payment-service or Payments, or sys_id)',
@@ -56,21 +63,26 @@ export function searchIncidents({ itsm }: ToolDeps) {
     output: pageOutput(incidentSchema),
     annotations: { readOnlyHint: true, openWorldHint: true },
     handler: async (args, ctx) => {
-      const states = args.states?.flatMap((s): IncidentStateValue[] => (s === 'open' ? [...OPEN_STATES] : [STATE_VALUE[s]]));
+      const states = args.states?.flatMap((s): IncidentStateValue[] =>
+        s === 'open' ? [...OPEN_STATES] : [STATE_VALUE[s]],
+      );
       const ci = args.configurationItem ? await resolveCi(itsm, args.configurationItem, ctx) : undefined;
       const group = args.assignmentGroup ? await resolveGroup(itsm, args.assignmentGroup, ctx) : undefined;
-      const page = await itsm.searchIncidents({
-        limit: args.limit,
-        cursor: args.cursor,
-        text: args.text,
-        states: states ? [...new Set(states)].sort() : undefined,
-        priorities: args.priorities?.map((p) => String(PRIORITY_NAMES.indexOf(p) + 1) as '1').sort(),
-        assignmentGroup: group?.sysId,
-        ciSysIds: ci ? [ci.sysId] : undefined,
-        openedFrom: args.openedFrom,
-        openedTo: args.openedTo,
-        updatedSince: args.updatedSince,
-      }, ctx);
+      const page = await itsm.searchIncidents(
+        {
+          limit: args.limit,
+          cursor: args.cursor,
+          text: args.text,
+          states: states ? [...new Set(states)].sort() : undefined,
+          priorities: args.priorities?.map((p) => String(PRIORITY_NAMES.indexOf(p) + 1) as '1').sort(),
+          assignmentGroup: group?.sysId,
+          ciSysIds: ci ? [ci.sysId] : undefined,
+          openedFrom: args.openedFrom,
+          openedTo: args.openedTo,
+          updatedSince: args.updatedSince,
+        },
+        ctx,
+      );
       return pageResult(page);
     },
     render: (out) =>

@@ -17,7 +17,10 @@ describeWithPostgres('sandbox instance (PostgreSQL)', (adminUrl) => {
     expect(first.seeded?.counts.incident).toBeGreaterThan(500);
     expect(first.seeded?.counts.cmdb_ci).toBeGreaterThan(120);
     // Idempotent: a second run neither migrates nor seeds again.
-    expect(await migrateSandbox(db.url, { anchorDate: ANCHOR, seed: SEED })).toEqual({ applied: [], seeded: undefined });
+    expect(await migrateSandbox(db.url, { anchorDate: ANCHOR, seed: SEED })).toEqual({
+      applied: [],
+      seeded: undefined,
+    });
     sandbox = new SandboxBackend(db.url);
   });
   afterAll(async () => {
@@ -44,7 +47,9 @@ describeWithPostgres('sandbox instance (PostgreSQL)', (adminUrl) => {
 
   it('reads the planted incident with journal, SLA, problem and CI', async () => {
     const found = await sandbox.searchIncidents({ limit: 5, text: 'p99 latency above 800' }, call);
-    const planted = found.items.find((i) => i.configurationItem?.name === 'payment-service' && i.state === 'In Progress');
+    const planted = found.items.find(
+      (i) => i.configurationItem?.name === 'payment-service' && i.state === 'In Progress',
+    );
     expect(planted).toBeDefined();
     const detail = await sandbox.getIncident(planted!.number, { journal: 5 }, call);
     expect(detail?.problem?.number).toBe('PRB0040100');
