@@ -13,7 +13,7 @@ import type {
   Ref,
 } from '../model.ts';
 import { derivePriority } from '../model.ts';
-import { dateTimeLiteral, SYS_ID } from './encoded-query.ts';
+import { dateTimeLiteral } from './encoded-query.ts';
 import type {
   ChangeSearch,
   IncidentSearch,
