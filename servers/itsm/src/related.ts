@@ -52,7 +52,10 @@ export function candidateNames(text: string, max = 40): string[] {
 /** Anchors: the most specific CIs named (an alert naming payment-service-p99 matches payment-service). */
 export async function anchorsFromText(itsm: ItsmBackend, text: string, call: UpstreamCall): Promise<Ci[]> {
   const found = await itsm.findCis(candidateNames(text), call);
-  return found.slice(0, 3);
+  // A business service named in passing ("team Payments") is broader than the application or
+  // database the alert is about: keep services only when nothing more specific matched.
+  const specific = found.filter((ci) => ci.class !== 'cmdb_ci_service');
+  return (specific.length > 0 ? specific : found).slice(0, 3);
 }
 
 export async function findRelated(
@@ -90,10 +93,26 @@ export async function findRelated(
 
   const placement = (ci: { sysId: string } | null, service: { sysId: string } | null) => {
     if (ci && anchorIds.has(ci.sysId)) return { score: 3, reason: 'on the same configuration item' };
-    if (service && anchorIds.has(service.sysId)) return { score: 2, reason: 'in the same business service' };
-    const n = (ci && neighbourOf.get(ci.sysId)) || (service && neighbourOf.get(service.sysId));
+    const n = ci && neighbourOf.get(ci.sysId);
     if (n) return { score: 2, reason: `on ${n.name}, a direct neighbour of ${n.of} (${n.relation})` };
+    if (service && anchorIds.has(service.sysId)) return { score: 2, reason: 'in the same business service' };
+    const s = service && neighbourOf.get(service.sysId);
+    if (s) return { score: 1, reason: `in the ${s.name} business service` };
     return { score: 1, reason: 'in a related business service' };
+  };
+
+  // A change that ended shortly before an incident opened, on the incident's CI (or on a neighbour
+  // of the anchor the incident is on), is the classic cause: say so and rank the incident up.
+  const inScope = (id: string | undefined) => id !== undefined && (anchorIds.has(id) || neighbourOf.has(id));
+  const precedingChange = (incident: Incident) => {
+    const opened = incident.openedAt ? Date.parse(incident.openedAt) : Number.NaN;
+    const ci = incident.configurationItem?.sysId;
+    return changes.items.find((change) => {
+      const end = change.plannedEnd ? Date.parse(change.plannedEnd) : Number.NaN;
+      const on = change.configurationItem?.sysId;
+      const near = end <= opened && opened - end <= 12 * HOUR;
+      return near && (on === ci || (ci !== undefined && anchorIds.has(ci) && inScope(on)));
+    });
   };
 
   const rankedIncidents = incidents
@@ -110,6 +129,16 @@ export async function findRelated(
       if (now - opened < 24 * HOUR) {
         score += 1;
         reasons.push('opened in the last 24 hours');
+      }
+      const change = precedingChange(incident);
+      if (change) {
+        score += 1;
+        const hours = Math.round(
+          (Date.parse(incident.openedAt ?? '') - Date.parse(change.plannedEnd ?? '')) / HOUR,
+        );
+        reasons.push(
+          `opened ${hours} hours after ${change.number} ended on ${change.configurationItem?.name ?? '?'}`,
+        );
       }
       score += (5 - Number.parseInt(incident.priority, 10) || 0) * 0.25;
       return { score: round(score), reasons, record: incident };

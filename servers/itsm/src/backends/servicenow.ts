@@ -231,7 +231,7 @@ export class ServiceNowBackend implements ItsmBackend {
       return { status: response.status, body: JSON.parse(response.body) as T };
     } catch {
       if (/hibernat/i.test(response.body)) throw hibernating();
-      throw new ToolError('UPSTREAM_ERROR', 'ServiceNow answered with something other than JSON', {
+      throw new ToolError('UPSTREAM_UNAVAILABLE', 'ServiceNow answered with something other than JSON', {
         retryable: true,
       });
     }

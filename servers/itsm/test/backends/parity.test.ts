@@ -1,7 +1,7 @@
 import { backgroundCall } from '@mcp-platform/server-kit';
 import { describeWithPostgres } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ItsmBackend } from '../../src/backends/itsm-backend.ts';
+import type { IncidentSearch, ItsmBackend } from '../../src/backends/itsm-backend.ts';
 import { SandboxBackend } from '../../src/backends/sandbox.ts';
 import { migrateSandbox } from '../../src/backends/sandbox-schema.ts';
 import { ServiceNowBackend } from '../../src/backends/servicenow.ts';
@@ -47,11 +47,11 @@ describeWithPostgres('backend parity: ServiceNow adapter (fake instance) vs sand
     const payments = (await both((b) => b.findCis(['Payments'], call)))[0]!;
     const group = (await both((b) => b.findGroup('payments sre', call)))!;
     expect(group.name).toBe('Payments SRE');
-    const queries = [
+    const queries: IncidentSearch[] = [
       { limit: 25 },
-      { limit: 10, states: ['1', '2', '3'] as const },
+      { limit: 10, states: ['1', '2', '3'] },
       { limit: 10, text: 'latency' },
-      { limit: 10, priorities: ['1', '2'] as const, assignmentGroup: group.sysId },
+      { limit: 10, priorities: ['1', '2'], assignmentGroup: group.sysId },
       { limit: 10, ciSysIds: [payments.sysId], openedFrom: '2026-10-01', openedTo: '2026-11-20T00:00:00Z' },
       { limit: 10, updatedSince: '2026-11-22T00:00:00Z' },
     ];
@@ -59,21 +59,11 @@ describeWithPostgres('backend parity: ServiceNow adapter (fake instance) vs sand
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await both((b) =>
-          b.searchIncidents(
-            {
-              ...q,
-              states: q.states ? [...q.states] : undefined,
-              priorities: 'priorities' in q ? [...q.priorities] : undefined,
-              cursor,
-            } as never,
-            call,
-          ),
-        );
-        // Cursors are sealed per server instance but identical in content: continue with one.
+        const page = await both((b) => b.searchIncidents({ ...q, cursor }, call));
         cursor = page.nextCursor;
         pages++;
       } while (cursor && pages < 4);
+      expect(pages).toBeGreaterThan(0);
     }
   });
 
@@ -120,7 +110,7 @@ describeWithPostgres('backend parity: ServiceNow adapter (fake instance) vs sand
       ),
     );
     expect(viaServiceNow).toEqual(viaSandbox);
-    expect(viaSandbox!.anchors.map((a) => a.name)).toContain('payment-service');
+    expect(viaSandbox!.anchors.map((a) => a.name)).toEqual(['payment-service']);
     expect(viaSandbox!.changes[0]?.record.shortDescription).toMatch(/^Upgrade payments-db/);
     expect(viaSandbox!.incidents.slice(0, 3).map((s) => s.record.shortDescription)).toContain(
       'payment-service p99 latency above 800 ms',
@@ -143,13 +133,13 @@ describeWithPostgres('backend parity: ServiceNow adapter (fake instance) vs sand
         ),
       ),
     );
-    const strip = (i: Record<string, unknown>) => ({
+    const strip = (i: object) => ({
       ...i,
       sysId: '',
       openedAt: '',
       updatedAt: '',
-      journal: (i.journal as Array<Record<string, unknown>>)
-        .map((j) => ({ ...j, createdAt: '' }))
+      journal: (i as { journal: Array<Record<string, unknown>> }).journal
+        .map((j): Record<string, unknown> => ({ ...j, createdAt: '' }))
         .sort((a, b) => String(a.text).localeCompare(String(b.text))),
     });
     expect(strip(created[0]!)).toEqual(strip(created[1]!));
