@@ -71,7 +71,11 @@ export interface BackendOptions {
   today?: () => string;
 }
 
-export const todayUtc = (): string => new Date().toISOString().slice(0, 10);
+/**
+ * The default anchor date of a first seeding: the latest date whose 09:00 UTC (the planted story's
+ * "now") has passed, so a fresh sandbox always shows the on-call story within the last day.
+ */
+export const todayUtc = (): string => new Date(Date.now() - 9 * 3_600_000).toISOString().slice(0, 10);
 
 /** The instance's rate-limit headers (X-RateLimit-Limit / -Remaining) as gauges. */
 function rateLimitGauges(
