@@ -4,9 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startEmbeddedPostgres } from '@mcp-platform/server-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmbeddedPostgres as crmDatabase } from '../../servers/crm/src/backends/embedded-postgres.ts';
-import { startEmbeddedPostgres as knowledgeDatabase } from '../../servers/knowledge/src/embedded-postgres.ts';
 import { findTool, ROOT } from '../deploy/tools.ts';
 
 // What `pnpm start` runs (scripts/start.ts, both servers on embedded PostgreSQL), stopped the two
@@ -155,11 +154,11 @@ describe('`pnpm start` stops gracefully', () => {
       expect(output).toContain('[start] knowledge exited (0)');
       expect(spooledBytes(join(dir, 'mcp-audit-spool'))).toBe(0);
 
-      for (const [name, open, expected] of [
-        ['crm', crmDatabase, { search_accounts: 3 }],
-        ['knowledge', knowledgeDatabase, { list_spaces: 2 }],
+      for (const [name, vector, expected] of [
+        ['crm', false, { search_accounts: 3 }],
+        ['knowledge', true, { list_spaces: 2 }],
       ] as const) {
-        const database = await open(dataDirs[name]);
+        const database = await startEmbeddedPostgres({ dataDir: dataDirs[name], vector });
         try {
           expect(await auditCalls(database.url), `${name} audit rows`).toEqual(expected);
         } finally {

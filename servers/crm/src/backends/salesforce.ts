@@ -1,4 +1,5 @@
 import { callScopedAgent } from '@mcp-platform/runtime';
+import { decodeKeyset, keysetPage } from '@mcp-platform/server-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import { Connection } from 'jsforce';
 import { setDispatcher } from 'jsforce/lib/request.js';
@@ -31,7 +32,6 @@ import type {
   StageUpdate,
 } from './crm-backend.ts';
 import { recordTypeOf } from './crm-backend.ts';
-import { decodeKeyset, keysetPage } from './cursor.ts';
 import { assembleOverview } from './overview.ts';
 import { requestSession, type SalesforceAuth, type SalesforceSession } from './salesforce-auth.ts';
 import { errorCodeOf, mapSalesforceError, type Operation } from './salesforce-errors.ts';
@@ -39,6 +39,7 @@ import {
   dateLiteral,
   datetimeLiteral,
   idLiteral,
+  KEYSET,
   keysetAfter,
   likeContains,
   numberLiteral,
@@ -377,7 +378,7 @@ export class SalesforceBackend implements CrmBackend {
 
   async searchAccounts(q: AccountSearch): Promise<Page<Account>> {
     const filters = { name: q.name, industry: q.industry, owner: q.owner };
-    const after = decodeKeyset('accounts', filters, q.cursor);
+    const after = decodeKeyset('accounts', filters, q.cursor, KEYSET);
     const where: string[] = [];
     if (q.name !== undefined) where.push(`Name LIKE ${likeContains(q.name)}`);
     if (q.industry !== undefined) where.push(`Industry = ${picklistLiteral(q.industry, INDUSTRIES)}`);
@@ -487,7 +488,7 @@ export class SalesforceBackend implements CrmBackend {
       closeTo: q.closeTo,
       minAmount: q.minAmount,
     };
-    const after = decodeKeyset('opportunities', filters, q.cursor);
+    const after = decodeKeyset('opportunities', filters, q.cursor, KEYSET);
     const where = ['IsClosed = false'];
     if (q.owner !== undefined) where.push(`Owner.Name LIKE ${likeContains(q.owner)}`);
     if (q.stage !== undefined) where.push(`StageName = ${picklistLiteral(q.stage, OPPORTUNITY_STAGES)}`);
@@ -520,7 +521,7 @@ export class SalesforceBackend implements CrmBackend {
 
   async findContacts(q: ContactSearch): Promise<Page<Contact>> {
     const filters = { name: q.name, email: q.email, title: q.title, accountId: q.accountId };
-    const after = decodeKeyset('contacts', filters, q.cursor);
+    const after = decodeKeyset('contacts', filters, q.cursor, KEYSET);
     const where: string[] = [];
     if (q.name !== undefined) where.push(`Name LIKE ${likeContains(q.name)}`);
     if (q.email !== undefined) where.push(`Email LIKE ${likeContains(q.email)}`);
@@ -540,7 +541,7 @@ export class SalesforceBackend implements CrmBackend {
 
   async listOpenCases(q: CaseSearch): Promise<Page<Case>> {
     const filters = { accountId: q.accountId, priority: q.priority };
-    const after = decodeKeyset('cases', filters, q.cursor);
+    const after = decodeKeyset('cases', filters, q.cursor, KEYSET);
     const where = [`AccountId = ${idLiteral(q.accountId)}`, 'IsClosed = false'];
     if (q.priority !== undefined) where.push(`Priority = ${picklistLiteral(q.priority, CASE_PRIORITIES)}`);
     if (after) where.push(keysetAfter('CreatedDate', datetimeLiteral(String(after.v)), after.id, 'DESC'));
@@ -557,7 +558,7 @@ export class SalesforceBackend implements CrmBackend {
 
   async listRenewals(q: RenewalSearch): Promise<Page<Contract>> {
     const filters = { from: q.from, to: q.to, owner: q.owner };
-    const after = decodeKeyset('renewals', filters, q.cursor);
+    const after = decodeKeyset('renewals', filters, q.cursor, KEYSET);
     const where = [
       `Status = 'Activated'`,
       `EndDate >= ${dateLiteral(q.from)}`,
