@@ -10,7 +10,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Gauge } from 'prom-client';
 import type { ItsmBackend } from './backends/itsm-backend.ts';
 import { SandboxBackend } from './backends/sandbox.ts';
-import { migrateSandbox } from './backends/sandbox-schema.ts';
 import { ServiceNowBackend } from './backends/servicenow.ts';
 import { type BackendChoice, chooseBackend, type ItsmConfig } from './config.ts';
 import { incidentTriage } from './prompts/incident-triage.ts';
@@ -67,8 +66,6 @@ export function contractDefinition(): ServerDefinition {
 export interface BackendOptions {
   log: FastifyBaseLogger;
   metrics?: RuntimeMetrics | undefined;
-  /** Anchor date for a first sandbox seeding (default: SANDBOX_ANCHOR_DATE or today). */
-  today?: () => string;
 }
 
 /**
@@ -97,25 +94,6 @@ function rateLimitGauges(
     limit.set(max);
     remaining.set(left);
   };
-}
-
-/** Migrates and seeds the sandbox instance (first start, or `migrate`). */
-export async function prepareSandbox(
-  config: ItsmConfig,
-  databaseUrl: string,
-  options: BackendOptions,
-): Promise<void> {
-  const started = Date.now();
-  const result = await migrateSandbox(databaseUrl, {
-    anchorDate: config.SANDBOX_ANCHOR_DATE ?? (options.today ?? todayUtc)(),
-    seed: config.SANDBOX_SEED,
-  });
-  if (result.applied.length > 0 || result.seeded) {
-    options.log.info(
-      { migrations: result.applied, seeded: result.seeded, durationMs: Date.now() - started },
-      'sandbox instance ready',
-    );
-  }
 }
 
 /** Builds the configured backend (the sandbox must have been prepared). */

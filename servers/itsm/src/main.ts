@@ -4,71 +4,37 @@
  * DATABASE_URL the sandbox (and the audit trail) run on embedded PostgreSQL (PGlite).
  */
 import { resolve } from 'node:path';
-import { ConfigError, parseEnv, runServer } from '@mcp-platform/runtime';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from '@mcp-platform/server-kit';
+import { runServer } from '@mcp-platform/runtime';
 import pino from 'pino';
-import { createBackend, itsmDefinition, prepareSandbox, SERVER_NAME, todayUtc } from './app.ts';
-import { chooseBackend, type ItsmConfig, itsmConfigSchema } from './config.ts';
+import { createBackend, itsmDefinition, SERVER_NAME, todayUtc } from './app.ts';
+import { SANDBOX_MIGRATIONS, seedSandbox } from './backends/sandbox-schema.ts';
+import { chooseBackend, itsmConfigSchema } from './config.ts';
 
-const env = process.env;
-const command = process.argv[2] ?? 'serve';
-
-let early: ItsmConfig;
-try {
-  early = parseEnv(itsmConfigSchema, env);
-  chooseBackend(early);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(78);
-  }
-  throw error;
-}
-
-const sandbox = chooseBackend(early).kind === 'sandbox';
-let embedded: EmbeddedPostgres | undefined;
-let databaseUrl = early.DATABASE_URL;
-if (databaseUrl === undefined && sandbox) {
-  embedded = await startEmbeddedPostgres({ dataDir: resolve(early.SANDBOX_DATA_DIR) });
-  databaseUrl = embedded.url;
-}
-const serverEnv = { ...env, ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }) };
-const log = pino({ level: early.LOG_LEVEL, base: { server: SERVER_NAME } });
-
-if (command === 'migrate' || embedded) {
-  // Embedded PostgreSQL is private to this process: nobody else can migrate it, so we always do.
-  await runServer({
-    name: SERVER_NAME,
-    configSchema: itsmConfigSchema,
-    env: serverEnv,
-    argv: ['migrate'],
-    build: () => never(),
-  });
-  if (sandbox && databaseUrl !== undefined)
-    await prepareSandbox(early, databaseUrl, { log, today: todayUtc });
-}
-
-if (command === 'migrate') {
-  await embedded?.close();
-} else {
-  await runServer({
-    name: SERVER_NAME,
-    configSchema: itsmConfigSchema,
-    env: serverEnv,
-    argv: [command],
-    build: async (config, metrics) => {
-      const itsm = createBackend(config, databaseUrl, { log, metrics, today: todayUtc });
-      return {
-        definition: itsmDefinition({ itsm, now: () => new Date() }),
-        backendChecks: { [itsm.kind]: () => itsm.ready() },
-        features: [{ name: 'itsm-backend', close: () => itsm.close() }],
-        // After the audit flush and the pools: they write to it until the very end.
-        ...(embedded === undefined ? {} : { closeLast: () => embedded.close() }),
-      };
-    },
-  });
-}
-
-function never(): never {
-  throw new Error('migrate does not build the server');
-}
+await runServer({
+  name: SERVER_NAME,
+  configSchema: itsmConfigSchema,
+  database: (config) =>
+    chooseBackend(config).kind === 'sandbox'
+      ? { embedded: { dataDir: resolve(config.SANDBOX_DATA_DIR) } }
+      : undefined,
+  migrations: (config) => (chooseBackend(config).kind === 'sandbox' ? [SANDBOX_MIGRATIONS] : []),
+  seed: async ({ config, databaseUrl, log }) => {
+    if (chooseBackend(config).kind !== 'sandbox' || databaseUrl === undefined) return;
+    const anchorDate = config.SANDBOX_ANCHOR_DATE ?? todayUtc();
+    const counts = await seedSandbox(databaseUrl, { anchorDate, seed: config.SANDBOX_SEED });
+    log(
+      counts === undefined
+        ? 'sandbox instance: already seeded'
+        : `sandbox instance seeded around ${anchorDate}: ${counts.incident} incidents, ${counts.cmdb_ci} configuration items, ${counts.change_request} changes`,
+    );
+  },
+  build: async (config, metrics) => {
+    const log = pino({ level: config.LOG_LEVEL, base: { server: SERVER_NAME } });
+    const itsm = createBackend(config, config.DATABASE_URL, { log, metrics });
+    return {
+      definition: itsmDefinition({ itsm, now: () => new Date() }),
+      backendChecks: { [itsm.kind]: () => itsm.ready() },
+      features: [{ name: 'itsm-backend', close: () => itsm.close() }],
+    };
+  },
+});

@@ -111,7 +111,7 @@ describe('pnpm start: the ITSM server on embedded PostgreSQL', { timeout: 240_00
 
   it('serves the sandbox; the Inspector CLI lists the tools and finds the incidents related to the planted alert', async () => {
     server = await startMain(join(dir, 'pgdata'));
-    expect(server.output()).toContain('"msg":"sandbox instance ready"');
+    expect(server.output()).toContain('sandbox instance seeded around');
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { sandbox: { ok: true } } });
@@ -153,7 +153,7 @@ describe('pnpm start: the ITSM server on embedded PostgreSQL', { timeout: 240_00
 
   it('starts again on the same data directory without reseeding, serving the committed contract', async () => {
     server = await startMain(join(dir, 'pgdata'));
-    expect(server.output()).not.toContain('"msg":"sandbox instance ready"');
+    expect(server.output()).toContain('sandbox instance: already seeded');
     const committed = JSON.parse(
       readFileSync(new URL('../contract.json', import.meta.url), 'utf8'),
     ) as Contract;

@@ -1,4 +1,4 @@
-import { type ApprovalsFeature, type FullStack, runServer, startFullStack } from '@mcp-platform/runtime';
+import { type ApprovalsFeature, type FullStack, migrateServer, startFullStack } from '@mcp-platform/runtime';
 import pg from 'pg';
 import { itsmDefinition } from '../src/app.ts';
 import type { ItsmBackend } from '../src/backends/itsm-backend.ts';
@@ -6,20 +6,7 @@ import { NOW } from './helpers.ts';
 
 /** The runtime's migrations (audit trail, approvals) on `databaseUrl`, as `itsm migrate` applies them. */
 export async function migrateRuntime(databaseUrl: string): Promise<void> {
-  const write = process.stdout.write;
-  process.stdout.write = (() => true) as never;
-  try {
-    await runServer({
-      name: 'itsm',
-      argv: ['migrate'],
-      env: { DATABASE_URL: databaseUrl },
-      build: () => {
-        throw new Error('not built for migrate');
-      },
-    });
-  } finally {
-    process.stdout.write = write;
-  }
+  await migrateServer({ name: 'itsm', env: { DATABASE_URL: databaseUrl }, config: {} });
 }
 
 /** The ITSM server with the full production stack (JWT auth, audit, approvals) over `itsm`. */

@@ -22,20 +22,20 @@ export interface SeedResult {
 }
 
 /**
- * Migrates the sandbox schema, then seeds the demo instance once (deterministic given the anchor
- * date and seed). Safe from several replicas at once: an advisory lock serialises the seeding.
+ * Seeds the demo instance once (deterministic given the anchor date and seed); the schema must be
+ * migrated. Safe from several replicas at once: an advisory lock serialises the seeding. Returns the
+ * row counts, or undefined when it was seeded before.
  */
-export async function migrateSandbox(
+export async function seedSandbox(
   databaseUrl: string,
   options: { anchorDate: string; seed: number },
-): Promise<SeedResult> {
-  const applied = await runMigrations(databaseUrl, SANDBOX_MIGRATIONS);
+): Promise<Record<string, number> | undefined> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     await client.query(`SELECT pg_advisory_lock(hashtext('${SCHEMA}'))`);
     const seededAt = await client.query(`SELECT value FROM ${SCHEMA}.meta WHERE key = 'anchor_date'`);
-    if (seededAt.rowCount !== 0) return { applied, seeded: undefined };
+    if (seededAt.rowCount !== 0) return undefined;
     const tables = seedTables(options.anchorDate, options.seed);
     const counts: Record<string, number> = {};
     await client.query('BEGIN');
@@ -53,11 +53,21 @@ export async function migrateSandbox(
       await client.query('ROLLBACK');
       throw error;
     }
-    return { applied, seeded: { anchorDate: options.anchorDate, counts } };
+    return counts;
   } finally {
     await client.query(`SELECT pg_advisory_unlock(hashtext('${SCHEMA}'))`).catch(() => {});
     await client.end();
   }
+}
+
+/** The sandbox schema and its seed in one step (what `itsm migrate` does for the sandbox; tests use it). */
+export async function migrateSandbox(
+  databaseUrl: string,
+  options: { anchorDate: string; seed: number },
+): Promise<SeedResult> {
+  const applied = await runMigrations(databaseUrl, SANDBOX_MIGRATIONS);
+  const counts = await seedSandbox(databaseUrl, options);
+  return { applied, seeded: counts === undefined ? undefined : { anchorDate: options.anchorDate, counts } };
 }
 
 /** Multi-row parameterised INSERTs, in batches well under PostgreSQL's parameter limit. */
