@@ -1,7 +1,8 @@
 /**
- * `pnpm start` — starts every domain server present in servers/ on its default port (crm 3001,
- * itsm 3002, finance 3003, knowledge 3004) on 127.0.0.1 with the embedded defaults (no external
- * services needed). Before any domain server exists it starts the example server on 3001.
+ * `pnpm start` — starts every domain server present in servers/ on the port its package.json
+ * declares (`"mcp": { "port": 3001 }`; crm 3001, itsm 3002, finance 3003, knowledge 3004) on
+ * 127.0.0.1 with the embedded defaults (no external services needed). Before any domain server
+ * exists it starts the example server on 3001.
  *
  * `DEV_IDP=1 pnpm start` (or `AUTH_MODE=oauth` without `OAUTH_ISSUER`) also starts the development
  * identity provider (packages/dev-idp) on 127.0.0.1:3900 and runs the servers with AUTH_MODE=oauth
@@ -9,15 +10,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startDevIdp } from '@mcp-platform/dev-idp';
+import { declaredServers } from './server-ports.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const PORTS: Record<string, number> = { crm: 3001, itsm: 3002, finance: 3003, knowledge: 3004 };
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-const servers = Object.entries(PORTS).filter(([name]) => existsSync(`${root}servers/${name}/src/main.ts`));
+const servers = declaredServers(root);
 const children = new Map<string, ChildProcess>();
 const failed = new Set<string>();
 let stopping = false;
@@ -85,7 +85,7 @@ const start = async (name: string, script: string, port: number) => {
 if (servers.length === 0) {
   await start('example', `${root}scripts/example-server.ts`, 3001);
 } else {
-  for (const [name, port] of servers) await start(name, `${root}servers/${name}/src/main.ts`, port);
+  for (const { name, port, main } of servers) await start(name, main, port);
 }
 
 /** Sends each server still running one SIGTERM (again on a repeated SIGTERM: they then exit at once). */

@@ -1,20 +1,23 @@
-import { UriTemplate } from '@modelcontextprotocol/server';
-import { z } from 'zod';
+import type { z } from 'zod';
+import {
+  buildCatalog,
+  type CatalogDescriptors,
+  type PromptEntry,
+  type TemplateEntry,
+  type ToolEntry,
+} from './catalog.ts';
 import { abortError, callSignal, raceSignal, runWithCallSignal } from './deadline.ts';
 import type {
   CallContext,
   Caller,
   ContentResult,
   Policy,
-  PromptDefinition,
   ResourceContents,
   ResourceDefinition,
-  ResourceTemplateDefinition,
   ServerDefinition,
   ToolAnnotations,
   ToolDefinition,
 } from './definitions.ts';
-import { advertisedDescription } from './definitions.ts';
 import { errorSpec } from './error-codes.ts';
 import { newErrorReference, RpcCode, RpcError, ToolError } from './errors.ts';
 import { uncarriableText } from './input-safety.ts';
@@ -68,66 +71,7 @@ export interface DispatcherOptions {
   maxResultBytes?: number;
 }
 
-/** The unfiltered descriptors tools/list, resources/templates/list and prompts/list are built from. */
-export interface CatalogDescriptors {
-  tools: ReadonlyArray<{ def: ToolDefinition; descriptor: Readonly<Record<string, unknown>> }>;
-  resources: readonly ResourceDefinition[];
-  resourceTemplates: ReadonlyArray<{
-    def: ResourceTemplateDefinition;
-    descriptor: Readonly<Record<string, unknown>>;
-  }>;
-  prompts: ReadonlyArray<{ def: PromptDefinition; descriptor: Readonly<Record<string, unknown>> }>;
-}
-
-interface ToolEntry {
-  def: ToolDefinition;
-  descriptor: Record<string, unknown>;
-}
-
-interface TemplateEntry {
-  def: ResourceTemplateDefinition;
-  template: UriTemplate;
-  descriptor: Record<string, unknown>;
-}
-
-interface PromptEntry {
-  def: PromptDefinition;
-  descriptor: Record<string, unknown>;
-}
-
 const EMPTY_POLICY: Policy = Object.freeze({});
-
-/**
- * Every failed call carries `{code, message, retryable, hint}` as structured content. Clients check
- * structured content against the advertised output schema even on `isError` results (SDK v1 does),
- * so a tool's advertised schema admits either its own output or this error shape.
- */
-const TOOL_ERROR_JSON_SCHEMA = Object.freeze({
-  type: 'object',
-  properties: {
-    code: { type: 'string' },
-    message: { type: 'string' },
-    retryable: { type: 'boolean' },
-    hint: { type: 'string' },
-  },
-  required: ['code', 'message', 'retryable'],
-});
-
-function advertisedOutputSchema(output: z.ZodType): Record<string, unknown> {
-  return { type: 'object', anyOf: [jsonSchemaOf(output, 'output'), TOOL_ERROR_JSON_SCHEMA] };
-}
-
-/** JSON Schema for a zod schema, without `$schema` (older clients' validators reject the 2020-12 URI). */
-/**
- * JSON Schema 2020-12 for a zod schema. Input schemas keep `$schema` (2025-11-25 requires it to be
- * preserved); output schemas drop it because clients compile them with validators that reject the
- * 2020-12 meta-schema URI.
- */
-function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  if (io === 'output') delete json.$schema;
-  return json;
-}
 
 function issuesText(error: z.ZodError): { text: string; issues: Array<{ path: string; message: string }> } {
   const issues = error.issues.map((issue) => ({
@@ -166,13 +110,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export class Dispatcher {
   readonly definition: ServerDefinition;
-  private readonly tools = new Map<string, ToolEntry>();
-  private readonly toolList: ToolEntry[] = [];
-  private readonly resources = new Map<string, ResourceDefinition>();
-  private readonly resourceList: ResourceDefinition[] = [];
-  private readonly templates: TemplateEntry[] = [];
-  private readonly prompts = new Map<string, PromptEntry>();
-  private readonly promptList: PromptEntry[] = [];
+  private readonly tools: ReadonlyMap<string, ToolEntry>;
+  private readonly toolList: readonly ToolEntry[];
+  private readonly resources: ReadonlyMap<string, ResourceDefinition>;
+  private readonly resourceList: readonly ResourceDefinition[];
+  private readonly templates: readonly TemplateEntry[];
+  private readonly prompts: ReadonlyMap<string, PromptEntry>;
+  private readonly promptList: readonly PromptEntry[];
   private readonly pageSize: number;
   private readonly callTimeoutMs: number;
   private readonly interceptors: readonly Interceptor[];
@@ -196,65 +140,14 @@ export class Dispatcher {
     this.toolsListMeta = options.toolsListMeta;
     this.maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
 
-    for (const def of definition.tools ?? []) {
-      if (!/^[A-Za-z0-9_.-]{1,128}$/.test(def.name)) {
-        throw new Error(`Tool name "${def.name}" is invalid: use 1-128 letters, digits, '_', '-' or '.'`);
-      }
-      if (this.tools.has(def.name)) throw new Error(`Tool "${def.name}" is defined twice`);
-      const descriptor: Record<string, unknown> = {
-        name: def.name,
-        ...(def.title === undefined ? {} : { title: def.title }),
-        description: advertisedDescription(def),
-        inputSchema: jsonSchemaOf(def.input, 'input'),
-        ...(def.output === undefined ? {} : { outputSchema: advertisedOutputSchema(def.output) }),
-        ...(def.annotations === undefined ? {} : { annotations: { ...def.annotations } }),
-      };
-      const entry = { def, descriptor };
-      this.tools.set(def.name, entry);
-      this.toolList.push(entry);
-    }
-    for (const def of definition.resources ?? []) {
-      if (this.resources.has(def.uri)) throw new Error(`Resource "${def.uri}" is defined twice`);
-      this.resources.set(def.uri, def);
-      this.resourceList.push(def);
-    }
-    for (const def of definition.resourceTemplates ?? []) {
-      this.templates.push({
-        def,
-        template: new UriTemplate(def.uriTemplate),
-        descriptor: {
-          uriTemplate: def.uriTemplate,
-          name: def.name,
-          ...(def.title === undefined ? {} : { title: def.title }),
-          ...(def.description === undefined ? {} : { description: def.description }),
-          ...(def.mimeType === undefined ? {} : { mimeType: def.mimeType }),
-        },
-      });
-    }
-    for (const def of definition.prompts ?? []) {
-      if (this.prompts.has(def.name)) throw new Error(`Prompt "${def.name}" is defined twice`);
-      const args = def.args
-        ? Object.entries(def.args.shape).map(([name, schema]) => {
-            const s = schema as z.ZodType;
-            return {
-              name,
-              ...(s.description === undefined ? {} : { description: s.description }),
-              required: !s.safeParse(undefined).success,
-            };
-          })
-        : undefined;
-      const entry: PromptEntry = {
-        def,
-        descriptor: {
-          name: def.name,
-          ...(def.title === undefined ? {} : { title: def.title }),
-          ...(def.description === undefined ? {} : { description: def.description }),
-          ...(args === undefined ? {} : { arguments: args }),
-        },
-      };
-      this.prompts.set(def.name, entry);
-      this.promptList.push(entry);
-    }
+    const catalog = buildCatalog(definition);
+    this.tools = catalog.tools;
+    this.toolList = catalog.toolList;
+    this.resources = catalog.resources;
+    this.resourceList = catalog.resourceList;
+    this.templates = catalog.templates;
+    this.prompts = catalog.prompts;
+    this.promptList = catalog.promptList;
   }
 
   /** Every descriptor as built at start-up, regardless of callers (for the server's contract). */
@@ -449,18 +342,18 @@ export class Dispatcher {
         );
       }
     }
-    const call = this.newCall(
-      'tool',
-      def.name,
-      def.name,
-      def.policy,
-      def.annotations,
-      isRecord(rawArgs) ? rawArgs : {},
+    const call = this.newCall({
+      kind: 'tool',
+      name: def.name,
+      definitionName: def.name,
+      policy: def.policy,
+      annotations: def.annotations,
+      rawArgs: isRecord(rawArgs) ? rawArgs : {},
       args,
       invalid,
       ctx,
       round,
-    );
+    });
     return this.run(call, async () => {
       if (call.invalid) return call.invalid as unknown as CallOutcome;
       return (await this.invokeTool(def, call.args ?? {}, call.ctx)) as unknown as CallOutcome;
@@ -499,18 +392,16 @@ export class Dispatcher {
         variables = parsed.data as Record<string, string>;
       }
     }
-    const call = this.newCall(
-      'resource',
-      uri,
-      found.name,
-      found.policy,
-      undefined,
-      variables,
-      variables,
-      undefined,
+    const call = this.newCall({
+      kind: 'resource',
+      name: uri,
+      definitionName: found.name,
+      policy: found.policy,
+      rawArgs: variables,
+      args: variables,
       ctx,
       round,
-    );
+    });
     return this.run(call, async () => {
       const contents: ResourceContents[] = found.template
         ? await found.template.def.read(uri, variables, call.ctx)
@@ -544,18 +435,16 @@ export class Dispatcher {
       }
       args = parsed.data as Record<string, unknown>;
     }
-    const call = this.newCall(
-      'prompt',
-      def.name,
-      def.name,
-      def.policy,
-      undefined,
+    const call = this.newCall({
+      kind: 'prompt',
+      name: def.name,
+      definitionName: def.name,
+      policy: def.policy,
       rawArgs,
       args,
-      undefined,
       ctx,
       round,
-    );
+    });
     return this.run(
       call,
       async () => (await def.get(call.args as never, call.ctx)) as unknown as CallOutcome,
@@ -585,18 +474,15 @@ export class Dispatcher {
     rejectUncarriable({ [argName]: value }, 'completion/complete argument');
     const completer = target.complete?.[argName];
     const args = { argument: argName, value };
-    const call = this.newCall(
-      target.kind,
-      `complete:${target.name}`,
-      target.definitionName,
-      target.policy,
-      undefined,
+    const call = this.newCall({
+      kind: target.kind,
+      name: `complete:${target.name}`,
+      definitionName: target.definitionName,
+      policy: target.policy,
+      rawArgs: args,
       args,
-      args,
-      undefined,
       ctx,
-      {},
-    );
+    });
     const out = await this.run(call, async () => {
       const values = completer ? (await completer(value, call.ctx)).slice(0, 100) : [];
       return { completion: { values, total: values.length, hasMore: false } } as unknown as CallOutcome;
@@ -653,18 +539,18 @@ export class Dispatcher {
     return undefined;
   }
 
-  private newCall(
-    kind: CallKind,
-    name: string,
-    definitionName: string,
-    policy: Policy | undefined,
-    annotations: ToolAnnotations | undefined,
-    rawArgs: Record<string, unknown>,
-    args: Record<string, unknown> | undefined,
-    invalid: ContentResult | undefined,
-    ctx: CallContext,
-    round: RoundInput,
-  ): CallInfo {
+  private newCall({
+    kind,
+    name,
+    definitionName,
+    policy,
+    annotations,
+    rawArgs,
+    args,
+    invalid,
+    ctx,
+    round = {},
+  }: NewCall): CallInfo {
     const touched: string[] = [];
     const effective = policy ?? EMPTY_POLICY;
     const timeoutMs = effective.timeoutMs ?? this.callTimeoutMs;
@@ -781,6 +667,22 @@ export class Dispatcher {
       ...(fitted.trimmed ? { _meta: { [TRIMMED_META_KEY]: fitted.trimmed } } : {}),
     };
   }
+}
+
+/** What a call is made of before it runs: `newCall` adds its deadline signal and `touch`. */
+interface NewCall {
+  kind: CallKind;
+  /** Tool or prompt name, the resource URI, or `complete:<target>`. */
+  name: string;
+  definitionName: string;
+  policy: Policy | undefined;
+  annotations?: ToolAnnotations | undefined;
+  rawArgs: Record<string, unknown>;
+  args: Record<string, unknown> | undefined;
+  /** The error result of failed argument validation (the handler is not called). */
+  invalid?: ContentResult | undefined;
+  ctx: CallContext;
+  round?: RoundInput;
 }
 
 /** Releases a finished call's timer and its listener on the request signal. */

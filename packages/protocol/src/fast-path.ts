@@ -2,8 +2,8 @@ import { classifyInboundRequest } from '@modelcontextprotocol/server';
 import type { ClientInfo } from './definitions.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { RpcError } from './errors.ts';
-import type { LegacySession } from './legacy-sessions.ts';
 import { callContext, LEGACY_VERSIONS, MODERN_VERSION, type RequestInfo } from './request-info.ts';
+import type { StatelessSession } from './stateless-sessions.ts';
 
 /**
  * The fast path for hot, plain requests: the same dispatcher as the SDK path, without building an
@@ -36,14 +36,14 @@ export interface FastRequest {
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
   /** The verified 2025 session the request carries: what the client declared at `initialize`. */
-  session?: LegacySession | undefined;
+  session?: StatelessSession | undefined;
 }
 
 /**
  * A 2025 client as the SDK path describes it (`clientOf` over a session-restored SDK server), so
  * both paths put the same client name, version and capabilities on the audit row.
  */
-function legacyClient(version: string, session: LegacySession | undefined): ClientInfo {
+function legacyClient(version: string, session: StatelessSession | undefined): ClientInfo {
   const described = session?.clientInfo;
   return {
     era: '2025',

@@ -5,6 +5,7 @@ export {
   loopbackHosts,
   registerBrowserGuard,
 } from './browser-guard.ts';
+export type { CatalogDescriptors } from './catalog.ts';
 export { openCursor, sealCursor, setCursorKey } from './cursor-seal.ts';
 export {
   abortError,
@@ -49,7 +50,6 @@ export {
   type CallInfo,
   type CallKind,
   type CallOutcome,
-  type CatalogDescriptors,
   Dispatcher,
   type DispatcherOptions,
   type Interceptor,
@@ -76,7 +76,7 @@ export {
 } from './errors.ts';
 export { classifyFailure, classifyResult, type FailureClass } from './failure.ts';
 export { jsonDepthExceeds, MAX_JSON_DEPTH, uncarriableText } from './input-safety.ts';
-export { type LegacySsePluginOptions, legacySsePlugin } from './legacy-sse.ts';
+export { type LegacySsePluginOptions, legacySsePlugin } from './legacy/sse-transport.ts';
 export { decodeCursor, encodeCursor } from './pagination.ts';
 export { jsonRpcError, type McpPluginOptions, mcpPlugin } from './plugin.ts';
 export {

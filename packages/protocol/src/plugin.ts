@@ -21,10 +21,10 @@ import {
   TOO_DEEP_MESSAGE,
   UNSUPPORTED_MEDIA,
 } from './http-guards.ts';
-import { createSessionCodec, type LegacySession } from './legacy-sessions.ts';
 import { PendingRequests } from './pending-requests.ts';
 import { type RequestInfo, traceContextOf } from './request-info.ts';
 import { createSdkServer, createStateCodec } from './sdk-path.ts';
+import { createStatelessSessionCodec, type StatelessSession } from './stateless-sessions.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -81,7 +81,7 @@ function isModern(request: FastifyRequest, message: Record<string, unknown>): bo
 }
 
 /** What a 2025 `initialize` declares, to seal into the session id we answer it with. */
-function legacyInitialize(body: unknown): Omit<LegacySession, 'iat' | 'subject'> | undefined {
+function legacyInitialize(body: unknown): Omit<StatelessSession, 'iat' | 'subject'> | undefined {
   const message = body as { method?: unknown; params?: Record<string, unknown> } | undefined;
   if (message?.method !== 'initialize' || typeof message.params !== 'object' || message.params === null)
     return undefined;
@@ -126,7 +126,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     ...(def.title === undefined ? {} : { title: def.title }),
   };
 
-  const sessions = createSessionCodec(options.requestStateSecret);
+  const sessions = createStatelessSessionCodec(options.requestStateSecret);
   const pending = new PendingRequests({
     redis: options.redis,
     channelPrefix: `mcp:rpc-response:${def.name}:`,
@@ -136,7 +136,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
 
   // Per-request info travels to the SDK path's factory through the web Request it is built for.
   const infoByRequest = new WeakMap<Request, RequestInfo>();
-  const sessionByRequest = new WeakMap<Request, LegacySession>();
+  const sessionByRequest = new WeakMap<Request, StatelessSession>();
   const handler: McpHttpHandler = createMcpHandler(
     (rc) => {
       const info = rc.requestInfo ? infoByRequest.get(rc.requestInfo) : undefined;
@@ -193,7 +193,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
     reply: FastifyReply,
     info: RequestInfo,
     parsedBody?: unknown,
-    session?: LegacySession,
+    session?: StatelessSession,
   ) => {
     const url = `http://${request.headers.host ?? 'localhost'}${request.url}`;
     const webRequest = new Request(url, {
@@ -265,7 +265,7 @@ async function mcpPluginImpl(app: FastifyInstance, options: McpPluginOptions): P
           ),
         );
     }
-    let session: LegacySession | undefined;
+    let session: StatelessSession | undefined;
     const sessionId = request.headers['mcp-session-id'];
     if (typeof sessionId === 'string' && !isModern(request, message)) {
       session = sessions.verify(sessionId, (request.caller ?? ANONYMOUS).subject);

@@ -11,9 +11,9 @@ import {
 import type { ClientInfo } from './definitions.ts';
 import type { CallOutcome, Dispatcher } from './dispatcher.ts';
 import { RpcError } from './errors.ts';
-import type { LegacySession } from './legacy-sessions.ts';
 import type { PendingRequests } from './pending-requests.ts';
 import { callContext, eraOf, type RequestInfo } from './request-info.ts';
+import type { StatelessSession } from './stateless-sessions.ts';
 
 /** Resolves the per-request info of an SDK handler context (set by whichever entry built the request). */
 export type InfoResolver = (ctx: ServerContext) => RequestInfo;
@@ -25,7 +25,7 @@ export interface SdkServerOptions {
   /** The protocol version the entry saw in headers when the SDK cannot tell (stateless 2025 requests). */
   fallbackVersion?: (ctx: ServerContext) => string | undefined;
   /** A verified 2025 session: what the client declared at `initialize` (capabilities, identity). */
-  session?: LegacySession | undefined;
+  session?: StatelessSession | undefined;
   /** Routes client answers to server-to-client requests back to this instance (any replica). */
   pending?: PendingRequests | undefined;
 }

@@ -4,10 +4,12 @@
  */
 export {
   detectInstructions,
+  flagBackendData,
   markUntrusted,
   neutraliseUntrusted,
+  suspectPatternsAt,
   type UntrustedFlags,
   untrustedFlags,
-  untrustedFlagsShape,
+  withDataFlags,
   wrapUntrusted,
 } from '@mcp-platform/runtime';

@@ -2,7 +2,7 @@ import { defineTool, ToolError } from '@mcp-platform/protocol';
 import { z } from 'zod';
 import { getDocument, relatedDocuments } from '../index/documents.ts';
 import type { KnowledgeBase } from '../knowledge-base.ts';
-import { untrustedFlags, wrapUntrusted } from '../untrusted.ts';
+import { flagBackendData, withDataFlags, wrapUntrusted } from '../untrusted.ts';
 import { documentIdInput, documentSummarySchema } from './shapes.ts';
 
 const input = z.object({
@@ -10,17 +10,19 @@ const input = z.object({
   limit: z.number().int().min(1).max(20).default(5).describe('How many related documents (1-20)'),
 });
 
-const output = z.object({
-  documentId: z.string(),
-  related: z.array(
-    documentSummarySchema.extend({
-      score: z
-        .number()
-        .describe('Relatedness: text overlap of titles and headings, plus shared tags and space'),
-      sharedTags: z.array(z.string()),
-    }),
-  ),
-});
+const output = withDataFlags(
+  z.object({
+    documentId: z.string(),
+    related: z.array(
+      documentSummarySchema.extend({
+        score: z
+          .number()
+          .describe('Relatedness: text overlap of titles and headings, plus shared tags and space'),
+        sharedTags: z.array(z.string()),
+      }),
+    ),
+  }),
+);
 
 export function findRelatedDocumentsTool(kb: KnowledgeBase) {
   return defineTool({
@@ -41,7 +43,7 @@ export function findRelatedDocumentsTool(kb: KnowledgeBase) {
         });
       }
       const rows = await relatedDocuments(kb.pool, doc.id, args.limit);
-      return {
+      return flagBackendData({
         documentId: doc.id,
         related: rows.map((r) => ({
           documentId: r.id,
@@ -54,9 +56,8 @@ export function findRelatedDocumentsTool(kb: KnowledgeBase) {
           uri: `kb://documents/${r.id}`,
           score: Math.round(r.score * 1e6) / 1e6,
           sharedTags: r.sharedTags,
-          ...untrustedFlags(r.title),
         })),
-      };
+      });
     },
     render: (out) =>
       out.related.length === 0

@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor } from '@mcp-platform/server-kit';
 import { z } from 'zod';
 import { recentDocuments } from '../index/documents.ts';
 import type { KnowledgeBase } from '../knowledge-base.ts';
-import { untrustedFlags, wrapUntrusted } from '../untrusted.ts';
+import { flagBackendData, withDataFlags, wrapUntrusted } from '../untrusted.ts';
 import { documentSummarySchema, spacesInput, tagsInput, timestampInput } from './shapes.ts';
 
 const input = z.object({
@@ -19,10 +19,12 @@ const input = z.object({
   cursor: z.string().max(1024).optional().describe('nextCursor from the previous page of the same listing'),
 });
 
-const output = z.object({
-  documents: z.array(documentSummarySchema),
-  nextCursor: z.string().optional(),
-});
+const output = withDataFlags(
+  z.object({
+    documents: z.array(documentSummarySchema),
+    nextCursor: z.string().optional(),
+  }),
+);
 
 export function listRecentDocumentsTool(kb: KnowledgeBase) {
   return defineTool({
@@ -63,7 +65,7 @@ export function listRecentDocumentsTool(kb: KnowledgeBase) {
         limit: args.limit,
       });
       const last = rows[rows.length - 1];
-      return {
+      return flagBackendData({
         documents: rows.map((d) => ({
           documentId: d.id,
           title: d.title,
@@ -73,12 +75,11 @@ export function listRecentDocumentsTool(kb: KnowledgeBase) {
           updated: d.updatedAt.toISOString(),
           version: d.version,
           uri: `kb://documents/${d.id}`,
-          ...untrustedFlags(d.title),
         })),
         ...(hasMore && last
           ? { nextCursor: encodeCursor('recent', request, { u: last.updatedAt.toISOString(), i: last.id }) }
           : {}),
-      };
+      });
     },
     render: (out) =>
       out.documents.length === 0

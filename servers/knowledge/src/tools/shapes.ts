@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { untrustedFlagsShape } from '../untrusted.ts';
 
 /** Shapes shared by several tools: inputs (filters) and outputs (citations, document summaries). */
 
@@ -66,5 +65,4 @@ export const documentSummarySchema = z.object({
   updated: z.string(),
   version: z.number().int(),
   uri: z.string(),
-  ...untrustedFlagsShape,
 });

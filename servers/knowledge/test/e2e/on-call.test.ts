@@ -47,7 +47,7 @@ describeWithPostgres('knowledge server end to end through an MCP client', (datab
     expect(top.citation.url).toMatch(
       /^https:\/\/wiki\.example\.com\/ops\/runbooks\/payment-service\/latency/,
     );
-    expect(top.untrusted).toBe(true);
+    expect(found.dataFlags.untrusted).toBe(true);
 
     const read = await client.callTool({
       name: 'get_document',

@@ -24,9 +24,14 @@ describeWithPostgres('list_spaces: space names are untrusted backend text', (dat
     expect(upload.status).toBe(201);
     const client = await stack.client();
     const result = await client.callTool({ name: 'list_spaces', arguments: {} });
-    const spaces = (result.structuredContent as { spaces: Array<Record<string, unknown>> }).spaces;
-    const evil = spaces.find((s) => s.key === 'EVIL');
-    expect(evil).toMatchObject({ name: HOSTILE, untrusted: true, suspectedInstructions: true });
+    const structured = result.structuredContent as {
+      spaces: Array<Record<string, unknown>>;
+      dataFlags: { untrusted: boolean; suspects: Array<{ path: string; patterns: string[] }> };
+    };
+    const at = structured.spaces.findIndex((s) => s.key === 'EVIL');
+    expect(structured.spaces[at]).toMatchObject({ name: HOSTILE });
+    expect(structured.dataFlags.untrusted).toBe(true);
+    expect(structured.dataFlags.suspects.map((s) => s.path)).toContain(`spaces[${at}].name`);
     const text = (result.content as Array<{ text: string }>)[0]!.text;
     expect(text).toContain(`<untrusted-space-name key="EVIL">\n${HOSTILE}\n</untrusted-space-name>`);
     expect(text).toContain('WARNING');

@@ -10,9 +10,9 @@ import {
 } from '@modelcontextprotocol/server';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
-import { ANONYMOUS, type Caller } from './definitions.ts';
-import type { Dispatcher } from './dispatcher.ts';
-import { RpcCode } from './errors.ts';
+import { ANONYMOUS, type Caller } from '../definitions.ts';
+import type { Dispatcher } from '../dispatcher.ts';
+import { RpcCode } from '../errors.ts';
 import {
   addJsonRpcParsers,
   jsonRpcError,
@@ -22,9 +22,10 @@ import {
   TOO_DEEP,
   TOO_DEEP_MESSAGE,
   UNSUPPORTED_MEDIA,
-} from './http-guards.ts';
-import type { RequestInfo } from './request-info.ts';
-import { createSdkServer, createStateCodec } from './sdk-path.ts';
+} from '../http-guards.ts';
+import type { RequestInfo } from '../request-info.ts';
+import { createSdkServer, createStateCodec } from '../sdk-path.ts';
+import { OutageLog } from '../unavailable.ts';
 import {
   LocalSseRelay,
   RedisSseRelay,
@@ -32,7 +33,6 @@ import {
   type SseRelay,
   type SseSessionRecord,
 } from './sse-relay.ts';
-import { OutageLog } from './unavailable.ts';
 
 export interface LegacySsePluginOptions {
   dispatcher: Dispatcher;

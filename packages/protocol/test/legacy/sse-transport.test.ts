@@ -11,7 +11,7 @@ import {
   postJson,
   SUBJECT_HEADER,
   slowCallProbe,
-} from './legacy-sse-support.ts';
+} from './support.ts';
 
 const { Client, SSEClientTransport } = await loadSdkV1SseClient();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { Caller } from './definitions.ts';
+import type { Caller } from '../definitions.ts';
 
 /** What every replica can learn about a legacy SSE session. */
 export interface SseSessionRecord {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type Caller, Dispatcher, defineTool, type Interceptor, mcpPlugin } from '../src/index.ts';
 import { SECRET } from './helpers.ts';
-import { listen, roundRobinProxy } from './legacy-sse-support.ts';
+import { listen, roundRobinProxy } from './legacy/support.ts';
 
 /**
  * 2025-era clients on stateless serving: the signed Mcp-Session-Id carries what the client declared

@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { type Caller, Dispatcher, type Interceptor, legacySsePlugin, mcpPlugin } from '../src/index.ts';
-import { exampleDefinition } from './fixtures.ts';
+import { type Caller, Dispatcher, type Interceptor, legacySsePlugin, mcpPlugin } from '../../src/index.ts';
+import { exampleDefinition } from '../fixtures.ts';
 
 /** Loads the official SDK v1 client with its legacy SSE transport. */
 export async function loadSdkV1SseClient() {

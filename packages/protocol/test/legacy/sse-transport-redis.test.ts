@@ -15,7 +15,7 @@ import {
   roundRobinProxy,
   SUBJECT_HEADER,
   slowCallProbe,
-} from './legacy-sse-support.ts';
+} from './support.ts';
 
 const SUITE = 'legacy HTTP+SSE transport across replicas (Redis)';
 const REDIS_URL = process.env.REDIS_URL;

@@ -7,7 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * later request on any replica knows the client's capabilities — which is what lets a tool ask a
  * 2025 client for input (sampling, elicitation) — without sticky sessions or a session store.
  */
-export interface LegacySession {
+export interface StatelessSession {
   protocolVersion: string;
   clientInfo?: { name?: string; version?: string };
   capabilities: Record<string, unknown>;
@@ -19,13 +19,13 @@ export interface LegacySession {
 const PREFIX = 'v1.';
 const DOMAIN = 'mcp-platform legacy session\0';
 
-export interface SessionCodec {
-  mint(session: Omit<LegacySession, 'iat'>): string;
+export interface StatelessSessionCodec {
+  mint(session: Omit<StatelessSession, 'iat'>): string;
   /** The session, or undefined when the id is malformed, forged, expired or another principal's. */
-  verify(id: string, subject: string): LegacySession | undefined;
+  verify(id: string, subject: string): StatelessSession | undefined;
 }
 
-export function createSessionCodec(secret: string, ttlSeconds = 24 * 3600): SessionCodec {
+export function createStatelessSessionCodec(secret: string, ttlSeconds = 24 * 3600): StatelessSessionCodec {
   const key = createHmac('sha256', secret).update(DOMAIN).digest();
   const mac = (payload: string) => createHmac('sha256', key).update(payload).digest();
   return {
@@ -42,9 +42,9 @@ export function createSessionCodec(secret: string, ttlSeconds = 24 * 3600): Sess
       const expected = mac(payload);
       const given = Buffer.from(signature, 'base64url');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-      let session: LegacySession;
+      let session: StatelessSession;
       try {
-        session = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as LegacySession;
+        session = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as StatelessSession;
       } catch {
         return undefined;
       }
