@@ -20,7 +20,7 @@ const input = z.object({
     'Only changes on this configuration item or business service (exact name or sys_id)',
   ).optional(),
   states: z.array(z.enum(CHANGE_STATE_NAMES)).max(8).optional().describe('States to include (default: any)'),
-  limit: limit(20, 50),
+  limit: limit(20, 25),
   cursor,
 });
 
@@ -32,7 +32,7 @@ export function listChanges({ itsm }: ToolDeps) {
     title: 'List change requests in a window',
     description:
       'Lists change requests whose planned window overlaps a time window (up to 92 days), optionally on one ' +
-      'configuration item or business service and in given states, ordered by planned start, up to 50 per page ' +
+      'configuration item or business service and in given states, ordered by planned start, up to 25 per page ' +
       'with a cursor. Use it for "what is scheduled on X this week" and "what changed before this incident".',
     input,
     output: pageOutput(changeSchema),

@@ -46,7 +46,7 @@ const input = z.object({
   openedFrom: isoDateTime.optional().describe('Only incidents opened at or after this time'),
   openedTo: isoDateTime.optional().describe('Only incidents opened before this time'),
   updatedSince: isoDateTime.optional().describe('Only incidents updated at or after this time'),
-  limit: limit(20, 50),
+  limit: limit(20, 25),
   cursor,
 });
 
@@ -56,7 +56,7 @@ export function searchIncidents({ itsm }: ToolDeps) {
     title: 'Search incidents',
     description:
       'Finds incidents by text, state, priority, assignment group, configuration item or business service, and ' +
-      'opened/updated window; newest first, up to 50 per page with a cursor for more. Returns number, state, ' +
+      'opened/updated window; newest first, up to 25 per page with a cursor for more. Returns number, state, ' +
       'priority, group, assignee, CI and service. Use get_incident for one incident’s notes and SLAs, and ' +
       'find_related_to_alert when you start from an alert.',
     input,
