@@ -151,12 +151,17 @@ export function toCi(r: SnRecord): Ci {
  */
 export function toCiDetail(
   r: SnRecord,
-  relations: ReadonlyArray<{ rel: SnRecord; other: Ci; otherIsParent: boolean }>,
+  rels: readonly SnRecord[],
+  others: ReadonlyMap<string, Ci>,
   openIncidentCount: number,
 ): CiDetail {
+  const self = v(r, 'sys_id');
   const upstream: Relation[] = [];
   const downstream: Relation[] = [];
-  for (const { rel, other, otherIsParent } of relations) {
+  for (const rel of rels) {
+    const otherIsParent = v(rel, 'child') === self;
+    const other = others.get(v(rel, otherIsParent ? 'parent' : 'child'));
+    if (!other) continue;
     const [parentSide, childSide] = d(rel, 'type').split('::');
     const relation = {
       type: (otherIsParent ? childSide : parentSide) ?? d(rel, 'type'),

@@ -237,17 +237,12 @@ export class SandboxBackend implements ItsmBackend {
         toCi(c),
       ]),
     );
-    const relations = rels.flatMap((rel) => {
-      const otherIsParent = rel.child!.value === sysId;
-      const other = others.get(otherIsParent ? rel.parent!.value : rel.child!.value);
-      return other ? [{ rel, other, otherIsParent }] : [];
-    });
     const { rows } = await this.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM ${S}.incident WHERE cmdb_ci = $1 AND active = 'true'`,
       [sysId],
       call,
     );
-    return toCiDetail(record, relations, rows[0]!.n);
+    return toCiDetail(record, rels, others, rows[0]!.n);
   }
 
   async findGroup(name: string, call: UpstreamCall): Promise<Ref | undefined> {

@@ -457,12 +457,7 @@ export class ServiceNowBackend implements ItsmBackend {
       for (const ci of (await this.list('getCi', 'cmdb_ci', othersQuery, 200, call)).map(toCi))
         others.set(ci.sysId, ci);
     }
-    const relations = rels.flatMap((rel) => {
-      const otherIsParent = rel.child?.value === id;
-      const other = others.get((otherIsParent ? rel.parent?.value : rel.child?.value) ?? '');
-      return other ? [{ rel, other, otherIsParent }] : [];
-    });
-    return toCiDetail(record, relations, count);
+    return toCiDetail(record, rels, others, count);
   }
 
   /** Aggregate API: `GET /api/now/stats/{table}?sysparm_count=true`. */
