@@ -1,4 +1,3 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -6,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Contract, verifyServer } from '@mcp-platform/runtime';
+import { runNode, type ServerProcess, startServerProcess } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALERT } from './helpers.ts';
 
@@ -20,92 +20,35 @@ const INSPECTOR = join(
   'clients/launcher/build/index.js',
 );
 
-interface Server {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  output: () => string;
-}
-
-function startMain(dataDir: string): Promise<Server> {
+function startMain(dataDir: string): Promise<ServerProcess> {
   const { DATABASE_URL: _db, SERVICENOW_INSTANCE_URL: _sn, ...env } = process.env;
-  const child = spawn(process.execPath, ['--conditions=@mcp-platform/source', MAIN], {
-    env: {
-      ...env,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      AUTH_MODE: 'none',
-      LOG_LEVEL: 'info',
-      SANDBOX_DATA_DIR: dataDir,
-      AUDIT_SPOOL_DIR: join(dataDir, '..', 'spool'),
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start:\n${output}`));
-    }, 120_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)".*"msg":"MCP server listening"/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]!, output: () => output });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited ${code}:\n${output}`));
-    });
+  return startServerProcess(MAIN, {
+    ...env,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    AUTH_MODE: 'none',
+    LOG_LEVEL: 'info',
+    SANDBOX_DATA_DIR: dataDir,
+    AUDIT_SPOOL_DIR: join(dataDir, '..', 'spool'),
   });
 }
 
-function stop(server: Server): Promise<number | null> {
-  return new Promise((resolve) => {
-    server.child.removeAllListeners('exit');
-    server.child.once('exit', (code) => resolve(code));
-    server.child.kill('SIGTERM');
-  });
-}
-
-function inspector(
-  home: string,
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [INSPECTOR, '--cli', ...args, '--format', 'json', '--quiet'], {
-      env: { ...process.env, HOME: home, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8');
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8');
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+/** The MCP Inspector CLI against a URL, JSON output, with its own HOME. */
+function inspector(home: string, args: string[]) {
+  return runNode([INSPECTOR, '--cli', ...args, '--format', 'json', '--quiet'], {
+    env: { ...process.env, HOME: home, NO_COLOR: '1' },
   });
 }
 
 describe('pnpm start: the ITSM server on embedded PostgreSQL', { timeout: 240_000 }, () => {
   let dir: string;
-  let server: Server | undefined;
+  let server: ServerProcess | undefined;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'itsm-main-'));
   });
   afterAll(async () => {
-    if (server && server.child.exitCode === null) await stop(server);
+    await server?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -148,7 +91,7 @@ describe('pnpm start: the ITSM server on embedded PostgreSQL', { timeout: 240_00
       'payment-service p99 latency above 800 ms',
     );
     expect(out.changes[0]!.record.shortDescription).toMatch(/^Upgrade payments-db/);
-    expect(await stop(server)).toBe(0);
+    expect(await server.stop()).toBe(0);
   });
 
   it('starts again on the same data directory without reseeding, serving the committed contract', async () => {
@@ -159,6 +102,6 @@ describe('pnpm start: the ITSM server on embedded PostgreSQL', { timeout: 240_00
     ) as Contract;
     const verified = await verifyServer({ url: `${server.url}/mcp`, pinned: committed });
     expect(verified.problems).toEqual([]);
-    expect(await stop(server)).toBe(0);
+    expect(await server.stop()).toBe(0);
   });
 });
