@@ -46,7 +46,8 @@ export const itsmConfigSchema = baseConfigSchema.extend({
     .default(15_000)
     .describe('milliseconds'),
   // Embedded PostgreSQL (PGlite) data directory for the sandbox when DATABASE_URL is unset; use /tmp/... in containers.
-  SANDBOX_DATA_DIR: z.string().min(1).default('.data/itsm').describe('a writable directory path'),
+  // Its own name (not crm's SANDBOX_DATA_DIR): `pnpm start` passes one environment to every server.
+  ITSM_SANDBOX_DATA_DIR: z.string().min(1).default('.data/itsm').describe('a writable directory path'),
   // Date the demo data is generated around (YYYY-MM-DD; default: today, fixed at first seeding).
   SANDBOX_ANCHOR_DATE: z.iso.date().optional().describe('a date like 2026-11-23'),
   // Seed of the demo data generator (same seed and anchor date, same data).

@@ -15,7 +15,7 @@ await runServer({
   configSchema: itsmConfigSchema,
   database: (config) =>
     chooseBackend(config).kind === 'sandbox'
-      ? { embedded: { dataDir: resolve(config.SANDBOX_DATA_DIR) } }
+      ? { embedded: { dataDir: resolve(config.ITSM_SANDBOX_DATA_DIR) } }
       : undefined,
   migrations: (config) => (chooseBackend(config).kind === 'sandbox' ? [SANDBOX_MIGRATIONS] : []),
   seed: async ({ config, databaseUrl, log }) => {

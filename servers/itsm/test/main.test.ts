@@ -28,7 +28,7 @@ function startMain(dataDir: string): Promise<ServerProcess> {
     PORT: '0',
     AUTH_MODE: 'none',
     LOG_LEVEL: 'info',
-    SANDBOX_DATA_DIR: dataDir,
+    ITSM_SANDBOX_DATA_DIR: dataDir,
     AUDIT_SPOOL_DIR: join(dataDir, '..', 'spool'),
   });
 }
