@@ -23,8 +23,8 @@ const ENV_FILES = readdirSync(join(ROOT, 'deploy'))
   .filter((name) => name.endsWith('.yaml'))
   .sort()
   .map((name) => `deploy/${name}`);
-// itsm and finance are configured in the environments but disabled until their servers exist.
-const DEFAULT_SERVERS = ['crm', 'knowledge'];
+// finance is configured in the environments but disabled until its server exists.
+const DEFAULT_SERVERS = ['crm', 'itsm', 'knowledge'];
 
 const missing = RENDER_TOOLS_MISSING;
 if (missing.length > 0)
@@ -197,7 +197,7 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
       expect(all.filter((o) => o.metadata.name.includes('crm'))).toEqual([]);
       expect(ofKind(all, 'Deployment')).toHaveLength(DEFAULT_SERVERS.length - 1);
       expect(renderNotes({ values: { servers: { crm: { enabled: false } } } })).not.toContain('crm');
-      // itsm and finance are disabled by default (their servers are not built yet).
+      // finance is disabled by default (its server is not built yet).
       expect(ofServer(render(), 'finance')).toEqual([]);
     });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { declaredServers } from '../../scripts/server-ports.ts';
 import { crmConfigSchema } from '../../servers/crm/src/config.ts';
+import { itsmConfigSchema } from '../../servers/itsm/src/config.ts';
 import { knowledgeConfigSchema } from '../../servers/knowledge/src/config.ts';
 import { ROOT } from '../deploy/tools.ts';
 
@@ -27,12 +28,13 @@ function fakeRoot(servers: Record<string, unknown>): string {
 describe('pnpm start port map (scripts/server-ports.ts)', () => {
   it('takes each server and its port from the server directory itself', () => {
     const ports = Object.fromEntries(declaredServers(ROOT).map((s) => [s.name, s.port]));
-    expect(ports).toMatchObject({ crm: 3001, knowledge: 3004 });
+    expect(ports).toMatchObject({ crm: 3001, itsm: 3002, knowledge: 3004 });
   });
 
   it("agrees with each server's own default PORT", () => {
     const defaults: Record<string, number> = {
       crm: crmConfigSchema.shape.PORT.parse(undefined),
+      itsm: itsmConfigSchema.shape.PORT.parse(undefined),
       knowledge: knowledgeConfigSchema.shape.PORT.parse(undefined),
     };
     for (const server of declaredServers(ROOT)) {

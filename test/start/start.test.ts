@@ -95,11 +95,15 @@ describe('`pnpm start` stops gracefully', () => {
     ['Ctrl-C (SIGINT to the process group)', (pid: number) => process.kill(-pid, 'SIGINT')],
     ['SIGTERM to the parent', (pid: number) => process.kill(pid, 'SIGTERM')],
   ])(
-    '%s: both servers drain, flush their audit trail, exit 0',
+    '%s: every server drains, flushes its audit trail, exits 0',
     async (_how, stop) => {
       expect(PSQL, 'psql on PATH (scripts/setup-toolchain.sh services)').toBeDefined();
       dir = await mkdtemp(join(tmpdir(), 'mcp-start-'));
-      const dataDirs = { crm: join(dir, 'crm-data'), knowledge: join(dir, 'knowledge-data') };
+      const dataDirs = {
+        crm: join(dir, 'crm-data'),
+        itsm: join(dir, 'itsm-data'),
+        knowledge: join(dir, 'knowledge-data'),
+      };
       let output = '';
       const listening: Listening[] = [];
       // Its own process group, as a terminal gives a foreground job.
@@ -114,6 +118,7 @@ describe('`pnpm start` stops gracefully', () => {
           // tmpdir() of the servers: their default audit spools land here, not in a shared /tmp folder.
           TMPDIR: dir,
           SANDBOX_DATA_DIR: dataDirs.crm,
+          ITSM_SANDBOX_DATA_DIR: dataDirs.itsm,
           KNOWLEDGE_DATA_DIR: dataDirs.knowledge,
           DATABASE_URL: '',
           REDIS_URL: '',
@@ -137,14 +142,16 @@ describe('`pnpm start` stops gracefully', () => {
       );
 
       await until(
-        () => listening.length === 2,
-        'both servers to listen',
+        () => listening.length === 3,
+        'all servers to listen',
         () => output,
       );
       const crm = listening.find((l) => l.server === 'crm')!.url;
       const knowledge = listening.find((l) => l.server === 'knowledge')!.url;
+      const itsm = listening.find((l) => l.server === 'itsm')!.url;
       for (let id = 1; id <= 3; id++) await call(crm, id, 'search_accounts', { name: 'a' });
       for (let id = 1; id <= 2; id++) await call(knowledge, id, 'list_spaces', {});
+      await call(itsm, 1, 'get_configuration_item', { configurationItem: 'payments-db' });
 
       stop(child.pid!);
       expect(await exited, output).toBe('0');
@@ -152,10 +159,12 @@ describe('`pnpm start` stops gracefully', () => {
       expect(output).not.toMatch(/spooling audit rows|audit rows lost|ELIFECYCLE/);
       expect(output).toContain('[start] crm exited (0)');
       expect(output).toContain('[start] knowledge exited (0)');
+      expect(output).toContain('[start] itsm exited (0)');
       expect(spooledBytes(join(dir, 'mcp-audit-spool'))).toBe(0);
 
       for (const [name, vector, expected] of [
         ['crm', false, { search_accounts: 3 }],
+        ['itsm', false, { get_configuration_item: 1 }],
         ['knowledge', true, { list_spaces: 2 }],
       ] as const) {
         const database = await startEmbeddedPostgres({ dataDir: dataDirs[name], vector });

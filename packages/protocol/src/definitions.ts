@@ -54,6 +54,11 @@ export interface CallContext {
   traceSource?: 'meta' | 'header';
   /** The 2025-era `Mcp-Session-Id` the request carried, after the server verified it as its own. */
   sessionId?: string;
+  /**
+   * Set by the approvals interceptor when a `confirm`/`approver` call runs: the request id and the
+   * person who approved it (the requester for `confirm`), so a write can name them in the record.
+   */
+  approval?: { id: string; policy: 'confirm' | 'approver'; approvedBy: string };
   /** Record a backend record a write touched (e.g. `salesforce:Task/00T...`); lands in the audit trail. */
   touch: (recordRef: string) => void;
   /**

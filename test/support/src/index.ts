@@ -26,6 +26,7 @@ export {
   resultText,
 } from './mcp-client.ts';
 export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.ts';
+export { type ProcessRun, runNode, type ServerProcess, startServerProcess } from './process.ts';
 export {
   type ProxiedRequest,
   type RoundRobinProxy,

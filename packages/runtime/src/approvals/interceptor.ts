@@ -153,6 +153,11 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
         ...(consumed.decidedBy ? { approvedBy: consumed.decidedBy } : {}),
       },
     });
+    call.ctx.approval = {
+      id,
+      policy: consumed.policy,
+      approvedBy: consumed.decidedBy ?? binding.requesterSubject,
+    };
     return next();
   };
 
