@@ -6,20 +6,27 @@
 import { z } from 'zod';
 import type { FinanceBackend, SpendRow } from './backends/finance-backend.ts';
 import { type CompanyTerms, companyTermsSchema, type Invoice, moneySchema, totalsSchema } from './model.ts';
-import { mean, MoneyTotals } from './money.ts';
+import { MoneyTotals, mean } from './money.ts';
 import { type TermsMap, termsOf } from './payment-terms.ts';
 
 export const aggregationSchema = z
   .object({
     recordsRead: z.number().int(),
     bound: z.number().int(),
-    complete: z.boolean().describe('False when more records matched than the bound allows: the figures are partial'),
+    complete: z
+      .boolean()
+      .describe('False when more records matched than the bound allows: the figures are partial'),
     note: z.string().optional(),
   })
   .describe('How the figures were computed (records read, and whether the read was complete)');
 export type Aggregation = z.infer<typeof aggregationSchema>;
 
-export function aggregation(recordsRead: number, bound: number, complete: boolean, what: string): Aggregation {
+export function aggregation(
+  recordsRead: number,
+  bound: number,
+  complete: boolean,
+  what: string,
+): Aggregation {
   return complete
     ? { recordsRead, bound, complete }
     : {
@@ -43,7 +50,9 @@ export async function supplierTerms(
 }
 
 /** Spend per supplier (per currency) and order counts from purchase order values. */
-export function spendBySupplier(rows: readonly SpendRow[]): Map<string, { totals: MoneyTotals; orders: number }> {
+export function spendBySupplier(
+  rows: readonly SpendRow[],
+): Map<string, { totals: MoneyTotals; orders: number }> {
   const out = new Map<string, { totals: MoneyTotals; orders: number }>();
   for (const row of rows) {
     const entry = out.get(row.supplierId) ?? { totals: new MoneyTotals(), orders: 0 };
@@ -61,7 +70,10 @@ export const invoiceSummarySchema = z.object({
   blocked: z.number().int(),
   openAmount: totalsSchema.describe('Open (unpaid, not blocked) amounts per currency'),
   blockedAmount: totalsSchema.describe('Blocked amounts per currency'),
-  averageDaysToPay: z.string().nullable().describe('Mean days from document date to payment over paid invoices'),
+  averageDaysToPay: z
+    .string()
+    .nullable()
+    .describe('Mean days from document date to payment over paid invoices'),
   paidLate: z.number().int().describe('Paid invoices paid after their due date'),
   overdue: z.number().int().describe('Unpaid invoices past their due date'),
 });

@@ -13,7 +13,11 @@ export const financeConfigSchema = baseConfigSchema.extend({
   // TCP port (the finance server's conventional port is 3003).
   PORT: z.coerce.number().int().min(0).max(65535).default(3003).describe('a TCP port 0-65535'),
   // Audit spool directory; per server by default so servers started side by side never share one.
-  AUDIT_SPOOL_DIR: z.string().min(1).default(join(tmpdir(), 'mcp-audit-spool', 'finance')).describe('a writable directory path'),
+  AUDIT_SPOOL_DIR: z
+    .string()
+    .min(1)
+    .default(join(tmpdir(), 'mcp-audit-spool', 'finance'))
+    .describe('a writable directory path'),
   // Which backend: `sap` (S/4HANA OData), `sandbox` (demo data in PostgreSQL), or `auto` (SAP when SAP_BASE_URL is set).
   FINANCE_BACKEND: z.enum(['auto', 'sap', 'sandbox']).default('auto').describe('auto, sap or sandbox'),
   // S/4HANA host serving /sap/opu/odata/sap/... (the communication arrangement's URL), e.g. https://my123456-api.s4hana.cloud.sap.
@@ -23,7 +27,11 @@ export const financeConfigSchema = baseConfigSchema.extend({
     .optional()
     .describe('https://s4.example.com'),
   // SAP client (mandant) for on-premise systems, sent as `sap-client`; leave unset for S/4HANA Cloud.
-  SAP_CLIENT: z.string().regex(/^\d{3}$/, 'expected 3 digits like 100').optional().describe('3 digits, e.g. 100'),
+  SAP_CLIENT: z
+    .string()
+    .regex(/^\d{3}$/, 'expected 3 digits like 100')
+    .optional()
+    .describe('3 digits, e.g. 100'),
   // `basic` (communication user) or `oauth` (OAuth 2.0 client credentials); default: oauth when SAP_OAUTH_CLIENT_ID is set.
   SAP_AUTH: z.enum(['basic', 'oauth']).optional().describe('basic or oauth'),
   // Communication user (basic auth).
@@ -31,14 +39,23 @@ export const financeConfigSchema = baseConfigSchema.extend({
   // Its password; mount it from a secret.
   SAP_PASSWORD: z.string().min(1).optional().describe('the communication user password'),
   // OAuth 2.0 token endpoint (client credentials).
-  SAP_OAUTH_TOKEN_URL: z.url({ protocol: /^https?$/ }).optional().describe('https://<tenant>/sap/bc/sec/oauth2/token'),
+  SAP_OAUTH_TOKEN_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('https://<tenant>/sap/bc/sec/oauth2/token'),
   // OAuth client id and secret of the communication system.
   SAP_OAUTH_CLIENT_ID: z.string().min(1).optional().describe('the OAuth client id'),
   SAP_OAUTH_CLIENT_SECRET: z.string().min(1).optional().describe('the OAuth client secret'),
   // Optional OAuth scope to request.
   SAP_OAUTH_SCOPE: z.string().min(1).optional().describe('space-separated scopes'),
   // Per-request timeout to SAP in milliseconds.
-  SAP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000).describe('milliseconds, 1000-120000'),
+  SAP_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(120_000)
+    .default(20_000)
+    .describe('milliseconds, 1000-120000'),
   // Payment terms keys → days, merged over the defaults: `KEY=net[,days@percent...];...` (no released API reads them).
   FINANCE_PAYMENT_TERMS: z
     .string()
@@ -53,7 +70,13 @@ export const financeConfigSchema = baseConfigSchema.extend({
     })
     .describe('entries like NT30=30;ZB01=45,14@3,30@2'),
   // Most records one aggregation (spend ranking, invoice summary) reads from SAP; results say when it is hit.
-  FINANCE_AGGREGATION_LIMIT: z.coerce.number().int().min(100).max(200_000).default(20_000).describe('100-200000'),
+  FINANCE_AGGREGATION_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(200_000)
+    .default(20_000)
+    .describe('100-200000'),
   // Requisitions above this total need a second procurement manager: `<amount> <currency>`, or `none`.
   FINANCE_SECOND_APPROVAL_ABOVE: z
     .string()
@@ -73,7 +96,13 @@ export const financeConfigSchema = baseConfigSchema.extend({
   // Date the demo data is generated around (YYYY-MM-DD; default: today, fixed at first seeding).
   SANDBOX_ANCHOR_DATE: z.iso.date().optional().describe('a date like 2026-11-23'),
   // Seed of the demo data generator (same seed and anchor date, same data).
-  SANDBOX_SEED: z.coerce.number().int().min(0).max(2 ** 31).default(20_261).describe('an integer'),
+  SANDBOX_SEED: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .default(20_261)
+    .describe('an integer'),
 });
 
 export type FinanceConfig = z.output<typeof financeConfigSchema>;
@@ -88,18 +117,24 @@ export type BackendChoice =
 
 /** Decides the backend from the loaded config; names every missing variable at once. */
 export function chooseBackend(config: FinanceConfig): BackendChoice {
-  const wantSap = config.FINANCE_BACKEND === 'sap' || (config.FINANCE_BACKEND === 'auto' && config.SAP_BASE_URL !== undefined);
+  const wantSap =
+    config.FINANCE_BACKEND === 'sap' ||
+    (config.FINANCE_BACKEND === 'auto' && config.SAP_BASE_URL !== undefined);
   if (!wantSap) return { kind: 'sandbox' };
   const flow = config.SAP_AUTH ?? (config.SAP_OAUTH_CLIENT_ID ? 'oauth' : 'basic');
   const problems: string[] = [];
   if (!config.SAP_BASE_URL) problems.push('SAP_BASE_URL: is required for the SAP backend');
   if (flow === 'basic') {
-    if (!config.SAP_USERNAME) problems.push('SAP_USERNAME: is required for basic auth (the communication user)');
+    if (!config.SAP_USERNAME)
+      problems.push('SAP_USERNAME: is required for basic auth (the communication user)');
     if (!config.SAP_PASSWORD) problems.push('SAP_PASSWORD: is required for basic auth');
   } else {
-    if (!config.SAP_OAUTH_TOKEN_URL) problems.push('SAP_OAUTH_TOKEN_URL: is required for OAuth client credentials');
-    if (!config.SAP_OAUTH_CLIENT_ID) problems.push('SAP_OAUTH_CLIENT_ID: is required for OAuth client credentials');
-    if (!config.SAP_OAUTH_CLIENT_SECRET) problems.push('SAP_OAUTH_CLIENT_SECRET: is required for OAuth client credentials');
+    if (!config.SAP_OAUTH_TOKEN_URL)
+      problems.push('SAP_OAUTH_TOKEN_URL: is required for OAuth client credentials');
+    if (!config.SAP_OAUTH_CLIENT_ID)
+      problems.push('SAP_OAUTH_CLIENT_ID: is required for OAuth client credentials');
+    if (!config.SAP_OAUTH_CLIENT_SECRET)
+      problems.push('SAP_OAUTH_CLIENT_SECRET: is required for OAuth client credentials');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const auth: SapAuth =
@@ -112,5 +147,11 @@ export function chooseBackend(config: FinanceConfig): BackendChoice {
           clientSecret: config.SAP_OAUTH_CLIENT_SECRET!,
           scope: config.SAP_OAUTH_SCOPE,
         };
-  return { kind: 'sap', baseUrl: config.SAP_BASE_URL!, client: config.SAP_CLIENT, auth, timeoutMs: config.SAP_TIMEOUT_MS };
+  return {
+    kind: 'sap',
+    baseUrl: config.SAP_BASE_URL!,
+    client: config.SAP_CLIENT,
+    auth,
+    timeoutMs: config.SAP_TIMEOUT_MS,
+  };
 }

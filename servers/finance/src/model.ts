@@ -40,7 +40,12 @@ export type Category = keyof typeof CATEGORIES;
 export const CATEGORY_KEYS = Object.keys(CATEGORIES) as [Category, ...Category[]];
 
 /** Purchase order approval (SAP PurchasingProcessingStatus) as tool values and SAP codes. */
-export const APPROVAL_STATUS = { in_process: '01', in_approval: '03', released: '05', rejected: '08' } as const;
+export const APPROVAL_STATUS = {
+  in_process: '01',
+  in_approval: '03',
+  released: '05',
+  rejected: '08',
+} as const;
 export type ApprovalStatus = keyof typeof APPROVAL_STATUS;
 export const APPROVAL_STATUSES = Object.keys(APPROVAL_STATUS) as [ApprovalStatus, ...ApprovalStatus[]];
 export function approvalStatusOf(code: string): ApprovalStatus {
@@ -69,8 +74,14 @@ export const totalsSchema = z
 export const cashDiscountSchema = z.object({ days: z.number().int(), percent: z.string() });
 export const paymentTermsSchema = z.object({
   key: z.string().describe('SAP payment terms key, e.g. NT30'),
-  netDays: z.number().int().nullable().describe('Days until the invoice is due net (null: key not in the mapping)'),
-  cashDiscounts: z.array(cashDiscountSchema).describe('Early-payment discounts: pay within `days` to deduct `percent`'),
+  netDays: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Days until the invoice is due net (null: key not in the mapping)'),
+  cashDiscounts: z
+    .array(cashDiscountSchema)
+    .describe('Early-payment discounts: pay within `days` to deduct `percent`'),
 });
 export type PaymentTerms = z.infer<typeof paymentTermsSchema>;
 
@@ -118,14 +129,22 @@ export const purchaseOrderSchema = z.object({
   approvalStatus: z.enum(APPROVAL_STATUSES),
   deliveryStatus: z.enum(DELIVERY_STATUSES),
   invoiceStatus: z.enum(INVOICE_STATUSES),
-  nextDeliveryDate: z.string().nullable().describe('Earliest delivery date of an item not yet fully delivered'),
+  nextDeliveryDate: z
+    .string()
+    .nullable()
+    .describe('Earliest delivery date of an item not yet fully delivered'),
 });
 export type PurchaseOrder = z.infer<typeof purchaseOrderSchema>;
 export const purchaseOrderDetailSchema = purchaseOrderSchema.extend({
   paymentTerms: z.string().nullable(),
   items: z.array(poItemSchema),
   invoices: z.array(
-    z.object({ id: z.string(), fiscalYear: z.string(), gross: moneySchema, status: z.enum(PAYMENT_STATUSES) }),
+    z.object({
+      id: z.string(),
+      fiscalYear: z.string(),
+      gross: moneySchema,
+      status: z.enum(PAYMENT_STATUSES),
+    }),
   ),
 });
 export type PurchaseOrderDetail = z.infer<typeof purchaseOrderDetailSchema>;
@@ -143,7 +162,10 @@ export const invoiceSchema = z.object({
   gross: moneySchema,
   paymentTerms: z.string().nullable(),
   status: z.enum(PAYMENT_STATUSES),
-  paymentBlockReason: z.string().nullable().describe('SAP payment block key (A: blocked for payment, R: invoice verification, …)'),
+  paymentBlockReason: z
+    .string()
+    .nullable()
+    .describe('SAP payment block key (A: blocked for payment, R: invoice verification, …)'),
 });
 export type Invoice = z.infer<typeof invoiceSchema>;
 

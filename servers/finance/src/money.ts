@@ -52,7 +52,8 @@ export function minorDigits(currency: string): number {
 /** Parses a decimal string; refuses floats in exponent form, NaN, empty text and anything else. */
 export function decimal(value: string): Big {
   const text = value.trim();
-  if (!DECIMAL.test(text)) throw new MoneyError(`Not a decimal amount: ${JSON.stringify(value.slice(0, 40))}`);
+  if (!DECIMAL.test(text))
+    throw new MoneyError(`Not a decimal amount: ${JSON.stringify(value.slice(0, 40))}`);
   return new Big(text);
 }
 
@@ -109,7 +110,9 @@ export class MoneyTotals {
 
   /** The total when all amounts share one currency; `undefined` when there were several (or none). */
   single(): Money | undefined {
-    return this.totals.size === 1 ? this.list().map(({ amount, currency }) => ({ amount, currency }))[0] : undefined;
+    return this.totals.size === 1
+      ? this.list().map(({ amount, currency }) => ({ amount, currency }))[0]
+      : undefined;
   }
 }
 

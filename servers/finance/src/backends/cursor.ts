@@ -12,7 +12,10 @@ export interface KeysetPosition {
 }
 
 function fingerprint(list: string, filters: unknown): string {
-  return createHash('sha256').update(`${list}\n${JSON.stringify(filters)}`).digest('base64url').slice(0, 12);
+  return createHash('sha256')
+    .update(`${list}\n${JSON.stringify(filters)}`)
+    .digest('base64url')
+    .slice(0, 12);
 }
 
 export function invalidCursor(): ToolError {
@@ -21,14 +24,19 @@ export function invalidCursor(): ToolError {
   });
 }
 
-export function decodeKeyset(list: string, filters: unknown, cursor: string | undefined): KeysetPosition | undefined {
+export function decodeKeyset(
+  list: string,
+  filters: unknown,
+  cursor: string | undefined,
+): KeysetPosition | undefined {
   if (cursor === undefined) return undefined;
   if (cursor.length > 600 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(cursor)) throw invalidCursor();
   const parsed = openCursor(cursor) as Record<string, unknown> | null;
   if (typeof parsed !== 'object' || parsed === null) throw invalidCursor();
   const { l, f, v, k } = parsed;
   if (l !== list || f !== fingerprint(list, filters)) throw invalidCursor();
-  if (typeof v !== 'string' || typeof k !== 'string' || v.length > 255 || !/^[0-9A-Z/]{1,20}$/.test(k)) throw invalidCursor();
+  if (typeof v !== 'string' || typeof k !== 'string' || v.length > 255 || !/^[0-9A-Z/]{1,20}$/.test(k))
+    throw invalidCursor();
   return { v, k };
 }
 

@@ -1,4 +1,3 @@
-import type { Money } from '../money.ts';
 import type {
   ApprovalStatus,
   Category,
@@ -11,6 +10,7 @@ import type {
   PurchaseOrderDetail,
   Supplier,
 } from '../model.ts';
+import type { Money } from '../money.ts';
 
 /**
  * What the finance server can do, as business operations. Each backend (SAP S/4HANA over OData, the

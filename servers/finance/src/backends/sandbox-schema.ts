@@ -58,7 +58,10 @@ async function insert(client: pg.PoolClient, table: string, rows: Rows): Promise
     const chunk = rows.slice(i, i + batch);
     const values: unknown[] = [];
     const tuples = chunk.map((row) => `(${columns.map((c) => `$${values.push(row[c])}`).join(', ')})`);
-    await client.query(`INSERT INTO ${S}.${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`, values);
+    await client.query(
+      `INSERT INTO ${S}.${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`,
+      values,
+    );
   }
 }
 

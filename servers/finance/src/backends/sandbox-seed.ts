@@ -112,10 +112,46 @@ const COUNTRIES: ReadonlyArray<[string, string[]]> = [
   ['BR', ['São Paulo', 'Curitiba']],
 ];
 const STEMS = [
-  'Nordwind', 'Apex', 'Keller', 'Lumen', 'Orbital', 'Falcon', 'Vertex', 'Helios', 'Kobalt', 'Meridian',
-  'Sierra', 'Atlas', 'Borealis', 'Cascade', 'Delta', 'Ember', 'Fjord', 'Granite', 'Harbor', 'Ionic',
-  "O'Brien", 'Juniper', 'Krona', 'Lindqvist', 'Mistral', 'Nakamura', 'Oakridge', 'Pinnacle', 'Quarry', 'Rhein',
-  'Sato', 'Tessera', 'Umbra', 'Valdés', 'Westfield', 'Yamato', 'Zenith', 'Brightline', 'Corvus', 'Dunmore',
+  'Nordwind',
+  'Apex',
+  'Keller',
+  'Lumen',
+  'Orbital',
+  'Falcon',
+  'Vertex',
+  'Helios',
+  'Kobalt',
+  'Meridian',
+  'Sierra',
+  'Atlas',
+  'Borealis',
+  'Cascade',
+  'Delta',
+  'Ember',
+  'Fjord',
+  'Granite',
+  'Harbor',
+  'Ionic',
+  "O'Brien",
+  'Juniper',
+  'Krona',
+  'Lindqvist',
+  'Mistral',
+  'Nakamura',
+  'Oakridge',
+  'Pinnacle',
+  'Quarry',
+  'Rhein',
+  'Sato',
+  'Tessera',
+  'Umbra',
+  'Valdés',
+  'Westfield',
+  'Yamato',
+  'Zenith',
+  'Brightline',
+  'Corvus',
+  'Dunmore',
 ];
 const SUFFIX: Record<Category, string[]> = {
   RAW: ['Metals', 'Steel Works', 'Alloys', 'Polymers'],
@@ -129,24 +165,61 @@ const SUFFIX: Record<Category, string[]> = {
 };
 const FORMS = ['GmbH', 'Inc.', 'S.A.', 'Ltd', 'AG', 'B.V.', 'S.p.A.', 'Co.'];
 const MATERIALS: Record<Category, Array<[string | null, string, string, number]>> = {
-  RAW: [['RM-STEEL-S235', 'Steel sheet S235 2mm', 'KG', 2.4], ['RM-ALU-6061', 'Aluminium bar 6061', 'KG', 4.1], ['RM-PP-GRAN', 'Polypropylene granulate', 'KG', 1.35]],
-  ELEC: [['EL-MCU-32', '32-bit microcontroller', 'PC', 3.85], ['EL-CAP-100U', 'Capacitor 100µF', 'PC', 0.125], ['EL-PCB-4L', 'PCB 4 layers', 'PC', 11.2]],
-  PACK: [['PK-BOX-60', 'Shipping box 60x40x40', 'PC', 1.9], ['PK-PAL-EUR', 'EUR pallet', 'PC', 14.5], [null, 'Stretch film rolls', 'ROL', 21.0]],
-  LOGI: [[null, 'Full truck load Hamburg–Munich', 'EA', 1450.0], [null, 'Sea freight container 40ft', 'EA', 3900.0], [null, 'Express parcel service', 'EA', 38.5]],
-  ITSV: [[null, 'Software licence subscription', 'EA', 480.0], [null, 'Consulting day', 'DAY', 1150.0], [null, 'Managed hosting month', 'MON', 2300.0]],
-  FACL: [[null, 'Office cleaning month', 'MON', 5200.0], [null, 'Security guard shift', 'EA', 310.0], [null, 'Canteen service week', 'WK', 2750.0]],
-  MRO: [['MR-BRG-6204', 'Ball bearing 6204', 'PC', 2.75], ['MR-GLV-NIT', 'Nitrile gloves (box)', 'BOX', 6.4], ['MR-LUB-5L', 'Machine lubricant 5L', 'PC', 27.9]],
-  CHEM: [['CH-IPA-25', 'Isopropanol 25L', 'PC', 64.0], ['CH-EPX-2K', 'Epoxy coating 2K', 'KG', 18.6], ['CH-NAOH', 'Sodium hydroxide', 'KG', 0.84]],
+  RAW: [
+    ['RM-STEEL-S235', 'Steel sheet S235 2mm', 'KG', 2.4],
+    ['RM-ALU-6061', 'Aluminium bar 6061', 'KG', 4.1],
+    ['RM-PP-GRAN', 'Polypropylene granulate', 'KG', 1.35],
+  ],
+  ELEC: [
+    ['EL-MCU-32', '32-bit microcontroller', 'PC', 3.85],
+    ['EL-CAP-100U', 'Capacitor 100µF', 'PC', 0.125],
+    ['EL-PCB-4L', 'PCB 4 layers', 'PC', 11.2],
+  ],
+  PACK: [
+    ['PK-BOX-60', 'Shipping box 60x40x40', 'PC', 1.9],
+    ['PK-PAL-EUR', 'EUR pallet', 'PC', 14.5],
+    [null, 'Stretch film rolls', 'ROL', 21.0],
+  ],
+  LOGI: [
+    [null, 'Full truck load Hamburg–Munich', 'EA', 1450.0],
+    [null, 'Sea freight container 40ft', 'EA', 3900.0],
+    [null, 'Express parcel service', 'EA', 38.5],
+  ],
+  ITSV: [
+    [null, 'Software licence subscription', 'EA', 480.0],
+    [null, 'Consulting day', 'DAY', 1150.0],
+    [null, 'Managed hosting month', 'MON', 2300.0],
+  ],
+  FACL: [
+    [null, 'Office cleaning month', 'MON', 5200.0],
+    [null, 'Security guard shift', 'EA', 310.0],
+    [null, 'Canteen service week', 'WK', 2750.0],
+  ],
+  MRO: [
+    ['MR-BRG-6204', 'Ball bearing 6204', 'PC', 2.75],
+    ['MR-GLV-NIT', 'Nitrile gloves (box)', 'BOX', 6.4],
+    ['MR-LUB-5L', 'Machine lubricant 5L', 'PC', 27.9],
+  ],
+  CHEM: [
+    ['CH-IPA-25', 'Isopropanol 25L', 'PC', 64.0],
+    ['CH-EPX-2K', 'Epoxy coating 2K', 'KG', 18.6],
+    ['CH-NAOH', 'Sodium hydroxide', 'KG', 0.84],
+  ],
 };
 const TERMS = ['NT14', 'NT30', 'NT30', 'NT45', 'NT60', 'NT90', 'ZB01', 'ZB02', 'ZB03'];
-const PLANTS_OF: Record<string, string[]> = Object.entries(PLANTS).reduce<Record<string, string[]>>((acc, [plant, p]) => {
-  acc[p.companyCode] = [...(acc[p.companyCode] ?? []), plant];
-  return acc;
-}, {});
+const PLANTS_OF: Record<string, string[]> = Object.entries(PLANTS).reduce<Record<string, string[]>>(
+  (acc, [plant, p]) => {
+    acc[p.companyCode] = [...(acc[p.companyCode] ?? []), plant];
+    return acc;
+  },
+  {},
+);
 
 function quarterStart(date: string): string {
   const d = new Date(`${date}T00:00:00Z`);
-  return new Date(Date.UTC(d.getUTCFullYear(), Math.floor(d.getUTCMonth() / 3) * 3, 1)).toISOString().slice(0, 10);
+  return new Date(Date.UTC(d.getUTCFullYear(), Math.floor(d.getUTCMonth() / 3) * 3, 1))
+    .toISOString()
+    .slice(0, 10);
 }
 function addMonths(date: string, months: number): string {
   const d = new Date(`${date}T00:00:00Z`);
@@ -177,12 +250,20 @@ export function generateSeed(anchor: string, seed: number): SeedData {
       payment_blocked: r.next() < 0.03,
     });
     const codes = r.next() < 0.6 ? ['1010'] : r.next() < 0.5 ? ['1010', '1710'] : ['1010', '1710', '2010'];
-    for (const code of codes) supplierCompanies.push({ supplier_id: String(17_300_001 + i), company_code: code, payment_terms: r.pick(TERMS) });
+    for (const code of codes)
+      supplierCompanies.push({
+        supplier_id: String(17_300_001 + i),
+        company_code: code,
+        payment_terms: r.pick(TERMS),
+      });
   }
-  const terms = new Map(supplierCompanies.map((c) => [`${c.supplier_id}/${c.company_code}`, c.payment_terms]));
+  const terms = new Map(
+    supplierCompanies.map((c) => [`${c.supplier_id}/${c.company_code}`, c.payment_terms]),
+  );
   const termsOf = (supplierId: string, code: string) => terms.get(`${supplierId}/${code}`)!;
   const codes = new Map<string, string[]>();
-  for (const c of supplierCompanies) codes.set(c.supplier_id, [...(codes.get(c.supplier_id) ?? []), c.company_code]);
+  for (const c of supplierCompanies)
+    codes.set(c.supplier_id, [...(codes.get(c.supplier_id) ?? []), c.company_code]);
   const codesOf = (supplierId: string) => codes.get(supplierId)!;
   const byId = new Map(suppliers.map((s) => [s.id, s]));
 
@@ -221,7 +302,12 @@ export function generateSeed(anchor: string, seed: number): SeedData {
       id,
       supplier_id: supplier.id,
       company_code: code,
-      purchasing_group: supplier.category === 'ITSV' || supplier.category === 'FACL' || supplier.category === 'LOGI' ? '003' : supplier.category === 'MRO' ? '002' : '001',
+      purchasing_group:
+        supplier.category === 'ITSV' || supplier.category === 'FACL' || supplier.category === 'LOGI'
+          ? '003'
+          : supplier.category === 'MRO'
+            ? '002'
+            : '001',
       order_date: orderDate,
       currency,
       approval_code: approval,
@@ -233,14 +319,30 @@ export function generateSeed(anchor: string, seed: number): SeedData {
     for (let k = 1; k <= itemCount; k++) {
       const [material, description, unit, basePrice] = r.pick(MATERIALS[supplier.category]);
       const priceUnit = basePrice < 1 ? 100 : 1;
-      const price = new Big(basePrice).times(priceUnit).times(0.85 + r.next() * 0.3).toFixed(2);
+      const price = new Big(basePrice)
+        .times(priceUnit)
+        .times(0.85 + r.next() * 0.3)
+        .toFixed(2);
       const quantity = String(unit === 'KG' || unit === 'PC' ? r.int(10, 800) : r.int(1, 12));
       const deliveryDate = addDays(orderDate, r.int(7, 60));
       if (deliveryDate > lastDelivery) lastDelivery = deliveryDate;
       const due = daysBetween(deliveryDate, anchor);
       const released = approval === '05';
-      const received = !released ? '0' : due > 5 ? quantity : due > -5 && r.next() < 0.5 ? String(Math.floor(Number(quantity) / 2)) : '0';
-      const invoiced = received === quantity && due > 15 ? quantity : received === quantity ? (r.next() < 0.5 ? quantity : '0') : '0';
+      const received = !released
+        ? '0'
+        : due > 5
+          ? quantity
+          : due > -5 && r.next() < 0.5
+            ? String(Math.floor(Number(quantity) / 2))
+            : '0';
+      const invoiced =
+        received === quantity && due > 15
+          ? quantity
+          : received === quantity
+            ? r.next() < 0.5
+              ? quantity
+              : '0'
+            : '0';
       purchaseOrderItems.push({
         po_id: id,
         item: String(k * 10).padStart(5, '0'),
@@ -257,14 +359,16 @@ export function generateSeed(anchor: string, seed: number): SeedData {
         delivery_completed: received === quantity,
         finally_invoiced: invoiced === quantity && received === quantity,
       });
-      if (invoiced !== '0') invoiceNet = invoiceNet.plus(lineValue(price, invoiced, String(priceUnit), currency).amount);
+      if (invoiced !== '0')
+        invoiceNet = invoiceNet.plus(lineValue(price, invoiced, String(priceUnit), currency).amount);
     }
     if (invoiceNet.gt(0)) {
       // One to three invoices per order (partial invoicing), together the invoiced value.
       const parts = r.next() < 0.35 ? 1 : r.next() < 0.7 ? 2 : 3;
       let remaining = invoiceNet;
       for (let p = 0; p < parts; p++) {
-        const amount = p === parts - 1 ? remaining : remaining.times(0.3 + r.next() * 0.3).round(2, Big.roundHalfUp);
+        const amount =
+          p === parts - 1 ? remaining : remaining.times(0.3 + r.next() * 0.3).round(2, Big.roundHalfUp);
         remaining = remaining.minus(amount);
         const documentDate = addDays(lastDelivery, r.int(0, 12) + p * 5);
         if (documentDate > anchor) continue;
@@ -296,14 +400,17 @@ export function generateSeed(anchor: string, seed: number): SeedData {
   // with at least a few ending in each of the coming four quarters.
   const orderCount = new Map<string, number>();
   for (const po of purchaseOrders) orderCount.set(po.supplier_id, (orderCount.get(po.supplier_id) ?? 0) + 1);
-  const contracted = [...orderCount.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 150);
+  const contracted = [...orderCount.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, 150);
   const q0 = quarterStart(anchor);
   const contracts: ContractRow[] = contracted.map(([supplierId], i) => {
     const supplier = byId.get(supplierId)!;
     const code = codesOf(supplierId)[0]!;
     // i % 6: 0-3 → ends in the coming quarters 1-4, 4 → ended in the past year, 5 → ends later.
     const slot = i % 6;
-    const quarterFrom = slot < 4 ? addMonths(q0, 3 * (slot + 1)) : slot === 4 ? addMonths(q0, -9) : addMonths(q0, 18);
+    const quarterFrom =
+      slot < 4 ? addMonths(q0, 3 * (slot + 1)) : slot === 4 ? addMonths(q0, -9) : addMonths(q0, 18);
     const validTo = addDays(quarterFrom, r.int(0, 88));
     const validFrom = addMonths(validTo, -12 * r.int(1, 3));
     return {
@@ -321,7 +428,16 @@ export function generateSeed(anchor: string, seed: number): SeedData {
 }
 
 /** Net days of the seed's keys (the defaults of the payment terms mapping). */
-const NET_DAYS: Record<string, number> = { NT14: 14, NT30: 30, NT45: 45, NT60: 60, NT90: 90, ZB01: 45, ZB02: 30, ZB03: 60 };
+const NET_DAYS: Record<string, number> = {
+  NT14: 14,
+  NT30: 30,
+  NT45: 45,
+  NT60: 60,
+  NT90: 90,
+  ZB01: 45,
+  ZB02: 30,
+  ZB03: 60,
+};
 const CATEGORY_LABEL: Record<Category, string> = {
   RAW: 'Raw materials',
   ELEC: 'Electronics',

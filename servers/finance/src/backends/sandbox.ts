@@ -162,12 +162,16 @@ export class SandboxBackend implements FinanceBackend {
     const after = decodeKeyset('suppliers', filters, q.cursor);
     const p = new Params();
     const w: string[] = [];
-    if (q.name !== undefined) w.push(`lower(name) LIKE '%' || ${p.add(escapeLike(q.name.toLowerCase()))} || '%'`);
+    if (q.name !== undefined)
+      w.push(`lower(name) LIKE '%' || ${p.add(escapeLike(q.name.toLowerCase()))} || '%'`);
     if (q.country !== undefined) w.push(`country = ${p.add(q.country)}`);
     if (q.category !== undefined) w.push(`category = ${p.add(q.category)}`);
     if (q.blocked !== undefined) w.push(`purchasing_blocked = ${p.add(q.blocked)}`);
     if (after) w.push(`id > ${p.add(after.k)}`);
-    const rows = await this.rows(`SELECT * FROM ${S}.suppliers ${where(w)} ORDER BY id LIMIT ${p.add(q.limit + 1)}`, p);
+    const rows = await this.rows(
+      `SELECT * FROM ${S}.suppliers ${where(w)} ORDER BY id LIMIT ${p.add(q.limit + 1)}`,
+      p,
+    );
     return keysetPage('suppliers', filters, rows.map(toSupplier), q.limit, (s) => ({ v: '', k: s.id }));
   }
 
@@ -188,7 +192,10 @@ export class SandboxBackend implements FinanceBackend {
 
   async purchaseOrderValues(q: SpendQuery): Promise<Bounded<SpendRow>> {
     const p = new Params();
-    const w = [`po.order_date BETWEEN ${p.add(q.from)} AND ${p.add(q.to)}`, `po.approval_code <> '${APPROVAL_STATUS.rejected}'`];
+    const w = [
+      `po.order_date BETWEEN ${p.add(q.from)} AND ${p.add(q.to)}`,
+      `po.approval_code <> '${APPROVAL_STATUS.rejected}'`,
+    ];
     if (q.supplierId !== undefined) w.push(`po.supplier_id = ${p.add(q.supplierId)}`);
     if (q.companyCode !== undefined) w.push(`po.company_code = ${p.add(q.companyCode)}`);
     const rows = await this.rows(
@@ -217,15 +224,25 @@ export class SandboxBackend implements FinanceBackend {
     if (q.companyCode !== undefined) w.push(`company_code = ${p.add(q.companyCode)}`);
     if (q.from !== undefined) w.push(`order_date >= ${p.add(q.from)}`);
     if (q.to !== undefined) w.push(`order_date <= ${p.add(q.to)}`);
-    if (q.minValue !== undefined) w.push(`currency = ${p.add(q.minValue.currency)} AND net_value >= ${p.add(q.minValue.amount)}::numeric`);
+    if (q.minValue !== undefined)
+      w.push(
+        `currency = ${p.add(q.minValue.currency)} AND net_value >= ${p.add(q.minValue.amount)}::numeric`,
+      );
     if (q.approvalStatus !== undefined) w.push(`approval_code = ${p.add(APPROVAL_STATUS[q.approvalStatus])}`);
     if (q.deliveryStatus === 'delivered') w.push('all_delivered');
     if (q.deliveryStatus === 'partially_delivered') w.push('NOT all_delivered AND any_received');
     if (q.deliveryStatus === 'not_delivered') w.push('NOT any_received');
-    if (q.openOnly) w.push(`approval_code <> '${APPROVAL_STATUS.rejected}' AND NOT (all_delivered AND all_invoiced)`);
+    if (q.openOnly)
+      w.push(`approval_code <> '${APPROVAL_STATUS.rejected}' AND NOT (all_delivered AND all_invoiced)`);
     if (after) w.push(`id < ${p.add(after.k)}`);
-    const rows = await this.rows(`SELECT * FROM (${PO_FACTS}) f ${where(w)} ORDER BY id DESC LIMIT ${p.add(q.limit + 1)}`, p);
-    return keysetPage('purchase-orders', filters, rows.map(toPurchaseOrder), q.limit, (o) => ({ v: '', k: o.id }));
+    const rows = await this.rows(
+      `SELECT * FROM (${PO_FACTS}) f ${where(w)} ORDER BY id DESC LIMIT ${p.add(q.limit + 1)}`,
+      p,
+    );
+    return keysetPage('purchase-orders', filters, rows.map(toPurchaseOrder), q.limit, (o) => ({
+      v: '',
+      k: o.id,
+    }));
   }
 
   async getPurchaseOrder(purchaseOrderId: string): Promise<PurchaseOrderDetail | undefined> {
@@ -233,7 +250,10 @@ export class SandboxBackend implements FinanceBackend {
     const id = p.add(purchaseOrderId);
     const [head] = await this.rows(`SELECT * FROM (${PO_FACTS}) f WHERE id = ${id}`, p);
     if (!head) return undefined;
-    const items = await this.rows(`SELECT * FROM ${S}.purchase_order_items WHERE po_id = ${id} ORDER BY item`, p);
+    const items = await this.rows(
+      `SELECT * FROM ${S}.purchase_order_items WHERE po_id = ${id} ORDER BY item`,
+      p,
+    );
     const invoices = await this.rows(`SELECT * FROM ${S}.invoices WHERE po_id = ${id} ORDER BY id`, p);
     const currency = String(head.currency);
     return {
@@ -262,7 +282,15 @@ export class SandboxBackend implements FinanceBackend {
     };
   }
 
-  private invoiceWhere(p: Params, q: { supplierId: string; status?: PaymentStatus | undefined; from?: string | undefined; to?: string | undefined }): string[] {
+  private invoiceWhere(
+    p: Params,
+    q: {
+      supplierId: string;
+      status?: PaymentStatus | undefined;
+      from?: string | undefined;
+      to?: string | undefined;
+    },
+  ): string[] {
     const w = [`supplier_id = ${p.add(q.supplierId)}`];
     if (q.from !== undefined) w.push(`document_date >= ${p.add(q.from)}`);
     if (q.to !== undefined) w.push(`document_date <= ${p.add(q.to)}`);
@@ -282,7 +310,10 @@ export class SandboxBackend implements FinanceBackend {
       `SELECT * FROM ${S}.invoices ${where(w)} ORDER BY fiscal_year DESC, id DESC LIMIT ${p.add(q.limit + 1)}`,
       p,
     );
-    return keysetPage('invoices', filters, rows.map(toInvoice), q.limit, (i) => ({ v: i.fiscalYear, k: i.id }));
+    return keysetPage('invoices', filters, rows.map(toInvoice), q.limit, (i) => ({
+      v: i.fiscalYear,
+      k: i.id,
+    }));
   }
 
   async invoiceFacts(q: InvoiceFactsQuery): Promise<Bounded<Invoice>> {
@@ -307,15 +338,24 @@ export class SandboxBackend implements FinanceBackend {
       const on = p.add(q.activeOn);
       w.push(`c.valid_from <= ${on} AND c.valid_to >= ${on}`);
     }
-    if (q.minValue !== undefined) w.push(`c.currency = ${p.add(q.minValue.currency)} AND c.target_value >= ${p.add(q.minValue.amount)}::numeric`);
-    if (q.maxValue !== undefined) w.push(`c.currency = ${p.add(q.maxValue.currency)} AND c.target_value <= ${p.add(q.maxValue.amount)}::numeric`);
+    if (q.minValue !== undefined)
+      w.push(
+        `c.currency = ${p.add(q.minValue.currency)} AND c.target_value >= ${p.add(q.minValue.amount)}::numeric`,
+      );
+    if (q.maxValue !== undefined)
+      w.push(
+        `c.currency = ${p.add(q.maxValue.currency)} AND c.target_value <= ${p.add(q.maxValue.amount)}::numeric`,
+      );
     if (after) w.push(`(c.valid_to, c.id) > (${p.add(after.v)}::date, ${p.add(after.k)})`);
     const rows = await this.rows(
       `SELECT c.*, s.name AS supplier_name FROM ${S}.contracts c LEFT JOIN ${S}.suppliers s ON s.id = c.supplier_id
         ${where(w)} ORDER BY c.valid_to, c.id LIMIT ${p.add(q.limit + 1)}`,
       p,
     );
-    return keysetPage('contracts', filters, rows.map(toContract), q.limit, (c) => ({ v: c.validTo, k: c.id }));
+    return keysetPage('contracts', filters, rows.map(toContract), q.limit, (c) => ({
+      v: c.validTo,
+      k: c.id,
+    }));
   }
 
   async createRequisition(input: NewRequisition): Promise<CreatedRequisition> {
@@ -324,14 +364,29 @@ export class SandboxBackend implements FinanceBackend {
       await client.query('BEGIN');
       const { rows } = await client.query(`SELECT nextval('${S}.requisition_seq')::text AS n`);
       const number = String(rows[0].n);
-      await client.query(`INSERT INTO ${S}.requisitions (number, description) VALUES ($1, $2)`, [number, input.description ?? null]);
+      await client.query(`INSERT INTO ${S}.requisitions (number, description) VALUES ($1, $2)`, [
+        number,
+        input.description ?? null,
+      ]);
       const items = input.items.map((item, i) => ({ ...item, item: String((i + 1) * 10).padStart(5, '0') }));
       for (const it of items) {
         await client.query(
           `INSERT INTO ${S}.requisition_items (number, item, material, description, quantity, unit, plant, delivery_date,
              valuation_price, currency, supplier_id, purchasing_group) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
-          [number, it.item, it.material ?? null, it.description, it.quantity, it.unit, it.plant, it.deliveryDate,
-            it.valuationPrice.amount, it.valuationPrice.currency, it.supplierId ?? null, it.purchasingGroup],
+          [
+            number,
+            it.item,
+            it.material ?? null,
+            it.description,
+            it.quantity,
+            it.unit,
+            it.plant,
+            it.deliveryDate,
+            it.valuationPrice.amount,
+            it.valuationPrice.currency,
+            it.supplierId ?? null,
+            it.purchasingGroup,
+          ],
         );
       }
       await client.query('COMMIT');
@@ -357,4 +412,3 @@ export class SandboxBackend implements FinanceBackend {
     await this.pool.end();
   }
 }
-

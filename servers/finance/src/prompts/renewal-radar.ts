@@ -3,14 +3,18 @@ import { z } from 'zod';
 import { quarterWindow } from '../tools/inputs.ts';
 
 const args = z.object({
-  quarter: z.string().regex(/^\d{4}-Q[1-4]$/, 'quarter must look like 2027-Q3').describe('Quarter to look at, e.g. 2027-Q3'),
+  quarter: z
+    .string()
+    .regex(/^\d{4}-Q[1-4]$/, 'quarter must look like 2027-Q3')
+    .describe('Quarter to look at, e.g. 2027-Q3'),
 });
 
 /** Contracts up for renewal in a quarter, weighted by how much we spend with each supplier. */
 export const renewalRadar = definePrompt({
   name: 'renewal_radar',
   title: 'Renewal radar',
-  description: 'Contracts ending in a quarter, ranked by the spend with their suppliers, with payment terms to renegotiate.',
+  description:
+    'Contracts ending in a quarter, ranked by the spend with their suppliers, with payment terms to renegotiate.',
   args,
   get: async ({ quarter }) => {
     const { from, to } = quarterWindow(quarter);

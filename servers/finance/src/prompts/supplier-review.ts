@@ -3,14 +3,18 @@ import { z } from 'zod';
 import { SAP } from '../model.ts';
 
 const args = z.object({
-  supplier: z.string().regex(SAP.supplier, 'supplier must be an SAP supplier number, e.g. 17300001').describe('SAP supplier number'),
+  supplier: z
+    .string()
+    .regex(SAP.supplier, 'supplier must be an SAP supplier number, e.g. 17300001')
+    .describe('SAP supplier number'),
 });
 
 /** A buyer's review of one supplier: spend, terms, invoices, contracts, risks. */
 export const supplierReview = definePrompt({
   name: 'supplier_review',
   title: 'Supplier review',
-  description: 'Review one supplier: spend, payment terms, open orders, invoice behaviour, contracts and risks.',
+  description:
+    'Review one supplier: spend, payment terms, open orders, invoice behaviour, contracts and risks.',
   args,
   get: async ({ supplier }) => ({
     description: `Supplier review for ${supplier}`,

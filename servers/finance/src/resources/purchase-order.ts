@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { SAP } from '../model.ts';
 import { flagged, notFound, type ToolDeps } from '../tools/inputs.ts';
 
-const variables = z.object({ id: z.string().regex(SAP.purchaseOrder, 'must be a 10-digit purchase order number') });
+const variables = z.object({
+  id: z.string().regex(SAP.purchaseOrder, 'must be a 10-digit purchase order number'),
+});
 
 /** `finance://purchase-orders/{id}`: a purchase order with items, delivery and invoice status as JSON. */
 export function purchaseOrderResource({ finance }: ToolDeps) {
@@ -17,7 +19,9 @@ export function purchaseOrderResource({ finance }: ToolDeps) {
     read: async (uri, { id }) => {
       const po = await finance.getPurchaseOrder(id!);
       if (!po) throw notFound('purchase order', id!, 'Use list_open_purchase_orders to find order numbers.');
-      return [{ uri, mimeType: 'application/json', text: JSON.stringify(flagged({ purchaseOrder: po }), null, 2) }];
+      return [
+        { uri, mimeType: 'application/json', text: JSON.stringify(flagged({ purchaseOrder: po }), null, 2) },
+      ];
     },
   });
 }

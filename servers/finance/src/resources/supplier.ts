@@ -22,7 +22,12 @@ export function supplierResource({ finance, terms, today }: ToolDeps) {
         supplierTerms(finance, terms, supplier.id),
         finance.listContracts({ supplierId: supplier.id, activeOn: today(), limit: 20 }),
       ]);
-      const body = flagged({ supplier, paymentTerms: t.perCompany, averageNetDays: t.averageNetDays, activeContracts: contracts.items });
+      const body = flagged({
+        supplier,
+        paymentTerms: t.perCompany,
+        averageNetDays: t.averageNetDays,
+        activeContracts: contracts.items,
+      });
       return [{ uri, mimeType: 'application/json', text: JSON.stringify(body, null, 2) }];
     },
   });

@@ -3,7 +3,16 @@ import { z } from 'zod';
 import type { FinanceBackend, NewRequisition } from '../backends/finance-backend.ts';
 import { moneySchema, PLANTS, PURCHASING_GROUPS, SAP } from '../model.ts';
 import { compareAmounts, decimal, lineValue, type Money, MoneyTotals } from '../money.ts';
-import { dataFlags, flagged, fmt, isoDate, moneyInput, recordsText, supplierId, type ToolDeps } from './inputs.ts';
+import {
+  dataFlags,
+  flagged,
+  fmt,
+  isoDate,
+  moneyInput,
+  recordsText,
+  supplierId,
+  type ToolDeps,
+} from './inputs.ts';
 
 const item = z
   .object({
@@ -12,14 +21,24 @@ const item = z
       .regex(SAP.material, 'must be an SAP material number (capitals, digits, - and _), e.g. MR-BRG-6204')
       .optional()
       .describe('Material number; leave out for a free-text item'),
-    description: z.string().trim().min(1).max(40).describe('Short text of the item (max 40 characters, as in SAP)'),
+    description: z
+      .string()
+      .trim()
+      .min(1)
+      .max(40)
+      .describe('Short text of the item (max 40 characters, as in SAP)'),
     quantity: z
       .string()
       .regex(/^\d{1,10}(\.\d{1,3})?$/, 'must be a positive decimal like 10 or 2.5')
       .refine((q) => decimal(q).gt(0), 'must be more than 0')
       .describe('Quantity as a decimal string, e.g. "10"'),
-    unit: z.string().regex(SAP.unit, 'must be an SAP unit of measure like PC, KG, EA, DAY').describe('Unit of measure'),
-    plant: z.enum(Object.keys(PLANTS) as [string, ...string[]]).describe('Plant: 1010 Hamburg, 1020 Munich, 1710 Chicago, 2010 Lyon'),
+    unit: z
+      .string()
+      .regex(SAP.unit, 'must be an SAP unit of measure like PC, KG, EA, DAY')
+      .describe('Unit of measure'),
+    plant: z
+      .enum(Object.keys(PLANTS) as [string, ...string[]])
+      .describe('Plant: 1010 Hamburg, 1020 Munich, 1710 Chicago, 2010 Lyon'),
     deliveryDate: isoDate.describe('Requested delivery date (YYYY-MM-DD, not in the past)'),
     valuationPrice: moneyInput.describe('Valuation price per unit and its currency'),
     supplierId: supplierId.optional().describe('Desired supplier (SAP supplier number)'),
@@ -43,13 +62,19 @@ const output = z.object({
 /** Item values and the total; every item must be valued in one currency (totals are never mixed). */
 function valuation(args: NewRequisition): { values: Money[]; total: Money } {
   const totals = new MoneyTotals();
-  const values = args.items.map((i) => lineValue(i.valuationPrice.amount, i.quantity, '1', i.valuationPrice.currency));
+  const values = args.items.map((i) =>
+    lineValue(i.valuationPrice.amount, i.quantity, '1', i.valuationPrice.currency),
+  );
   for (const v of values) totals.add(v);
   const total = totals.single();
   if (!total) {
-    throw new ToolError('INVALID_ARGUMENTS', `Items are valued in several currencies (${totals.currencies.join(', ')})`, {
-      hint: 'Value every item of one requisition in the same currency, or create one requisition per currency.',
-    });
+    throw new ToolError(
+      'INVALID_ARGUMENTS',
+      `Items are valued in several currencies (${totals.currencies.join(', ')})`,
+      {
+        hint: 'Value every item of one requisition in the same currency, or create one requisition per currency.',
+      },
+    );
   }
   return { values, total };
 }
@@ -57,19 +82,32 @@ function valuation(args: NewRequisition): { values: Money[]; total: Money } {
 async function check(finance: FinanceBackend, args: NewRequisition, today: string): Promise<void> {
   for (const [n, it] of args.items.entries()) {
     if (it.deliveryDate < today) {
-      throw new ToolError('INVALID_ARGUMENTS', `Item ${n + 1}: the delivery date ${it.deliveryDate} is in the past`, {
-        hint: 'Use today or a later date.',
-      });
+      throw new ToolError(
+        'INVALID_ARGUMENTS',
+        `Item ${n + 1}: the delivery date ${it.deliveryDate} is in the past`,
+        {
+          hint: 'Use today or a later date.',
+        },
+      );
     }
   }
-  const suppliers = [...new Set(args.items.map((i) => i.supplierId).filter((s): s is string => s !== undefined))];
+  const suppliers = [
+    ...new Set(args.items.map((i) => i.supplierId).filter((s): s is string => s !== undefined)),
+  ];
   for (const id of suppliers) {
     const supplier = await finance.getSupplier(id);
-    if (!supplier) throw new ToolError('NOT_FOUND', `No supplier ${id}`, { hint: 'Use search_suppliers to find supplier numbers.' });
-    if (supplier.purchasingBlocked) {
-      throw new ToolError('INVALID_ARGUMENTS', `Supplier ${id} (${supplier.name}) is blocked for purchasing`, {
-        hint: 'Choose another supplier, or leave the desired supplier empty for purchasing to source it.',
+    if (!supplier)
+      throw new ToolError('NOT_FOUND', `No supplier ${id}`, {
+        hint: 'Use search_suppliers to find supplier numbers.',
       });
+    if (supplier.purchasingBlocked) {
+      throw new ToolError(
+        'INVALID_ARGUMENTS',
+        `Supplier ${id} (${supplier.name}) is blocked for purchasing`,
+        {
+          hint: 'Choose another supplier, or leave the desired supplier empty for purchasing to source it.',
+        },
+      );
     }
   }
 }
@@ -116,7 +154,11 @@ export function createPurchaseRequisition({ finance, today, secondApprovalAbove 
           })),
           total: fmt(total),
         },
-        records: [...new Set(args.items.flatMap((i) => (i.supplierId ? [`${finance.kind}:Supplier/${i.supplierId}`] : [])))],
+        records: [
+          ...new Set(
+            args.items.flatMap((i) => (i.supplierId ? [`${finance.kind}:Supplier/${i.supplierId}`] : [])),
+          ),
+        ],
         total: { amount: Number(total.amount), currency: total.currency },
         ...(second ? { approvalsRequired: 2 } : {}),
       };
@@ -126,7 +168,10 @@ export function createPurchaseRequisition({ finance, today, secondApprovalAbove 
       const { values, total } = valuation(args);
       const created = await finance.createRequisition(args);
       ctx.touch(`${finance.kind === 'sap' ? 'sap' : 'sandbox'}:PurchaseRequisition/${created.number}`);
-      ctx.log.info({ requisition: created.number, items: args.items.length, total }, 'purchase requisition created');
+      ctx.log.info(
+        { requisition: created.number, items: args.items.length, total },
+        'purchase requisition created',
+      );
       return flagged({
         requisition: created.number,
         items: created.items.map((i, n) => ({ item: i.item, description: i.description, value: values[n]! })),

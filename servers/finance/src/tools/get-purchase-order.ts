@@ -18,7 +18,12 @@ export function getPurchaseOrder({ finance }: ToolDeps) {
     annotations: { readOnlyHint: true, openWorldHint: true },
     handler: async (args) => {
       const po = await finance.getPurchaseOrder(args.purchaseOrderId);
-      if (!po) throw notFound('purchase order', args.purchaseOrderId, 'Use list_open_purchase_orders to find order numbers.');
+      if (!po)
+        throw notFound(
+          'purchase order',
+          args.purchaseOrderId,
+          'Use list_open_purchase_orders to find order numbers.',
+        );
       return flagged({ purchaseOrder: po });
     },
     render: ({ purchaseOrder: p }) =>

@@ -48,7 +48,14 @@ export function getSupplierInvoices({ finance, today, aggregationBound }: ToolDe
       const from = args.from ?? shiftDays(to, -365);
       checkWindow(from, to, 5 * 366);
       const [page, facts] = await Promise.all([
-        finance.listInvoices({ supplierId: args.supplierId, status: args.status, from, to, limit: args.limit, cursor: args.cursor }),
+        finance.listInvoices({
+          supplierId: args.supplierId,
+          status: args.status,
+          from,
+          to,
+          limit: args.limit,
+          cursor: args.cursor,
+        }),
         finance.invoiceFacts({ supplierId: args.supplierId, from, to, bound: aggregationBound }),
       ]);
       return {
@@ -61,8 +68,11 @@ export function getSupplierInvoices({ finance, today, aggregationBound }: ToolDe
     },
     render: (out) =>
       `${out.summary.invoices} invoices ${out.from}..${out.to}: ${out.summary.paid} paid (avg ${out.summary.averageDaysToPay ?? '?'} days), ${out.summary.open} open, ${out.summary.blocked} blocked, ${out.summary.overdue} overdue.\n` +
-      listText(out, 'No invoice matches.', (i) =>
-        `${i.id}/${i.fiscalYear} ${i.documentDate} ${fmt(i.gross)} ${i.status}${i.paymentBlockReason ? ` (block ${i.paymentBlockReason})` : ''}, due ${i.dueDate ?? '?'}${i.paidDate ? `, paid ${i.paidDate} after ${i.daysToPay} days` : ''}`,
+      listText(
+        out,
+        'No invoice matches.',
+        (i) =>
+          `${i.id}/${i.fiscalYear} ${i.documentDate} ${fmt(i.gross)} ${i.status}${i.paymentBlockReason ? ` (block ${i.paymentBlockReason})` : ''}, due ${i.dueDate ?? '?'}${i.paidDate ? `, paid ${i.paidDate} after ${i.daysToPay} days` : ''}`,
       ),
   });
 }

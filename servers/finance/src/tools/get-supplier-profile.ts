@@ -8,7 +8,13 @@ import {
   summarizeInvoices,
   supplierTerms,
 } from '../analytics.ts';
-import { companyTermsSchema, contractSchema, purchaseOrderSchema, supplierSchema, totalsSchema } from '../model.ts';
+import {
+  companyTermsSchema,
+  contractSchema,
+  purchaseOrderSchema,
+  supplierSchema,
+  totalsSchema,
+} from '../model.ts';
 import { MoneyTotals } from '../money.ts';
 import {
   checkWindow,
@@ -59,7 +65,8 @@ export function getSupplierProfile({ finance, terms, today, aggregationBound }: 
       const from = args.from ?? shiftDays(to, -365);
       checkWindow(from, to, 3 * 366);
       const supplier = await finance.getSupplier(args.supplierId);
-      if (!supplier) throw notFound('supplier', args.supplierId, 'Use search_suppliers to find supplier numbers.');
+      if (!supplier)
+        throw notFound('supplier', args.supplierId, 'Use search_suppliers to find supplier numbers.');
       const [t, values, open, invoices, contracts] = await Promise.all([
         supplierTerms(finance, terms, supplier.id),
         finance.purchaseOrderValues({ from, to, supplierId: supplier.id, bound: aggregationBound }),

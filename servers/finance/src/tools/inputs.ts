@@ -4,11 +4,16 @@
  * dates are real calendar dates, amounts are decimal strings.
  */
 import { ToolError } from '@mcp-platform/protocol';
-import { type UntrustedFlags, untrustedFlags, untrustedFlagsShape, wrapUntrusted } from '@mcp-platform/runtime';
+import {
+  type UntrustedFlags,
+  untrustedFlags,
+  untrustedFlagsShape,
+  wrapUntrusted,
+} from '@mcp-platform/runtime';
 import { z } from 'zod';
 import type { FinanceBackend } from '../backends/finance-backend.ts';
 import { SAP } from '../model.ts';
-import { CURRENCY_CODE, DECIMAL, type Money } from '../money.ts';
+import { CURRENCY_CODE, type Money } from '../money.ts';
 import type { TermsMap } from '../payment-terms.ts';
 
 /** What every tool factory receives. */
@@ -42,7 +47,10 @@ export const currency = z
   .describe('ISO 4217 currency code, e.g. EUR or USD');
 export const amount = z
   .string()
-  .regex(/^\d{1,15}(\.\d{1,2})?$/, 'must be a plain decimal like 25000 or 25000.50 (no separators, no exponent)')
+  .regex(
+    /^\d{1,15}(\.\d{1,2})?$/,
+    'must be a plain decimal like 25000 or 25000.50 (no separators, no exponent)',
+  )
   .describe('Amount as a decimal string, e.g. "25000.00"');
 export const moneyInput = z.object({ amount, currency }).describe('An amount and its currency');
 
@@ -106,7 +114,11 @@ export function pageResult<T>(page: { items: T[]; nextCursor: string | undefined
   );
 }
 
-export function listText<T>(out: { items: T[]; hasMore: boolean }, empty: string, line: (item: T) => string): string {
+export function listText<T>(
+  out: { items: T[]; hasMore: boolean },
+  empty: string,
+  line: (item: T) => string,
+): string {
   const more = out.hasMore ? '\nMore records match: call again with `cursor` set to nextCursor.' : '';
   return out.items.length === 0 ? empty + more : recordsText(out.items.map(line).join('\n')) + more;
 }
@@ -125,11 +137,11 @@ export function spanDays(from: string, to: string): number {
 export function checkWindow(from: string, to: string, maxDays: number): void {
   const span = spanDays(from, to);
   if (span < 0) throw new ToolError('INVALID_ARGUMENTS', '`from` is after `to`', { hint: 'Swap the dates.' });
-  if (span > maxDays) throw new ToolError('INVALID_ARGUMENTS', `The window is longer than ${maxDays} days`, {
+  if (span > maxDays)
+    throw new ToolError('INVALID_ARGUMENTS', `The window is longer than ${maxDays} days`, {
       hint: `Ask for at most ${maxDays} days at a time.`,
     });
 }
-
 
 /** A quarter like 2027-Q3 → its first and last day. */
 export function quarterWindow(quarter: string): { from: string; to: string } {

@@ -22,8 +22,12 @@ const input = z.object({
   endingIn: quarter.optional().describe('Only contracts whose validity ends in this quarter, e.g. 2027-Q3'),
   endFrom: isoDate.optional().describe('Only contracts ending on or after this date'),
   endTo: isoDate.optional().describe('Only contracts ending on or before this date'),
-  minValue: moneyInput.optional().describe('Only contracts with at least this target value (in that currency)'),
-  maxValue: moneyInput.optional().describe('Only contracts with at most this target value (in that currency)'),
+  minValue: moneyInput
+    .optional()
+    .describe('Only contracts with at least this target value (in that currency)'),
+  maxValue: moneyInput
+    .optional()
+    .describe('Only contracts with at most this target value (in that currency)'),
   activeOnly: z.boolean().default(false).describe('Only contracts valid today'),
   limit: limit(20, 100),
   cursor,
@@ -68,8 +72,11 @@ export function listContracts({ finance, today }: ToolDeps) {
       );
     },
     render: (out) =>
-      listText(out, 'No contract matches.', (c) =>
-        `${c.id} ${c.supplierName ?? ''} (${c.supplierId}) ${c.validFrom}..${c.validTo}, target ${fmt(c.targetValue)} — ${c.description}`,
+      listText(
+        out,
+        'No contract matches.',
+        (c) =>
+          `${c.id} ${c.supplierName ?? ''} (${c.supplierId}) ${c.validFrom}..${c.validTo}, target ${fmt(c.targetValue)} — ${c.description}`,
       ),
   });
 }

@@ -22,8 +22,14 @@ const input = z.object({
   companyCode: companyCode.optional(),
   from: isoDate.optional().describe('Order date from (inclusive)'),
   to: isoDate.optional().describe('Order date to (inclusive)'),
-  approvalStatus: z.enum(APPROVAL_STATUSES).optional().describe('in_process, in_approval, released or rejected'),
-  deliveryStatus: z.enum(DELIVERY_STATUSES).optional().describe('not_delivered, partially_delivered or delivered'),
+  approvalStatus: z
+    .enum(APPROVAL_STATUSES)
+    .optional()
+    .describe('in_process, in_approval, released or rejected'),
+  deliveryStatus: z
+    .enum(DELIVERY_STATUSES)
+    .optional()
+    .describe('not_delivered, partially_delivered or delivered'),
   limit: limit(20, 100),
   cursor,
 });
@@ -45,8 +51,11 @@ export function listOpenPurchaseOrders({ finance }: ToolDeps) {
       return pageResult(await finance.listPurchaseOrders({ ...args, openOnly: true }));
     },
     render: (out) =>
-      listText(out, 'No open purchase order matches.', (p) =>
-        `${p.id} ${p.orderDate} ${p.supplierName ?? p.supplierId} (${p.supplierId}) ${fmt(p.netValue)} — ${p.approvalStatus}, ${p.deliveryStatus}, ${p.invoiceStatus}${p.nextDeliveryDate ? `, next delivery ${p.nextDeliveryDate}` : ''}`,
+      listText(
+        out,
+        'No open purchase order matches.',
+        (p) =>
+          `${p.id} ${p.orderDate} ${p.supplierName ?? p.supplierId} (${p.supplierId}) ${fmt(p.netValue)} — ${p.approvalStatus}, ${p.deliveryStatus}, ${p.invoiceStatus}${p.nextDeliveryDate ? `, next delivery ${p.nextDeliveryDate}` : ''}`,
       ),
   });
 }

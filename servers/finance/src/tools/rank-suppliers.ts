@@ -7,6 +7,7 @@ import {
   checkWindow,
   companyCode,
   currency,
+  dataFlags,
   flagged,
   isoDate,
   quarter,
@@ -14,14 +15,23 @@ import {
   recordsText,
   shiftDays,
   type ToolDeps,
-  dataFlags,
 } from './inputs.ts';
 
 const input = z.object({
-  from: isoDate.optional().describe('Spend period start (order date, inclusive; default 365 days before today)'),
+  from: isoDate
+    .optional()
+    .describe('Spend period start (order date, inclusive; default 365 days before today)'),
   to: isoDate.optional().describe('Spend period end (inclusive; default today)'),
-  top: z.number().int().min(1).max(50).default(20).describe('How many suppliers to return (1-50, default 20)'),
-  currency: currency.default('EUR').describe('Rank by spend in this currency (amounts are never converted; default EUR)'),
+  top: z
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .default(20)
+    .describe('How many suppliers to return (1-50, default 20)'),
+  currency: currency
+    .default('EUR')
+    .describe('Rank by spend in this currency (amounts are never converted; default EUR)'),
   companyCode: companyCode.optional(),
   renewalQuarter: quarter
     .optional()
@@ -34,11 +44,19 @@ const ranked = z.object({
   name: z.string().nullable(),
   country: z.string().nullable(),
   spend: moneySchema.describe('Spend in the ranking currency (sum of purchase order net values)'),
-  otherCurrencySpend: z.array(moneySchema).describe('Spend in other currencies (not converted, not in the ranking)'),
+  otherCurrencySpend: z
+    .array(moneySchema)
+    .describe('Spend in other currencies (not converted, not in the ranking)'),
   orders: z.number().int(),
   paymentTerms: z.array(companyTermsSchema),
-  averageNetDays: z.string().nullable().describe('Mean net days over the company codes the supplier is set up in'),
-  nextContractEnd: z.string().nullable().describe('End date of the earliest-ending contract still valid today'),
+  averageNetDays: z
+    .string()
+    .nullable()
+    .describe('Mean net days over the company codes the supplier is set up in'),
+  nextContractEnd: z
+    .string()
+    .nullable()
+    .describe('End date of the earliest-ending contract still valid today'),
   nextContractId: z.string().nullable(),
   contractEndsInQuarter: z.boolean().optional(),
 });
@@ -85,9 +103,14 @@ export function rankSuppliers({ finance, terms, today, aggregationBound }: ToolD
       const order = [...spend.entries()]
         .map(([supplierId, s]) => ({ supplierId, s, total: s.totals.in(args.currency) }))
         .filter((e) => compareAmounts(e.total.amount, zero.amount) > 0)
-        .sort((a, b) => compareAmounts(b.total.amount, a.total.amount) || a.supplierId.localeCompare(b.supplierId))
+        .sort(
+          (a, b) =>
+            compareAmounts(b.total.amount, a.total.amount) || a.supplierId.localeCompare(b.supplierId),
+        )
         .slice(0, args.top);
-      const window = args.renewalQuarter ? { quarter: args.renewalQuarter, ...quarterWindow(args.renewalQuarter) } : undefined;
+      const window = args.renewalQuarter
+        ? { quarter: args.renewalQuarter, ...quarterWindow(args.renewalQuarter) }
+        : undefined;
       const suppliers = await Promise.all(
         order.map(async (e, i) => {
           const [supplier, t, contracts] = await Promise.all([
@@ -111,7 +134,12 @@ export function rankSuppliers({ finance, terms, today, aggregationBound }: ToolD
             averageNetDays: t.averageNetDays,
             nextContractEnd: next?.validTo ?? null,
             nextContractId: next?.id ?? null,
-            ...(window ? { contractEndsInQuarter: next !== undefined && next.validTo >= window.from && next.validTo <= window.to } : {}),
+            ...(window
+              ? {
+                  contractEndsInQuarter:
+                    next !== undefined && next.validTo >= window.from && next.validTo <= window.to,
+                }
+              : {}),
           };
         }),
       );

@@ -13,8 +13,13 @@ const input = z.object({
   category: z
     .enum(CATEGORY_KEYS)
     .optional()
-    .describe('Category (industry key): RAW raw materials, ELEC electronics, PACK packaging, LOGI logistics, ITSV IT services, FACL facility services, MRO maintenance/repair, CHEM chemicals'),
-  blocked: z.boolean().optional().describe('true: only suppliers blocked for purchasing; false: only unblocked ones'),
+    .describe(
+      'Category (industry key): RAW raw materials, ELEC electronics, PACK packaging, LOGI logistics, ITSV IT services, FACL facility services, MRO maintenance/repair, CHEM chemicals',
+    ),
+  blocked: z
+    .boolean()
+    .optional()
+    .describe('true: only suppliers blocked for purchasing; false: only unblocked ones'),
   limit: limit(20, 100),
   cursor,
 });
@@ -32,8 +37,11 @@ export function searchSuppliers({ finance }: ToolDeps) {
     annotations: { readOnlyHint: true, openWorldHint: true },
     handler: async (args) => pageResult(await finance.searchSuppliers(args)),
     render: (out) =>
-      listText(out, 'No supplier matches.', (s) =>
-        `${s.id} ${s.name} — ${s.city ?? '?'}, ${s.country ?? '?'}; ${s.categoryName ?? s.category ?? 'no category'}${s.purchasingBlocked ? '; BLOCKED for purchasing' : ''}`,
+      listText(
+        out,
+        'No supplier matches.',
+        (s) =>
+          `${s.id} ${s.name} — ${s.city ?? '?'}, ${s.country ?? '?'}; ${s.categoryName ?? s.category ?? 'no category'}${s.purchasingBlocked ? '; BLOCKED for purchasing' : ''}`,
       ),
   });
 }
