@@ -7,7 +7,24 @@ export {
   loudSkip,
   requireEnv,
 } from './env.ts';
+export {
+  type FakeHandler,
+  type FakeOAuthOptions,
+  type FakeRequest,
+  type FakeResponse,
+  type FakeUpstream,
+  type FakeUpstreamOptions,
+  startFakeUpstream,
+} from './fake-upstream.ts';
 export { listen } from './listen.ts';
+export {
+  connectMcpClient,
+  type McpTestClient,
+  type McpTestClientOptions,
+  resultError,
+  resultOk,
+  resultText,
+} from './mcp-client.ts';
 export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.ts';
 export {
   type ProxiedRequest,
