@@ -3,6 +3,7 @@
  * within `aggregationBound`. Results say when the bound cut the read short (`complete: false`), and
  * money is summed per currency only.
  */
+import type { UpstreamCall } from '@mcp-platform/server-kit';
 import { z } from 'zod';
 import type { FinanceBackend, SpendRow } from './backends/finance-backend.ts';
 import { type CompanyTerms, companyTermsSchema, type Invoice, moneySchema, totalsSchema } from './model.ts';
@@ -42,8 +43,9 @@ export async function supplierTerms(
   finance: FinanceBackend,
   terms: TermsMap,
   supplierId: string,
+  call: UpstreamCall,
 ): Promise<{ perCompany: CompanyTerms[]; averageNetDays: string | null }> {
-  const raw = await finance.supplierTerms(supplierId);
+  const raw = await finance.supplierTerms(supplierId, call);
   const perCompany = raw.map((t) => ({ companyCode: t.companyCode, ...termsOf(terms, t.key)! }));
   const days = perCompany.map((t) => t.netDays).filter((d): d is number => d !== null);
   return { perCompany, averageNetDays: mean(days, 1) };

@@ -1,3 +1,4 @@
+import type { UpstreamCall } from '@mcp-platform/server-kit';
 import type {
   ApprovalStatus,
   Category,
@@ -19,19 +20,19 @@ import type { Money } from '../money.ts';
  */
 export interface FinanceBackend {
   readonly kind: 'sap' | 'sandbox';
-  searchSuppliers(query: SupplierSearch): Promise<Page<Supplier>>;
-  getSupplier(supplierId: string): Promise<Supplier | undefined>;
+  searchSuppliers(query: SupplierSearch, call: UpstreamCall): Promise<Page<Supplier>>;
+  getSupplier(supplierId: string, call: UpstreamCall): Promise<Supplier | undefined>;
   /** Payment terms per company code (raw keys; the tools map them to days). */
-  supplierTerms(supplierId: string): Promise<Array<{ companyCode: string; key: string }>>;
+  supplierTerms(supplierId: string, call: UpstreamCall): Promise<Array<{ companyCode: string; key: string }>>;
   /** Purchase orders of a window for aggregation, at most `bound` (then `complete: false`). */
-  purchaseOrderValues(query: SpendQuery): Promise<Bounded<SpendRow>>;
-  listPurchaseOrders(query: PurchaseOrderSearch): Promise<Page<PurchaseOrder>>;
-  getPurchaseOrder(purchaseOrderId: string): Promise<PurchaseOrderDetail | undefined>;
-  listInvoices(query: InvoiceSearch): Promise<Page<Invoice>>;
+  purchaseOrderValues(query: SpendQuery, call: UpstreamCall): Promise<Bounded<SpendRow>>;
+  listPurchaseOrders(query: PurchaseOrderSearch, call: UpstreamCall): Promise<Page<PurchaseOrder>>;
+  getPurchaseOrder(purchaseOrderId: string, call: UpstreamCall): Promise<PurchaseOrderDetail | undefined>;
+  listInvoices(query: InvoiceSearch, call: UpstreamCall): Promise<Page<Invoice>>;
   /** Every invoice of a supplier in a window (for summaries), at most `bound`. */
-  invoiceFacts(query: InvoiceFactsQuery): Promise<Bounded<Invoice>>;
-  listContracts(query: ContractSearch): Promise<Page<Contract>>;
-  createRequisition(input: NewRequisition): Promise<CreatedRequisition>;
+  invoiceFacts(query: InvoiceFactsQuery, call: UpstreamCall): Promise<Bounded<Invoice>>;
+  listContracts(query: ContractSearch, call: UpstreamCall): Promise<Page<Contract>>;
+  createRequisition(input: NewRequisition, call: UpstreamCall): Promise<CreatedRequisition>;
   /** Dependency check for `/readyz`. */
   ready(): Promise<{ ok: boolean; detail?: string }>;
   close(): Promise<void>;
@@ -139,3 +140,17 @@ export interface CreatedRequisition {
 }
 
 export type { CompanyTerms };
+
+/** Every business operation, for the kit's instrumented wrapper (a missing one is a type error). */
+export const OPERATIONS = {
+  searchSuppliers: true,
+  getSupplier: true,
+  supplierTerms: true,
+  purchaseOrderValues: true,
+  listPurchaseOrders: true,
+  getPurchaseOrder: true,
+  listInvoices: true,
+  invoiceFacts: true,
+  listContracts: true,
+  createRequisition: true,
+} as const;

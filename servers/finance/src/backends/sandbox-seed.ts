@@ -6,10 +6,10 @@
  * over the past year and the coming quarters, plants and purchasing groups. Amounts are decimal
  * strings computed with big.js. The fake S/4HANA in the tests serves the very same rows over OData.
  */
+import { type Random, seededRandom } from '@mcp-platform/server-kit';
 import Big from 'big.js';
 import { CATEGORY_KEYS, type Category, COMPANY_CODES, PLANTS } from '../model.ts';
 import { lineValue } from '../money.ts';
-import { type Random, seededRandom } from './seeded-random.ts';
 
 export interface SupplierRow {
   id: string;

@@ -1,3 +1,5 @@
+import { queryWithCallSignal } from '@mcp-platform/runtime';
+import { decodeKeyset, keysetPage, type UpstreamCall } from '@mcp-platform/server-kit';
 import pg from 'pg';
 import {
   APPROVAL_STATUS,
@@ -11,10 +13,10 @@ import {
   type PaymentStatus,
   type PurchaseOrder,
   type PurchaseOrderDetail,
+  SAP,
   type Supplier,
 } from '../model.ts';
 import { lineValue, money } from '../money.ts';
-import { decodeKeyset, keysetPage } from './cursor.ts';
 import type {
   Bounded,
   ContractSearch,
@@ -153,13 +155,13 @@ export class SandboxBackend implements FinanceBackend {
     });
   }
 
-  private async rows(text: string, p: Params): Promise<Row[]> {
-    return (await this.pool.query(text, p.values)).rows as Row[];
+  private async rows(text: string, p: Params, call: UpstreamCall): Promise<Row[]> {
+    return (await queryWithCallSignal(this.pool, text, p.values, call.signal)).rows as Row[];
   }
 
-  async searchSuppliers(q: SupplierSearch): Promise<Page<Supplier>> {
+  async searchSuppliers(q: SupplierSearch, call: UpstreamCall): Promise<Page<Supplier>> {
     const filters = { n: q.name, c: q.country, k: q.category, b: q.blocked };
-    const after = decodeKeyset('suppliers', filters, q.cursor);
+    const after = decodeKeyset('suppliers', filters, q.cursor, { id: SAP.supplier });
     const p = new Params();
     const w: string[] = [];
     if (q.name !== undefined)
@@ -167,30 +169,35 @@ export class SandboxBackend implements FinanceBackend {
     if (q.country !== undefined) w.push(`country = ${p.add(q.country)}`);
     if (q.category !== undefined) w.push(`category = ${p.add(q.category)}`);
     if (q.blocked !== undefined) w.push(`purchasing_blocked = ${p.add(q.blocked)}`);
-    if (after) w.push(`id > ${p.add(after.k)}`);
+    if (after) w.push(`id > ${p.add(after.id)}`);
     const rows = await this.rows(
       `SELECT * FROM ${S}.suppliers ${where(w)} ORDER BY id LIMIT ${p.add(q.limit + 1)}`,
       p,
+      call,
     );
-    return keysetPage('suppliers', filters, rows.map(toSupplier), q.limit, (s) => ({ v: '', k: s.id }));
+    return keysetPage('suppliers', filters, rows.map(toSupplier), q.limit, () => '');
   }
 
-  async getSupplier(supplierId: string): Promise<Supplier | undefined> {
+  async getSupplier(supplierId: string, call: UpstreamCall): Promise<Supplier | undefined> {
     const p = new Params();
-    const rows = await this.rows(`SELECT * FROM ${S}.suppliers WHERE id = ${p.add(supplierId)}`, p);
+    const rows = await this.rows(`SELECT * FROM ${S}.suppliers WHERE id = ${p.add(supplierId)}`, p, call);
     return rows[0] && toSupplier(rows[0]);
   }
 
-  async supplierTerms(supplierId: string): Promise<Array<{ companyCode: string; key: string }>> {
+  async supplierTerms(
+    supplierId: string,
+    call: UpstreamCall,
+  ): Promise<Array<{ companyCode: string; key: string }>> {
     const p = new Params();
     const rows = await this.rows(
       `SELECT company_code, payment_terms FROM ${S}.supplier_companies WHERE supplier_id = ${p.add(supplierId)} ORDER BY company_code`,
       p,
+      call,
     );
     return rows.map((r) => ({ companyCode: String(r.company_code), key: String(r.payment_terms) }));
   }
 
-  async purchaseOrderValues(q: SpendQuery): Promise<Bounded<SpendRow>> {
+  async purchaseOrderValues(q: SpendQuery, call: UpstreamCall): Promise<Bounded<SpendRow>> {
     const p = new Params();
     const w = [
       `po.order_date BETWEEN ${p.add(q.from)} AND ${p.add(q.to)}`,
@@ -203,6 +210,7 @@ export class SandboxBackend implements FinanceBackend {
          FROM ${S}.purchase_orders po JOIN ${S}.purchase_order_items i ON i.po_id = po.id
          ${where(w)} GROUP BY po.id ORDER BY po.id LIMIT ${p.add(q.bound + 1)}`,
       p,
+      call,
     );
     return {
       complete: rows.length <= q.bound,
@@ -215,9 +223,9 @@ export class SandboxBackend implements FinanceBackend {
     };
   }
 
-  async listPurchaseOrders(q: PurchaseOrderSearch): Promise<Page<PurchaseOrder>> {
+  async listPurchaseOrders(q: PurchaseOrderSearch, call: UpstreamCall): Promise<Page<PurchaseOrder>> {
     const filters = { ...q, limit: undefined, cursor: undefined };
-    const after = decodeKeyset('purchase-orders', filters, q.cursor);
+    const after = decodeKeyset('purchase-orders', filters, q.cursor, { id: SAP.purchaseOrder });
     const p = new Params();
     const w: string[] = [];
     if (q.supplierId !== undefined) w.push(`supplier_id = ${p.add(q.supplierId)}`);
@@ -234,27 +242,29 @@ export class SandboxBackend implements FinanceBackend {
     if (q.deliveryStatus === 'not_delivered') w.push('NOT any_received');
     if (q.openOnly)
       w.push(`approval_code <> '${APPROVAL_STATUS.rejected}' AND NOT (all_delivered AND all_invoiced)`);
-    if (after) w.push(`id < ${p.add(after.k)}`);
+    if (after) w.push(`id < ${p.add(after.id)}`);
     const rows = await this.rows(
       `SELECT * FROM (${PO_FACTS}) f ${where(w)} ORDER BY id DESC LIMIT ${p.add(q.limit + 1)}`,
       p,
+      call,
     );
-    return keysetPage('purchase-orders', filters, rows.map(toPurchaseOrder), q.limit, (o) => ({
-      v: '',
-      k: o.id,
-    }));
+    return keysetPage('purchase-orders', filters, rows.map(toPurchaseOrder), q.limit, () => '');
   }
 
-  async getPurchaseOrder(purchaseOrderId: string): Promise<PurchaseOrderDetail | undefined> {
+  async getPurchaseOrder(
+    purchaseOrderId: string,
+    call: UpstreamCall,
+  ): Promise<PurchaseOrderDetail | undefined> {
     const p = new Params();
     const id = p.add(purchaseOrderId);
-    const [head] = await this.rows(`SELECT * FROM (${PO_FACTS}) f WHERE id = ${id}`, p);
+    const [head] = await this.rows(`SELECT * FROM (${PO_FACTS}) f WHERE id = ${id}`, p, call);
     if (!head) return undefined;
     const items = await this.rows(
       `SELECT * FROM ${S}.purchase_order_items WHERE po_id = ${id} ORDER BY item`,
       p,
+      call,
     );
-    const invoices = await this.rows(`SELECT * FROM ${S}.invoices WHERE po_id = ${id} ORDER BY id`, p);
+    const invoices = await this.rows(`SELECT * FROM ${S}.invoices WHERE po_id = ${id} ORDER BY id`, p, call);
     const currency = String(head.currency);
     return {
       ...toPurchaseOrder(head),
@@ -300,35 +310,34 @@ export class SandboxBackend implements FinanceBackend {
     return w;
   }
 
-  async listInvoices(q: InvoiceSearch): Promise<Page<Invoice>> {
+  async listInvoices(q: InvoiceSearch, call: UpstreamCall): Promise<Page<Invoice>> {
     const filters = { s: q.supplierId, st: q.status, f: q.from, t: q.to };
-    const after = decodeKeyset('invoices', filters, q.cursor);
+    const after = decodeKeyset('invoices', filters, q.cursor, { id: SAP.supplierInvoice });
     const p = new Params();
     const w = this.invoiceWhere(p, q);
-    if (after) w.push(`(fiscal_year, id) < (${p.add(after.v)}, ${p.add(after.k)})`);
+    if (after) w.push(`(fiscal_year, id) < (${p.add(String(after.v))}, ${p.add(after.id)})`);
     const rows = await this.rows(
       `SELECT * FROM ${S}.invoices ${where(w)} ORDER BY fiscal_year DESC, id DESC LIMIT ${p.add(q.limit + 1)}`,
       p,
+      call,
     );
-    return keysetPage('invoices', filters, rows.map(toInvoice), q.limit, (i) => ({
-      v: i.fiscalYear,
-      k: i.id,
-    }));
+    return keysetPage('invoices', filters, rows.map(toInvoice), q.limit, (i) => i.fiscalYear);
   }
 
-  async invoiceFacts(q: InvoiceFactsQuery): Promise<Bounded<Invoice>> {
+  async invoiceFacts(q: InvoiceFactsQuery, call: UpstreamCall): Promise<Bounded<Invoice>> {
     const p = new Params();
     const w = this.invoiceWhere(p, q);
     const rows = await this.rows(
       `SELECT * FROM ${S}.invoices ${where(w)} ORDER BY fiscal_year, id LIMIT ${p.add(q.bound + 1)}`,
       p,
+      call,
     );
     return { complete: rows.length <= q.bound, rows: rows.slice(0, q.bound).map(toInvoice) };
   }
 
-  async listContracts(q: ContractSearch): Promise<Page<Contract>> {
+  async listContracts(q: ContractSearch, call: UpstreamCall): Promise<Page<Contract>> {
     const filters = { ...q, limit: undefined, cursor: undefined };
-    const after = decodeKeyset('contracts', filters, q.cursor);
+    const after = decodeKeyset('contracts', filters, q.cursor, { id: SAP.contract });
     const p = new Params();
     const w: string[] = [];
     if (q.supplierId !== undefined) w.push(`c.supplier_id = ${p.add(q.supplierId)}`);
@@ -346,19 +355,17 @@ export class SandboxBackend implements FinanceBackend {
       w.push(
         `c.currency = ${p.add(q.maxValue.currency)} AND c.target_value <= ${p.add(q.maxValue.amount)}::numeric`,
       );
-    if (after) w.push(`(c.valid_to, c.id) > (${p.add(after.v)}::date, ${p.add(after.k)})`);
+    if (after) w.push(`(c.valid_to, c.id) > (${p.add(String(after.v))}::date, ${p.add(after.id)})`);
     const rows = await this.rows(
       `SELECT c.*, s.name AS supplier_name FROM ${S}.contracts c LEFT JOIN ${S}.suppliers s ON s.id = c.supplier_id
         ${where(w)} ORDER BY c.valid_to, c.id LIMIT ${p.add(q.limit + 1)}`,
       p,
+      call,
     );
-    return keysetPage('contracts', filters, rows.map(toContract), q.limit, (c) => ({
-      v: c.validTo,
-      k: c.id,
-    }));
+    return keysetPage('contracts', filters, rows.map(toContract), q.limit, (c) => c.validTo);
   }
 
-  async createRequisition(input: NewRequisition): Promise<CreatedRequisition> {
+  async createRequisition(input: NewRequisition, _call: UpstreamCall): Promise<CreatedRequisition> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');

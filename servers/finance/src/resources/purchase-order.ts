@@ -16,8 +16,8 @@ export function purchaseOrderResource({ finance }: ToolDeps) {
     description: 'An SAP purchase order with its items, goods receipt and invoice status (JSON).',
     mimeType: 'application/json',
     variables,
-    read: async (uri, { id }) => {
-      const po = await finance.getPurchaseOrder(id!);
+    read: async (uri, { id }, ctx) => {
+      const po = await finance.getPurchaseOrder(id!, ctx);
       if (!po) throw notFound('purchase order', id!, 'Use list_open_purchase_orders to find order numbers.');
       return [
         { uri, mimeType: 'application/json', text: JSON.stringify(flagged({ purchaseOrder: po }), null, 2) },

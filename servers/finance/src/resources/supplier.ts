@@ -15,12 +15,12 @@ export function supplierResource({ finance, terms, today }: ToolDeps) {
     description: 'An SAP supplier with its payment terms per company code and its active contracts (JSON).',
     mimeType: 'application/json',
     variables,
-    read: async (uri, { id }) => {
-      const supplier = await finance.getSupplier(id!);
+    read: async (uri, { id }, ctx) => {
+      const supplier = await finance.getSupplier(id!, ctx);
       if (!supplier) throw notFound('supplier', id!, 'Use search_suppliers to find supplier numbers.');
       const [t, contracts] = await Promise.all([
-        supplierTerms(finance, terms, supplier.id),
-        finance.listContracts({ supplierId: supplier.id, activeOn: today(), limit: 20 }),
+        supplierTerms(finance, terms, supplier.id, ctx),
+        finance.listContracts({ supplierId: supplier.id, activeOn: today(), limit: 20 }, ctx),
       ]);
       const body = flagged({
         supplier,

@@ -1,4 +1,5 @@
 import { type ChangePreview, defineTool, ToolError } from '@mcp-platform/protocol';
+import type { UpstreamCall } from '@mcp-platform/server-kit';
 import { z } from 'zod';
 import type { FinanceBackend, NewRequisition } from '../backends/finance-backend.ts';
 import { moneySchema, PLANTS, PURCHASING_GROUPS, SAP } from '../model.ts';
@@ -79,7 +80,12 @@ function valuation(args: NewRequisition): { values: Money[]; total: Money } {
   return { values, total };
 }
 
-async function check(finance: FinanceBackend, args: NewRequisition, today: string): Promise<void> {
+async function check(
+  finance: FinanceBackend,
+  args: NewRequisition,
+  today: string,
+  call: UpstreamCall,
+): Promise<void> {
   for (const [n, it] of args.items.entries()) {
     if (it.deliveryDate < today) {
       throw new ToolError(
@@ -95,7 +101,7 @@ async function check(finance: FinanceBackend, args: NewRequisition, today: strin
     ...new Set(args.items.map((i) => i.supplierId).filter((s): s is string => s !== undefined)),
   ];
   for (const id of suppliers) {
-    const supplier = await finance.getSupplier(id);
+    const supplier = await finance.getSupplier(id, call);
     if (!supplier)
       throw new ToolError('NOT_FOUND', `No supplier ${id}`, {
         hint: 'Use search_suppliers to find supplier numbers.',
@@ -125,8 +131,8 @@ export function createPurchaseRequisition({ finance, today, secondApprovalAbove 
     output,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     policy: { approval: 'approver', rateLimitPerMinute: 10 },
-    preview: async (args): Promise<ChangePreview> => {
-      await check(finance, args, today());
+    preview: async (args, ctx): Promise<ChangePreview> => {
+      await check(finance, args, today(), ctx);
       const { values, total } = valuation(args);
       const second =
         secondApprovalAbove !== undefined &&
@@ -164,9 +170,9 @@ export function createPurchaseRequisition({ finance, today, secondApprovalAbove 
       };
     },
     handler: async (args, ctx) => {
-      await check(finance, args, today());
+      await check(finance, args, today(), ctx);
       const { values, total } = valuation(args);
-      const created = await finance.createRequisition(args);
+      const created = await finance.createRequisition(args, ctx);
       ctx.touch(`${finance.kind === 'sap' ? 'sap' : 'sandbox'}:PurchaseRequisition/${created.number}`);
       ctx.log.info(
         { requisition: created.number, items: args.items.length, total },

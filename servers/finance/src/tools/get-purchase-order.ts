@@ -16,8 +16,8 @@ export function getPurchaseOrder({ finance }: ToolDeps) {
     input,
     output,
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
-      const po = await finance.getPurchaseOrder(args.purchaseOrderId);
+    handler: async (args, ctx) => {
+      const po = await finance.getPurchaseOrder(args.purchaseOrderId, ctx);
       if (!po)
         throw notFound(
           'purchase order',

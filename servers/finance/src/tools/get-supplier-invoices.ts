@@ -42,21 +42,24 @@ export function getSupplierInvoices({ finance, today, aggregationBound }: ToolDe
     input,
     output,
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
       const now = today();
       const to = args.to ?? now;
       const from = args.from ?? shiftDays(to, -365);
       checkWindow(from, to, 5 * 366);
       const [page, facts] = await Promise.all([
-        finance.listInvoices({
-          supplierId: args.supplierId,
-          status: args.status,
-          from,
-          to,
-          limit: args.limit,
-          cursor: args.cursor,
-        }),
-        finance.invoiceFacts({ supplierId: args.supplierId, from, to, bound: aggregationBound }),
+        finance.listInvoices(
+          {
+            supplierId: args.supplierId,
+            status: args.status,
+            from,
+            to,
+            limit: args.limit,
+            cursor: args.cursor,
+          },
+          ctx,
+        ),
+        finance.invoiceFacts({ supplierId: args.supplierId, from, to, bound: aggregationBound }, ctx),
       ]);
       return {
         ...pageResult(page),

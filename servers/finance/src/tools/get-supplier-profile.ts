@@ -59,20 +59,20 @@ export function getSupplierProfile({ finance, terms, today, aggregationBound }: 
     output,
     annotations: { readOnlyHint: true, openWorldHint: true },
     policy: { timeoutMs: 60_000 },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
       const now = today();
       const to = args.to ?? now;
       const from = args.from ?? shiftDays(to, -365);
       checkWindow(from, to, 3 * 366);
-      const supplier = await finance.getSupplier(args.supplierId);
+      const supplier = await finance.getSupplier(args.supplierId, ctx);
       if (!supplier)
         throw notFound('supplier', args.supplierId, 'Use search_suppliers to find supplier numbers.');
       const [t, values, open, invoices, contracts] = await Promise.all([
-        supplierTerms(finance, terms, supplier.id),
-        finance.purchaseOrderValues({ from, to, supplierId: supplier.id, bound: aggregationBound }),
-        finance.listPurchaseOrders({ supplierId: supplier.id, openOnly: true, limit: 5 }),
-        finance.invoiceFacts({ supplierId: supplier.id, from, to, bound: aggregationBound }),
-        finance.listContracts({ supplierId: supplier.id, activeOn: now, limit: 20 }),
+        supplierTerms(finance, terms, supplier.id, ctx),
+        finance.purchaseOrderValues({ from, to, supplierId: supplier.id, bound: aggregationBound }, ctx),
+        finance.listPurchaseOrders({ supplierId: supplier.id, openOnly: true, limit: 5 }, ctx),
+        finance.invoiceFacts({ supplierId: supplier.id, from, to, bound: aggregationBound }, ctx),
+        finance.listContracts({ supplierId: supplier.id, activeOn: now, limit: 20 }, ctx),
       ]);
       const spend = spendBySupplier(values.rows).get(supplier.id);
       return flagged({

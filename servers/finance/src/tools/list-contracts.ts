@@ -45,7 +45,7 @@ export function listContracts({ finance, today }: ToolDeps) {
     input,
     output,
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
       if (args.endingIn && (args.endFrom || args.endTo)) {
         throw new ToolError('INVALID_ARGUMENTS', 'Give either endingIn or endFrom/endTo, not both', {
           hint: 'Use endingIn for a quarter, endFrom/endTo for any window.',
@@ -59,16 +59,19 @@ export function listContracts({ finance, today }: ToolDeps) {
         });
       }
       return pageResult(
-        await finance.listContracts({
-          supplierId: args.supplierId,
-          endFrom: window.from,
-          endTo: window.to,
-          activeOn: args.activeOnly ? today() : undefined,
-          minValue: args.minValue,
-          maxValue: args.maxValue,
-          limit: args.limit,
-          cursor: args.cursor,
-        }),
+        await finance.listContracts(
+          {
+            supplierId: args.supplierId,
+            endFrom: window.from,
+            endTo: window.to,
+            activeOn: args.activeOnly ? today() : undefined,
+            minValue: args.minValue,
+            maxValue: args.maxValue,
+            limit: args.limit,
+            cursor: args.cursor,
+          },
+          ctx,
+        ),
       );
     },
     render: (out) =>

@@ -46,9 +46,9 @@ export function listOpenPurchaseOrders({ finance }: ToolDeps) {
     input,
     output,
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
       if (args.from !== undefined && args.to !== undefined) checkWindow(args.from, args.to, 5 * 366);
-      return pageResult(await finance.listPurchaseOrders({ ...args, openOnly: true }));
+      return pageResult(await finance.listPurchaseOrders({ ...args, openOnly: true }, ctx));
     },
     render: (out) =>
       listText(

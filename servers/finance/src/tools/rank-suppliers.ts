@@ -87,17 +87,20 @@ export function rankSuppliers({ finance, terms, today, aggregationBound }: ToolD
     output,
     annotations: { readOnlyHint: true, openWorldHint: true },
     policy: { timeoutMs: 60_000 },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
       const now = today();
       const to = args.to ?? now;
       const from = args.from ?? shiftDays(to, -365);
       checkWindow(from, to, 3 * 366);
-      const values = await finance.purchaseOrderValues({
-        from,
-        to,
-        companyCode: args.companyCode,
-        bound: aggregationBound,
-      });
+      const values = await finance.purchaseOrderValues(
+        {
+          from,
+          to,
+          companyCode: args.companyCode,
+          bound: aggregationBound,
+        },
+        ctx,
+      );
       const spend = spendBySupplier(values.rows);
       const zero: Money = { amount: '0.00', currency: args.currency };
       const order = [...spend.entries()]
@@ -114,9 +117,9 @@ export function rankSuppliers({ finance, terms, today, aggregationBound }: ToolD
       const suppliers = await Promise.all(
         order.map(async (e, i) => {
           const [supplier, t, contracts] = await Promise.all([
-            finance.getSupplier(e.supplierId),
-            supplierTerms(finance, terms, e.supplierId),
-            finance.listContracts({ supplierId: e.supplierId, endFrom: now, activeOn: now, limit: 1 }),
+            finance.getSupplier(e.supplierId, ctx),
+            supplierTerms(finance, terms, e.supplierId, ctx),
+            finance.listContracts({ supplierId: e.supplierId, endFrom: now, activeOn: now, limit: 1 }, ctx),
           ]);
           const next = contracts.items[0];
           return {

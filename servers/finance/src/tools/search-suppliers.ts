@@ -35,7 +35,7 @@ export function searchSuppliers({ finance }: ToolDeps) {
     input,
     output,
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => pageResult(await finance.searchSuppliers(args)),
+    handler: async (args, ctx) => pageResult(await finance.searchSuppliers(args, ctx)),
     render: (out) =>
       listText(
         out,
