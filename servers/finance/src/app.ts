@@ -1,6 +1,16 @@
 import type { ServerDefinition } from '@mcp-platform/protocol';
-import { offlineDependency, packageVersion } from '@mcp-platform/runtime';
-import type { FinanceBackend } from './backends/finance-backend.ts';
+import {
+  backendMetrics,
+  offlineDependency,
+  packageVersion,
+  type RuntimeMetrics,
+} from '@mcp-platform/runtime';
+import { instrumented } from '@mcp-platform/server-kit';
+import type { FastifyBaseLogger } from 'fastify';
+import { type FinanceBackend, OPERATIONS } from './backends/finance-backend.ts';
+import { SandboxBackend } from './backends/sandbox.ts';
+import { prepareSandbox } from './backends/sandbox-schema.ts';
+import { type BackendChoice, chooseBackend, type FinanceConfig } from './config.ts';
 import { DEFAULT_PAYMENT_TERMS, parsePaymentTerms } from './payment-terms.ts';
 import { renewalRadar } from './prompts/renewal-radar.ts';
 import { supplierReview } from './prompts/supplier-review.ts';
@@ -46,6 +56,67 @@ export function contractDefinition(): ServerDefinition {
     aggregationBound: 20_000,
     secondApprovalAbove: { amount: '25000', currency: 'EUR' },
   });
+}
+
+/** The tools' dependencies from the loaded configuration. */
+export function toolDeps(
+  finance: FinanceBackend,
+  config: FinanceConfig,
+  today: () => string = todayUtc,
+): ToolDeps {
+  return {
+    finance,
+    terms: config.FINANCE_PAYMENT_TERMS,
+    today,
+    aggregationBound: config.FINANCE_AGGREGATION_LIMIT,
+    secondApprovalAbove: config.FINANCE_SECOND_APPROVAL_ABOVE,
+  };
+}
+
+export interface BackendOptions {
+  log: FastifyBaseLogger;
+  metrics?: RuntimeMetrics | undefined;
+  /** Anchor date for a first sandbox seeding (default: SANDBOX_ANCHOR_DATE or today). */
+  today?: () => string;
+}
+
+/**
+ * Builds the configured backend. The sandbox needs `databaseUrl` (embedded PostgreSQL when
+ * DATABASE_URL is unset) and migrates + seeds it on first use.
+ */
+export async function createBackend(
+  config: FinanceConfig,
+  databaseUrl: string | undefined,
+  options: BackendOptions,
+  choice: BackendChoice = chooseBackend(config),
+): Promise<FinanceBackend> {
+  let backend: FinanceBackend;
+  if (choice.kind === 'sap') {
+    const { SapBackend } = await import('./backends/sap.ts');
+    backend = new SapBackend({
+      ...choice,
+      log: options.log.child({ backend: 'sap' }),
+      metrics: options.metrics,
+    });
+  } else {
+    if (databaseUrl === undefined) throw new Error('The sandbox backend needs a PostgreSQL URL');
+    const sandbox = new SandboxBackend(databaseUrl);
+    const started = Date.now();
+    const result = await prepareSandbox(sandbox.pool, {
+      anchorDate: config.SANDBOX_ANCHOR_DATE ?? (options.today ?? todayUtc)(),
+      seed: config.SANDBOX_SEED,
+    });
+    if (result.applied.length > 0 || result.seeded) {
+      options.log.info(
+        { migrations: result.applied, seeded: result.seeded, durationMs: Date.now() - started },
+        'sandbox S/4HANA ready',
+      );
+    }
+    backend = sandbox;
+  }
+  return options.metrics
+    ? instrumented(backend, backendMetrics(options.metrics, backend.kind), OPERATIONS)
+    : backend;
 }
 
 export { financeConfigSchema } from './config.ts';
