@@ -207,7 +207,7 @@ describe.each([
       expect(message.result).toMatchObject({
         isError: true,
         structuredContent: {
-          code: 'UPSTREAM_BUSY',
+          code: 'UPSTREAM_UNAVAILABLE',
           message: 'The ticketing system is busy',
           retryable: true,
           hint: 'Wait a minute and call again.',

@@ -56,7 +56,7 @@ const fail = defineTool({
   description: 'Always fails with an expected, retryable error.',
   input: z.object({}),
   handler: async (): Promise<ContentResult> => {
-    throw new ToolError('UPSTREAM_BUSY', 'The ticketing system is busy', {
+    throw new ToolError('UPSTREAM_UNAVAILABLE', 'The ticketing system is busy', {
       retryable: true,
       hint: 'Wait a minute and call again.',
     });

@@ -15,6 +15,7 @@ import type {
   ToolDefinition,
 } from './definitions.ts';
 import { advertisedDescription } from './definitions.ts';
+import { errorSpec } from './error-codes.ts';
 import { newErrorReference, RpcCode, RpcError, ToolError } from './errors.ts';
 import { uncarriableText } from './input-safety.ts';
 import { decodeCursor, page } from './pagination.ts';
@@ -735,7 +736,7 @@ export class Dispatcher {
       });
     }
     if (call.kind === 'tool') return toolErrorResult(toolError) as unknown as CallOutcome;
-    const code = toolError.code === 'NOT_FOUND' ? RpcCode.InvalidParams : RpcCode.InternalError;
+    const code = errorSpec(toolError.code).rpc ?? RpcCode.InternalError;
     throw new RpcError(code, toolError.message, toolError.toContent());
   }
 

@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
 
-/** JSON-RPC and MCP error codes the platform emits on the wire. */
-export const RpcCode = {
-  ParseError: -32700,
-  InvalidRequest: -32600,
-  MethodNotFound: -32601,
-  InvalidParams: -32602,
-  InternalError: -32603,
-  HeaderMismatch: -32020,
-} as const;
+export { RpcCode } from './rpc-code.ts';
 
 /** Structured content of every failed tool result: what went wrong, whether retrying helps, how to fix it. */
 export interface ToolErrorContent {
@@ -20,7 +13,9 @@ export interface ToolErrorContent {
 }
 
 export interface ToolErrorOptions {
+  /** Default: the registry's `retryable` for the code. */
   retryable?: boolean;
+  /** Default: the registry's hint for the code; give a more specific one when you can. */
   hint?: string;
   /** Extra structured fields (e.g. `retryAfterSeconds`, `requiredScopes`). */
   details?: Record<string, unknown>;
@@ -32,17 +27,18 @@ export interface ToolErrorOptions {
  * `isError: true` and structured content `{code, message, retryable, hint}` so it can correct itself.
  */
 export class ToolError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly retryable: boolean;
-  readonly hint: string | undefined;
+  readonly hint: string;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: string, message: string, options: ToolErrorOptions = {}) {
+  /** `code` must be registered in `ERROR_CODES` (error-codes.ts); retryable and hint default from there. */
+  constructor(code: ErrorCode, message: string, options: ToolErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ToolError';
     this.code = code;
-    this.retryable = options.retryable ?? false;
-    this.hint = options.hint;
+    this.retryable = options.retryable ?? ERROR_CODES[code].retryable;
+    this.hint = options.hint ?? ERROR_CODES[code].hint;
     this.details = options.details;
   }
 
@@ -52,7 +48,7 @@ export class ToolError extends Error {
       code: this.code,
       message: this.message,
       retryable: this.retryable,
-      ...(this.hint === undefined ? {} : { hint: this.hint }),
+      hint: this.hint,
     };
   }
 }

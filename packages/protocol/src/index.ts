@@ -56,6 +56,17 @@ export {
   type RoundInput,
 } from './dispatcher.ts';
 export {
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorCodeSpec,
+  errorSpec,
+  isErrorCode,
+  type OutcomeClass,
+  outcomeOf,
+  outcomeOfRpc,
+  SERVER_FAILURE_OUTCOMES,
+} from './error-codes.ts';
+export {
   newErrorReference,
   RpcCode,
   RpcError,
@@ -63,6 +74,7 @@ export {
   type ToolErrorContent,
   type ToolErrorOptions,
 } from './errors.ts';
+export { classifyFailure, classifyResult, type FailureClass } from './failure.ts';
 export { jsonDepthExceeds, MAX_JSON_DEPTH, uncarriableText } from './input-safety.ts';
 export { type LegacySsePluginOptions, legacySsePlugin } from './legacy-sse.ts';
 export { decodeCursor, encodeCursor } from './pagination.ts';

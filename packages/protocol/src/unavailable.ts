@@ -1,7 +1,8 @@
+import type { ErrorCode } from './error-codes.ts';
 import { ToolError } from './errors.ts';
 
 /** The error code of a backend that cannot be reached right now (transient, retryable). */
-export const UPSTREAM_UNAVAILABLE = 'UPSTREAM_UNAVAILABLE';
+export const UPSTREAM_UNAVAILABLE = 'UPSTREAM_UNAVAILABLE' satisfies ErrorCode;
 
 /** Socket-level failures of Node, undici and DNS: the other side is down or unreachable. */
 const NETWORK_CODES = new Set([

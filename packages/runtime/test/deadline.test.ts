@@ -183,6 +183,6 @@ describeWithPostgres('call deadlines and bounded shutdown', (databaseUrl) => {
     const rows = (await auditRows(db.url)).filter((r) => r.name.startsWith('ask_backend'));
     const fromProcess = rows.filter((r) => r.error_code === 'UNAVAILABLE');
     expect(fromProcess).toHaveLength(4);
-    expect(fromProcess.every((r) => r.outcome === 'error')).toBe(true);
+    expect(fromProcess.every((r) => r.outcome === 'upstream_unavailable')).toBe(true);
   }, 120_000);
 });

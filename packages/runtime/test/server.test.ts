@@ -232,10 +232,10 @@ describeWithPostgres('full stack on PostgreSQL (audit, approvals) and Redis', (d
     expect(text).toMatch(/^mcp_audit_spool_bytes\{server="acme"\} \d+$/m);
     expect(text).toMatch(/^mcp_tool_calls_total\{server="acme",tool="update_account",outcome="ok"\} 1$/m);
     expect(text).toMatch(
-      /^mcp_tool_calls_total\{server="acme",tool="set_stage",outcome="approval_required"\} 1$/m,
+      /^mcp_tool_calls_total\{server="acme",tool="set_stage",outcome="approval_pending"\} 1$/m,
     );
     expect(text).toMatch(
-      /^mcp_tool_calls_total\{server="acme",tool="set_stage",outcome="approval_refused"\} 1$/m,
+      /^mcp_tool_calls_total\{server="acme",tool="set_stage",outcome="client_error"\} 1$/m,
     );
   });
 

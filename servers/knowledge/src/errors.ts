@@ -1,23 +1,28 @@
+import type { ErrorCode } from '@mcp-platform/protocol';
+
 /**
- * The knowledge server's error registry. Tool-level failures are `ToolError`s (see the tools);
- * these are the errors of ingestion and start-up, each with a stable code and a message naming the fix.
+ * The knowledge server's errors of ingestion and start-up (tool-level failures are `ToolError`s).
+ * Every code is registered in @mcp-platform/protocol's ERROR_CODES and documented in docs/errors.md.
  */
 
 /** Why a document was refused by ingestion. Reported per document; the rest of a batch goes on. */
-export type RejectionCode =
-  | 'EMPTY'
-  | 'BINARY'
-  | 'TOO_LARGE'
-  | 'INVALID_ENCODING'
-  | 'UNSUPPORTED_TYPE'
-  | 'NO_TEXT'
-  | 'TOO_MANY_CHUNKS'
+export const REJECTION_CODES = [
+  'EMPTY',
+  'BINARY',
+  'TOO_LARGE',
+  'INVALID_ENCODING',
+  'UNSUPPORTED_TYPE',
+  'NO_TEXT',
+  'TOO_MANY_CHUNKS',
   /** Nested too deeply, too many elements, or parsing exceeded its time budget. */
-  | 'TOO_COMPLEX'
-  | 'INVALID_METADATA'
-  | 'EMBEDDING_FAILED'
-  | 'SOURCE_ERROR'
-  | 'DATABASE_ERROR';
+  'TOO_COMPLEX',
+  'INVALID_METADATA',
+  'EMBEDDING_FAILED',
+  'SOURCE_ERROR',
+  'DATABASE_ERROR',
+] as const satisfies readonly ErrorCode[];
+
+export type RejectionCode = (typeof REJECTION_CODES)[number];
 
 export class DocumentRejectedError extends Error {
   readonly code: RejectionCode;
@@ -41,10 +46,10 @@ export class IndexSchemaError extends Error {
 
 /** A remote source (Confluence, an embedding endpoint) failed. `retryable` says whether trying again may help. */
 export class SourceError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly retryable: boolean;
 
-  constructor(code: string, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SourceError';
     this.code = code;

@@ -1,4 +1,4 @@
-import type { Caller } from '@mcp-platform/protocol';
+import { type Caller, type ErrorCode, outcomeOf } from '@mcp-platform/protocol';
 import type { ApprovalAudit } from './audit-steps.ts';
 import { ApprovalCode } from './errors.ts';
 import type { ApprovalRequest, ApprovalStore } from './store.ts';
@@ -7,7 +7,7 @@ export type Decision = 'approved' | 'rejected';
 
 export type DecisionOutcome =
   | { ok: true; request: ApprovalRequest }
-  | { ok: false; status: number; code: string; message: string };
+  | { ok: false; status: number; code: ErrorCode; message: string };
 
 export interface DecisionsOptions {
   server: string;
@@ -20,7 +20,7 @@ export interface DecisionsOptions {
   now: () => Date;
 }
 
-const refused = (status: number, code: string, message: string): DecisionOutcome => ({
+const refused = (status: number, code: ErrorCode, message: string): DecisionOutcome => ({
   ok: false,
   status,
   code,
@@ -116,7 +116,7 @@ export class ApprovalDecisions {
       found,
       {
         event: 'approval.refused',
-        outcome: 'approval_refused',
+        outcome: outcomeOf(outcome.ok ? null : outcome.code),
         errorCode: outcome.ok ? null : outcome.code,
         detail: { via, attempted: decision },
       },
@@ -174,7 +174,11 @@ export class ApprovalDecisions {
         audit.fromDecision(
           actor,
           expired,
-          { event: 'approval.expired', outcome: 'approval_refused', errorCode: ApprovalCode.Expired },
+          {
+            event: 'approval.expired',
+            outcome: outcomeOf(ApprovalCode.Expired),
+            errorCode: ApprovalCode.Expired,
+          },
           correlationId,
         );
       return refused(

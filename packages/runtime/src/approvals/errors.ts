@@ -1,4 +1,4 @@
-import { ToolError } from '@mcp-platform/protocol';
+import { type ErrorCode, ToolError } from '@mcp-platform/protocol';
 
 /** Stable codes of the approval flow (tool error results on the MCP side). */
 export const ApprovalCode = {
@@ -11,7 +11,7 @@ export const ApprovalCode = {
   Rejected: 'APPROVAL_REJECTED',
   Declined: 'APPROVAL_DECLINED',
   Unavailable: 'APPROVAL_UNAVAILABLE',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
 const NEW_REQUEST = 'Call the tool again without approvalId to get a new preview and approval id.';
 

@@ -4,6 +4,7 @@ import {
   type CallOutcome,
   type ChangePreview,
   type Interceptor,
+  outcomeOf,
   ToolError,
 } from '@mcp-platform/protocol';
 import { canonicalJson, sha256Hex } from '../audit/canonical-json.ts';
@@ -93,7 +94,7 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
       if (expired)
         audit.fromCall(call, id, {
           event: 'approval.expired',
-          outcome: 'approval_refused',
+          outcome: outcomeOf(ApprovalCode.Expired),
           errorCode: ApprovalCode.Expired,
         });
       error = approvalErrors.expired();
@@ -110,7 +111,7 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
     }
     audit.fromCall(call, isUuid(id) ? id : null, {
       event: 'approval.refused',
-      outcome: error.code === ApprovalCode.Pending ? 'approval_required' : 'approval_refused',
+      outcome: outcomeOf(error.code),
       errorCode: error.code,
       detail: {
         reason,
@@ -215,7 +216,7 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
       if (!isUuid(claimed)) {
         audit.fromCall(call, null, {
           event: 'approval.refused',
-          outcome: 'approval_refused',
+          outcome: outcomeOf(ApprovalCode.Invalid),
           errorCode: ApprovalCode.Invalid,
           detail: { reason: 'malformed approval id' },
         });

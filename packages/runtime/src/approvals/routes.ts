@@ -1,4 +1,4 @@
-import type { Caller } from '@mcp-platform/protocol';
+import { type Caller, type ErrorCode, outcomeOf } from '@mcp-platform/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isUuid } from '../audit/interceptor.ts';
@@ -62,7 +62,7 @@ function safely(handler: Handler): Handler {
   };
 }
 
-function send(reply: FastifyReply, status: number, code: string, message: string) {
+function send(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
   return reply.code(status).send({ error: code, message });
 }
 
@@ -99,7 +99,11 @@ export function registerApprovalRoutes(app: FastifyInstance, options: ApprovalRo
       audit.fromDecision(
         actor,
         expired,
-        { event: 'approval.expired', outcome: 'approval_refused', errorCode: ApprovalCode.Expired },
+        {
+          event: 'approval.expired',
+          outcome: outcomeOf(ApprovalCode.Expired),
+          errorCode: ApprovalCode.Expired,
+        },
         correlationId,
       );
     }

@@ -1,6 +1,6 @@
-import { ToolError } from '@mcp-platform/protocol';
+import { type ErrorCode, ToolError } from '@mcp-platform/protocol';
 
-export const AUDIT_UNAVAILABLE = 'AUDIT_UNAVAILABLE';
+export const AUDIT_UNAVAILABLE = 'AUDIT_UNAVAILABLE' satisfies ErrorCode;
 
 /** The call was refused because its audit record could not be stored; nothing was changed. */
 export function auditUnavailable(reason: string): ToolError {

@@ -34,7 +34,6 @@ export {
   type AuditOutcome,
   type AuditRecord,
   makeRecord,
-  outcomeOfCode,
   principalCorrelation,
   traceIdOf,
   whoColumns,

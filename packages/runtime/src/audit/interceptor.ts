@@ -2,19 +2,13 @@ import { randomUUID } from 'node:crypto';
 import {
   type CallInfo,
   type CallOutcome,
+  classifyFailure,
+  classifyResult,
   type Interceptor,
-  RpcError,
-  ToolError,
+  outcomeOf,
 } from '@mcp-platform/protocol';
 import { AUDIT_UNAVAILABLE, auditUnavailable } from './errors.ts';
-import {
-  type AuditOutcome,
-  type AuditRecord,
-  makeRecord,
-  outcomeOfCode,
-  traceIdOf,
-  whoColumns,
-} from './record.ts';
+import { type AuditOutcome, type AuditRecord, makeRecord, traceIdOf, whoColumns } from './record.ts';
 import { redact } from './redact.ts';
 import type { AuditTrail } from './trail.ts';
 import { traceCorrelation } from './workflow-ids.ts';
@@ -61,22 +55,8 @@ export function auditedArguments(call: CallInfo): unknown {
 
 function outcomeOfResult(out: CallOutcome): { outcome: AuditOutcome; errorCode: string | null } {
   if (out.resultType === 'input_required') return { outcome: 'input_required', errorCode: null };
-  if (out.isError === true) {
-    const structured = out.structuredContent as { code?: unknown } | undefined;
-    const code = typeof structured?.code === 'string' ? structured.code : 'TOOL_ERROR';
-    return { outcome: outcomeOfCode(code), errorCode: code };
-  }
-  return { outcome: 'ok', errorCode: null };
-}
-
-function outcomeOfError(error: unknown): { outcome: AuditOutcome; errorCode: string } {
-  if (error instanceof ToolError) return { outcome: outcomeOfCode(error.code), errorCode: error.code };
-  if (error instanceof RpcError) {
-    const data = error.data as { code?: unknown } | undefined;
-    const code = typeof data?.code === 'string' ? data.code : `RPC_${error.code}`;
-    return { outcome: outcomeOfCode(code), errorCode: code };
-  }
-  return { outcome: 'error', errorCode: 'INTERNAL_ERROR' };
+  const failed = classifyResult(out);
+  return failed ? { outcome: failed.outcome, errorCode: failed.code } : { outcome: 'ok', errorCode: null };
 }
 
 /** The columns every row about `call` shares. */
@@ -142,7 +122,7 @@ export function auditInterceptor(trail: AuditTrail, server: string): Interceptor
           id: randomUUID(),
           at,
           event: 'call',
-          outcome: 'error',
+          outcome: outcomeOf(AUDIT_UNAVAILABLE),
           errorCode: AUDIT_UNAVAILABLE,
           durationMs: performance.now() - started,
           approvalId: claimedId,
@@ -202,8 +182,8 @@ export function auditInterceptor(trail: AuditTrail, server: string): Interceptor
     try {
       out = await next();
     } catch (error) {
-      const { outcome, errorCode } = outcomeOfError(error);
-      await complete(outcome, errorCode);
+      const { outcome, code } = classifyFailure(error, call.ctx.signal);
+      await complete(outcome, code);
       throw error;
     }
     const { outcome, errorCode } = outcomeOfResult(out);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Caller, ClientInfo } from '@mcp-platform/protocol';
+import type { Caller, ClientInfo, OutcomeClass } from '@mcp-platform/protocol';
 import { ARGUMENT_LIMITS, boundedJson, DETAIL_LIMITS } from './bounded-json.ts';
 import { safeText } from './canonical-json.ts';
 
@@ -16,16 +16,12 @@ export type AuditEvent =
   | 'approval.expired'
   | 'approval.refused';
 
-export type AuditOutcome =
-  | 'ok'
-  | 'error'
-  | 'denied'
-  | 'rate_limited'
-  | 'timeout'
-  | 'approval_required'
-  | 'approval_refused'
-  | 'input_required'
-  | 'pending';
+/**
+ * The outcome column: the registry's outcome class (`outcomeOf` of the error code, as metrics
+ * label it), `input_required` for a round trip, `pending` for an intent row. Rows written before
+ * the registry may also hold `approval_required` or `approval_refused`.
+ */
+export type AuditOutcome = OutcomeClass | 'input_required' | 'pending';
 
 /** One audit row before it is placed on a hash chain (what the queue and the spool hold). */
 export interface AuditRecord {
@@ -132,25 +128,6 @@ export function principalCorrelation(caller: Caller): Pick<AuditRecord, 'idpSess
     ...(idpSession === undefined ? {} : { idpSession }),
     ...(tokenId === undefined ? {} : { tokenId }),
   };
-}
-
-const DENIED = new Set([
-  'FORBIDDEN',
-  'INSUFFICIENT_SCOPE',
-  'UNAUTHORIZED',
-  'UNAUTHENTICATED',
-  'ACCESS_DENIED',
-]);
-
-/** Maps a tool error code to the outcome column. */
-export function outcomeOfCode(code: string | null | undefined): AuditOutcome {
-  if (code === null || code === undefined) return 'error';
-  if (code === 'APPROVAL_REQUIRED' || code === 'APPROVAL_PENDING') return 'approval_required';
-  if (code.startsWith('APPROVAL_')) return 'approval_refused';
-  if (code === 'RATE_LIMITED') return 'rate_limited';
-  if (code === 'TIMEOUT') return 'timeout';
-  if (DENIED.has(code)) return 'denied';
-  return 'error';
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

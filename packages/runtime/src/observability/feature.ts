@@ -1,49 +1,27 @@
-import { type CallInfo, type Interceptor, RpcError, ToolError } from '@mcp-platform/protocol';
+import {
+  type CallInfo,
+  classifyFailure,
+  classifyResult,
+  type Interceptor,
+  type OutcomeClass,
+} from '@mcp-platform/protocol';
 import type { RuntimeFeature } from '../feature.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { redactPaths } from './redact.ts';
 
-/** The bounded `outcome` label of `mcp_tool_calls_total`. */
-export type CallOutcomeLabel =
-  | 'ok'
-  | 'error'
-  | 'invalid_arguments'
-  | 'forbidden'
-  | 'rate_limited'
-  | 'timeout'
-  | 'internal_error'
-  | 'input_required'
-  | 'approval_required'
-  | 'approval_refused'
-  | 'unavailable'
-  | 'rpc_error';
+/**
+ * The bounded `outcome` label of `mcp_tool_calls_total`: the registry's outcome class of the call's
+ * code (`outcomeOf`), or `input_required` for a 2026-07-28 round trip that asks the client for input.
+ */
+export type CallOutcomeLabel = OutcomeClass | 'input_required';
 
-const CODE_OUTCOMES: Record<string, CallOutcomeLabel> = {
-  INVALID_ARGUMENTS: 'invalid_arguments',
-  FORBIDDEN: 'forbidden',
-  RATE_LIMITED: 'rate_limited',
-  TIMEOUT: 'timeout',
-  INTERNAL_ERROR: 'internal_error',
-};
-
-function outcomeOfCode(code: unknown): CallOutcomeLabel {
-  if (typeof code !== 'string') return 'error';
-  const known = CODE_OUTCOMES[code];
-  if (known) return known;
-  if (code === 'APPROVAL_REQUIRED' || code === 'APPROVAL_PENDING') return 'approval_required';
-  if (code === 'APPROVAL_UNAVAILABLE' || code.endsWith('_UNAVAILABLE') || code === 'UNAVAILABLE')
-    return 'unavailable';
-  if (code.startsWith('APPROVAL_')) return 'approval_refused';
-  return 'error';
-}
-
-function outcomeOfResult(result: Record<string, unknown>): { outcome: CallOutcomeLabel; code?: string } {
+/** The outcome label and code of a finished call (shared with tests: metrics and audit must agree). */
+export function outcomeOfResult(result: Record<string, unknown>): {
+  outcome: CallOutcomeLabel;
+  code?: string;
+} {
   if (result.resultType === 'input_required') return { outcome: 'input_required' };
-  if (result.isError === true) {
-    const code = (result.structuredContent as { code?: unknown } | undefined)?.code;
-    return { outcome: outcomeOfCode(code), ...(typeof code === 'string' ? { code } : {}) };
-  }
-  return { outcome: 'ok' };
+  return classifyResult(result) ?? { outcome: 'ok' };
 }
 
 /** The metrics label of a call: the tool name, or `resource:<name>` / `prompt:<name>` (never a raw URI). */
@@ -79,21 +57,14 @@ export function observabilityFeature(metrics: RuntimeMetrics): RuntimeFeature {
     const tool = callLabel(call);
     const started = performance.now();
     inflight.inc();
-    let outcome: CallOutcomeLabel = 'internal_error';
+    let outcome: CallOutcomeLabel = 'error';
     let code: string | undefined;
     try {
       const result = await next();
       ({ outcome, code } = outcomeOfResult(result));
       return result;
     } catch (error) {
-      if (error instanceof ToolError) {
-        outcome = outcomeOfCode(error.code);
-        code = error.code;
-      } else if (error instanceof RpcError) {
-        outcome = 'rpc_error';
-      } else if (call.ctx.signal.aborted) {
-        outcome = 'timeout';
-      }
+      ({ outcome, code } = classifyFailure(error, call.ctx.signal));
       throw error;
     } finally {
       const seconds = (performance.now() - started) / 1000;

@@ -182,10 +182,10 @@ describeWithPostgres('approvals for writes', (databaseUrl) => {
       [
         // The first call's intent was stored before the approval existed, so only the second carries its id.
         'approval.requested:pending',
-        'call:approval_required',
+        'call:approval_pending',
         'intent:pending',
-        'approval.refused:approval_required',
-        'call:approval_required',
+        'approval.refused:approval_pending',
+        'call:approval_pending',
         'intent:pending',
         'approval.approved:ok',
         'approval.executed:ok',

@@ -155,7 +155,7 @@ describeWithPostgres('pnpm audit (query, verify, migrate)', (databaseUrl) => {
     const rows = JSON.parse(stdout) as Array<Record<string, unknown>>;
     expect(rows.map((r) => [r.outcome, r.errorCode])).toEqual([
       ['ok', null],
-      ['approval_required', 'APPROVAL_REQUIRED'],
+      ['approval_pending', 'APPROVAL_REQUIRED'],
     ]);
     expect(rows[0]).toMatchObject({
       principal: { subject: 'bob@example.com', clientId: 'vscode' },

@@ -183,7 +183,7 @@ describe.skipIf(unavailable !== undefined)('audit rows survive a crash at spool 
         `SELECT name, outcome, error_code FROM audit_log WHERE correlation_id = 'crash-refused-write'`,
       );
       expect(refusal).toEqual([
-        { name: 'update_account', outcome: 'error', error_code: 'AUDIT_UNAVAILABLE' },
+        { name: 'update_account', outcome: 'upstream_unavailable', error_code: 'AUDIT_UNAVAILABLE' },
       ]);
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);

@@ -39,8 +39,10 @@ describe('/metrics', () => {
     const calls = (tool: string, outcome: string) =>
       sample(text, 'mcp_tool_calls_total', { server: 'acme', tool, outcome });
     expect(calls('search_accounts', 'ok')).toBe(2);
-    expect(calls('search_accounts', 'invalid_arguments')).toBe(1);
-    expect(calls('failing', 'error')).toBe(1);
+    expect(calls('search_accounts', 'client_error')).toBe(1);
+    // NOT_FOUND is the caller's mistake: a client error, never counted where the error alert looks.
+    expect(calls('failing', 'client_error')).toBe(1);
+    expect(calls('failing', 'error')).toBeUndefined();
     expect(calls('limited', 'ok')).toBe(1);
     expect(calls('limited', 'rate_limited')).toBe(1);
     expect(calls('resource:notes', 'ok')).toBe(1);

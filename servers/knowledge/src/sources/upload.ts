@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@mcp-platform/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Indexer } from '../index/ingest.ts';
@@ -47,7 +48,7 @@ const query = z.object({
 function problem(
   reply: FastifyReply,
   status: number,
-  code: string,
+  code: ErrorCode,
   message: string,
   extra: Record<string, unknown> = {},
 ) {
