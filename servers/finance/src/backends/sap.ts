@@ -759,7 +759,7 @@ export class SapBackend implements FinanceBackend {
     );
     const token = response.headers.get('x-csrf-token');
     if (!token || token.toLowerCase() === 'required') {
-      throw new ToolError('UPSTREAM_ERROR', 'SAP did not issue a CSRF token', {
+      throw new ToolError('UPSTREAM_UNAVAILABLE', 'SAP did not issue a CSRF token', {
         retryable: true,
         hint: 'Check that the communication arrangement allows the purchase requisition service, then retry.',
       });
@@ -826,13 +826,14 @@ export class SapBackend implements FinanceBackend {
       }
       const number = response.body.d?.PurchaseRequisition;
       if (!number || !SAP.requisition.test(number)) {
-        throw new ToolError('UPSTREAM_ERROR', 'SAP did not return a purchase requisition number', {
+        throw new ToolError('UPSTREAM_UNAVAILABLE', 'SAP did not return a purchase requisition number', {
+          retryable: false,
           hint: 'Check in SAP whether the requisition was created before trying again.',
         });
       }
       return { number, items };
     }
-    throw new ToolError('UPSTREAM_ERROR', 'SAP rejected the CSRF token twice', {
+    throw new ToolError('UPSTREAM_UNAVAILABLE', 'SAP rejected the CSRF token twice', {
       retryable: true,
       hint: 'Retry later; if it persists, check the communication user session settings.',
     });
