@@ -371,7 +371,16 @@ export function generateSeed(anchor: string, seed: number): SeedData {
           p === parts - 1 ? remaining : remaining.times(0.3 + r.next() * 0.3).round(2, Big.roundHalfUp);
         remaining = remaining.minus(amount);
         const documentDate = addDays(lastDelivery, r.int(0, 12) + p * 5);
-        if (documentDate > anchor) continue;
+        if (documentDate > anchor) {
+          // Not invoiced yet after all: the items show no invoiced quantity without an invoice.
+          if (p === 0) {
+            for (const item of purchaseOrderItems.filter((i) => i.po_id === id)) {
+              item.invoiced_quantity = '0';
+              item.finally_invoiced = false;
+            }
+          }
+          break;
+        }
         const netDays = NET_DAYS[poTerms] ?? 30;
         const dueDate = addDays(documentDate, netDays);
         const payDelay = netDays + r.int(-8, 12);

@@ -492,16 +492,16 @@ export class SapBackend implements FinanceBackend {
           ? cmp('PurchaseOrder', 'lt', key(last, SAP.purchaseOrder, 'a purchase order number'))
           : undefined,
       );
-      const { rows } = await this.page(
+      const { rows, complete } = await this.readAll(
         'listPurchaseOrders',
         `${SERVICES.purchaseOrder}/A_PurchaseOrder`,
         {
           filter,
           select: `${SELECT.poHeader},to_PurchaseOrderItem/${SELECT.poItem.split(',').join(',to_PurchaseOrderItem/')},to_PurchaseOrderItem/to_ScheduleLine/${SELECT.scheduleLine.split(',').join(',to_PurchaseOrderItem/to_ScheduleLine/')}`,
           orderby: 'PurchaseOrder desc',
-          top: 100,
           expand: 'to_PurchaseOrderItem,to_PurchaseOrderItem/to_ScheduleLine',
         },
+        100,
         call,
       );
       if (rows.length === 0) break;
@@ -524,7 +524,8 @@ export class SapBackend implements FinanceBackend {
         matches.push(po);
         if (matches.length > q.limit) break;
       }
-      if (rows.length < 100) break;
+      // `complete`: fewer than 100 rows were left, so this was the last batch.
+      if (complete) break;
     }
     const names = await this.supplierNames(
       matches.map((m) => m.supplierId),
