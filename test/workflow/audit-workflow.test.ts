@@ -9,7 +9,7 @@ import {
   createMetrics,
   type FullStack,
   type LocalIssuer,
-  runServer,
+  migrateServer,
   startFullStack,
   startLocalIssuer,
 } from '@mcp-platform/runtime';
@@ -171,16 +171,13 @@ describeWithPostgres('one agent workflow across CRM and knowledge on a shared au
       ['crm', crmDb],
       ['knowledge', knowledgeDb],
     ] as const) {
-      await runServer({
+      await migrateServer({
         name,
-        argv: ['migrate'],
+        config: {},
         env: {
           DATABASE_URL: db.url,
           AUDIT_DATABASE_URL: roleUrl(auditDb, roles[name]),
           AUDIT_MIGRATE_DATABASE_URL: auditDb.url,
-        },
-        build: () => {
-          throw new Error('not built for migrate');
         },
       });
     }

@@ -46,8 +46,6 @@ export interface RuntimeFeature {
   register?: (app: FastifyInstance) => Promise<void> | void;
   /** Dependency check for `/readyz`. */
   ready?: () => Promise<ReadinessCheck>;
-  /** Schema migrations (`<server> migrate` runs every feature's, then exits). */
-  migrate?: () => Promise<void>;
   /** Graceful shutdown: flush queues, close pools. Called after in-flight calls finished, innermost stage first (audit last). */
   close?: () => Promise<void>;
 }

@@ -37,6 +37,13 @@ export {
   parseServiceTokens,
   type ServiceTokenEntry,
 } from './auth/service-tokens.ts';
+export {
+  type BootContext,
+  type DatabaseNeeds,
+  type MigrateServerOptions,
+  type MigrationPlan,
+  migrateServer,
+} from './boot.ts';
 export { abortWithCallSignal, callScopedAgent } from './cancellation.ts';
 export {
   ASYMMETRIC_ALGORITHMS,
@@ -110,6 +117,7 @@ export { RedisRateLimitStore } from './rate-limit/redis-store.ts';
 export { type RateDecision, type RateLimitStore, retryAfterSeconds } from './rate-limit/store.ts';
 export { closeRedis, createRedis, redisReadiness } from './redis.ts';
 export {
+  type BootInfo,
   handleSignals,
   type LoadedConfig,
   type RunServerOptions,

@@ -1,5 +1,13 @@
 import type { ServerDefinition } from '@mcp-platform/protocol';
-import { z } from 'zod';
+import type { EmbeddedPostgres } from '@mcp-platform/server-kit';
+import type { z } from 'zod';
+import {
+  type BootContext,
+  type DatabaseNeeds,
+  type MigrationPlan,
+  migrateServer,
+  startDatabase,
+} from './boot.ts';
 import { baseConfigSchema, loadConfig, parseEnv, type ResolvedBase } from './config.ts';
 import { ConfigError } from './errors.ts';
 import type { ReadinessCheck } from './feature.ts';
@@ -19,45 +27,39 @@ export interface ServerParts {
   closeLast?: () => Promise<void>;
 }
 
-export interface RunServerOptions<S extends z.ZodType<z.output<BaseSchema>>> {
+/** What the boot did before `build`: which database the server got. */
+export interface BootInfo {
+  /** DATABASE_URL as the server sees it (the embedded one when started). */
+  databaseUrl: string | undefined;
+  /** Whether that is embedded PostgreSQL started by this process (demo data, sandbox). */
+  embedded: boolean;
+}
+
+export interface RunServerOptions<S extends z.ZodType<z.output<BaseSchema>>>
+  extends Omit<MigrationPlan<z.output<S>>, 'name'> {
   /** The server's name (its definition's `name`; labels metrics before the definition is built). */
   name: string;
   /** The server's config schema: `baseConfigSchema.extend({...})` (default: the base schema). */
   configSchema?: S;
+  /** Decides, from the config, whether embedded PostgreSQL stands in for an unset DATABASE_URL. */
+  database?: (config: z.output<S>) => DatabaseNeeds | undefined;
+  /**
+   * Extra sub-commands (`ingest`): run after the database is up (and, embedded, migrated); the
+   * process exits with the returned code. `serve` and `migrate` are built in.
+   */
+  commands?: Readonly<
+    Record<string, (context: BootContext<z.output<S>> & { argv: readonly string[] }) => Promise<number>>
+  >;
   /** Builds the definition, backends and checks from the loaded config (backends may record metrics). */
-  build: (config: LoadedConfig<S>, metrics: RuntimeMetrics) => ServerParts | Promise<ServerParts>;
+  build: (
+    config: LoadedConfig<S>,
+    metrics: RuntimeMetrics,
+    boot: BootInfo,
+  ) => ServerParts | Promise<ServerParts>;
   /** Command-line arguments after the script (default `process.argv.slice(2)`). */
   argv?: readonly string[];
   env?: Record<string, string | undefined>;
 }
-
-const migrateSchema = z.object({
-  // Connection used for migrations (an owner role); default DATABASE_URL.
-  MIGRATE_DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/ })
-    .optional()
-    .describe('postgres://owner:password@host:5432/database'),
-  DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/ })
-    .optional()
-    .describe('postgres://user:password@host:5432/database'),
-  // Role the server runs as; the migrations grant it exactly what it needs (audit_log: SELECT, INSERT).
-  DATABASE_RUNTIME_ROLE: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_$]{0,62}$/, 'expected a PostgreSQL role name')
-    .optional()
-    .describe('a role name like mcp_crm'),
-  // Shared audit database the server writes to as its own role (the role is the URL's user).
-  AUDIT_DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/ })
-    .optional()
-    .describe('postgres://mcp_audit_crm:password@host:5432/mcp_audit'),
-  // Owner connection for the shared audit database's migrations; default AUDIT_DATABASE_URL.
-  AUDIT_MIGRATE_DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/ })
-    .optional()
-    .describe('postgres://owner:password@host:5432/mcp_audit'),
-});
 
 function fail(error: unknown): never {
   if (error instanceof ConfigError) {
@@ -65,58 +67,6 @@ function fail(error: unknown): never {
     process.exit(78); // EX_CONFIG
   }
   throw error;
-}
-
-/** `<server> migrate`: applies the runtime's migrations (audit trail, approvals) and every feature's own, then exits. */
-async function runMigrations(
-  parts: ServerParts | undefined,
-  env: Record<string, string | undefined>,
-  server: string,
-): Promise<void> {
-  const settings = parseEnv(migrateSchema, env);
-  const databaseUrl = settings.MIGRATE_DATABASE_URL ?? settings.DATABASE_URL;
-  if (databaseUrl === undefined) {
-    throw new ConfigError([
-      'DATABASE_URL: is required to migrate (or MIGRATE_DATABASE_URL for an owner role)',
-    ]);
-  }
-  const write = (message: string) => process.stdout.write(`${message}\n`);
-  // Loaded on demand: a migration job or a bad configuration should not pay for the whole server.
-  const { migrate } = await import('./audit/migrate.ts');
-  const applied = await migrate(databaseUrl, {
-    log: write,
-    ...(settings.DATABASE_RUNTIME_ROLE === undefined ? {} : { runtimeRole: settings.DATABASE_RUNTIME_ROLE }),
-  });
-  write(
-    applied.length === 0
-      ? 'runtime migrations: up to date'
-      : `runtime migrations applied: ${applied.join(', ')}`,
-  );
-  if (settings.AUDIT_DATABASE_URL !== undefined) {
-    // The shared trail: the runtime's tables there too, and this server's role registered as the one
-    // writer of its rows (insert and read its own rows only; see migration 1764000000002).
-    const writer = decodeURIComponent(new URL(settings.AUDIT_DATABASE_URL).username);
-    if (writer === '') {
-      throw new ConfigError([
-        "AUDIT_DATABASE_URL: needs the user name of this server's own audit role (postgres://mcp_audit_crm:...@host/db)",
-      ]);
-    }
-    const sharedApplied = await migrate(settings.AUDIT_MIGRATE_DATABASE_URL ?? settings.AUDIT_DATABASE_URL, {
-      log: write,
-      runtimeRole: writer,
-      server,
-    });
-    write(
-      `shared audit database: ${sharedApplied.length === 0 ? 'up to date' : `applied ${sharedApplied.join(', ')}`}; ` +
-        `role ${writer} writes the rows of ${server}`,
-    );
-  }
-  const features = Array.isArray(parts?.features) ? parts.features : [];
-  for (const feature of features) {
-    if (!feature.migrate) continue;
-    await feature.migrate();
-    write(`migrations of ${feature.name}: done`);
-  }
 }
 
 /**
@@ -161,31 +111,75 @@ export function handleSignals(
 
 /**
  * The whole of a server's `main.ts`: load the config (a bad variable prints what to fix and exits
- * 78 without a stack), build, listen, and drain on SIGTERM. `migrate` as the first argument applies
- * the migrations and exits instead.
+ * 78 without a stack), start embedded PostgreSQL when the server wants it and DATABASE_URL is unset,
+ * then one of:
+ *   serve (default)  build, listen, drain on SIGTERM; closes the server, its features and pools, and
+ *                    the embedded PostgreSQL last;
+ *   migrate          the runtime's migrations, the server's migration sets and its seed, then exit;
+ *   <command>        one of `commands` (e.g. `ingest`), then exit with its code.
+ * On embedded PostgreSQL the migrations run at every start (nobody else can run them).
  */
 export async function runServer<S extends z.ZodType<z.output<BaseSchema>> = BaseSchema>(
   options: RunServerOptions<S>,
 ): Promise<RuntimeServer | undefined> {
-  const env = options.env ?? process.env;
+  const baseEnv = options.env ?? process.env;
   const argv = options.argv ?? process.argv.slice(2);
   const command = argv[0] ?? 'serve';
-  if (command === 'migrate') {
+  const custom = options.commands?.[command];
+  if (command !== 'serve' && command !== 'migrate' && custom === undefined) {
+    const known = ['serve (default)', 'migrate', ...Object.keys(options.commands ?? {})].join(', ');
+    process.stderr.write(`Unknown command "${command}": use one of ${known}\n`);
+    process.exit(64); // EX_USAGE
+  }
+  const schema = (options.configSchema ?? baseConfigSchema) as S;
+  let early: z.output<S>;
+  try {
+    early = parseEnv(schema, baseEnv);
+  } catch (error) {
+    fail(error);
+  }
+  let embedded: EmbeddedPostgres | undefined;
+  try {
+    embedded = await startDatabase(options.database?.(early), baseEnv);
+  } catch (error) {
+    fail(error);
+  }
+  const env = embedded === undefined ? baseEnv : { ...baseEnv, DATABASE_URL: embedded.url };
+  const write = (message: string) => process.stdout.write(`${message}\n`);
+  if (embedded !== undefined) early = parseEnv(schema, env);
+  if (command === 'migrate' || embedded !== undefined) {
     try {
-      await runMigrations(undefined, env, options.name);
+      await migrateServer({
+        name: options.name,
+        migrations: options.migrations,
+        seed: options.seed,
+        config: early,
+        env,
+        log: write,
+      });
     } catch (error) {
+      await embedded?.close();
       fail(error);
     }
+  }
+  if (command === 'migrate') {
+    await embedded?.close();
     return undefined;
   }
-  if (command !== 'serve') {
-    process.stderr.write(`Unknown command "${command}": use "serve" (default) or "migrate"\n`);
-    process.exit(64); // EX_USAGE
+  if (custom !== undefined) {
+    let code = 1;
+    try {
+      code = await custom({ config: early, databaseUrl: env.DATABASE_URL, log: write, argv: argv.slice(1) });
+    } finally {
+      await embedded?.close();
+    }
+    process.exit(code);
   }
   let config: LoadedConfig<S>;
   try {
-    config = loadConfig((options.configSchema ?? baseConfigSchema) as S, env) as LoadedConfig<S>;
+    config = loadConfig(schema, env) as LoadedConfig<S>;
   } catch (error) {
+    await embedded?.close();
     fail(error);
   }
   const [{ createMetrics }, { createServer }] = await Promise.all([
@@ -193,18 +187,37 @@ export async function runServer<S extends z.ZodType<z.output<BaseSchema>> = Base
     import('./server.ts'),
   ]);
   const metrics = createMetrics({ server: options.name });
-  const parts = await options.build(config, metrics);
+  const parts = await options.build(config, metrics, {
+    databaseUrl: env.DATABASE_URL,
+    embedded: embedded !== undefined,
+  });
+  // After the audit flush and the pools: they write to the embedded database until the very end.
+  const closeLast =
+    embedded === undefined
+      ? parts.closeLast
+      : async () => {
+          try {
+            await parts.closeLast?.();
+          } finally {
+            await embedded.close();
+          }
+        };
   const server = await createServer({
     definition: parts.definition,
     config,
     metrics,
     ...(parts.features === undefined ? {} : { features: parts.features }),
     ...(parts.backendChecks === undefined ? {} : { backendChecks: parts.backendChecks }),
-    ...(parts.closeLast === undefined ? {} : { closeLast: parts.closeLast }),
+    ...(closeLast === undefined ? {} : { closeLast }),
   });
   const url = await server.listen();
   server.app.log.info(
-    { url, server: parts.definition.name, version: parts.definition.version },
+    {
+      url,
+      server: parts.definition.name,
+      version: parts.definition.version,
+      embeddedDatabase: embedded !== undefined,
+    },
     'MCP server listening',
   );
   handleSignals(server);

@@ -1,7 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo, Server } from 'node:net';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 /**
  * PostgreSQL in-process (PGlite, WebAssembly) behind the PostgreSQL wire protocol on 127.0.0.1, so
@@ -27,6 +25,11 @@ export interface EmbeddedPostgresOptions {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const memory = options.dataDir === 'memory://';
   if (!memory) await mkdir(options.dataDir, { recursive: true });
+  // Loaded on demand: a server on a real PostgreSQL never pays for the WebAssembly build.
+  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite-socket'),
+  ]);
   const extensions = options.vector
     ? { vector: (await import('@electric-sql/pglite-pgvector')).vector }
     : undefined;

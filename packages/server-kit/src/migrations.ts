@@ -1,4 +1,3 @@
-import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 
 /**
@@ -58,6 +57,7 @@ export async function runMigrations(
     for (const [name, value] of Object.entries(set.settings ?? {})) {
       await client.query('SELECT set_config($1, $2, false)', [name, value]);
     }
+    const { runner } = await import('node-pg-migrate');
     const applied = await runner({
       dbClient: client,
       dir: set.dir,

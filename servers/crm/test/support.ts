@@ -1,4 +1,4 @@
-import { type FullStack, runServer, startFullStack } from '@mcp-platform/runtime';
+import { type FullStack, migrateServer, startFullStack } from '@mcp-platform/runtime';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import pg from 'pg';
 import { crmDefinition } from '../src/app.ts';
@@ -9,20 +9,7 @@ export type { Client };
 
 /** The runtime's migrations (audit trail, approvals) on `databaseUrl`, as `crm migrate` applies them. */
 export async function migrateRuntime(databaseUrl: string): Promise<void> {
-  const write = process.stdout.write;
-  process.stdout.write = (() => true) as never;
-  try {
-    await runServer({
-      name: 'crm',
-      argv: ['migrate'],
-      env: { DATABASE_URL: databaseUrl },
-      build: () => {
-        throw new Error('not built for migrate');
-      },
-    });
-  } finally {
-    process.stdout.write = write;
-  }
+  await migrateServer({ name: 'crm', env: { DATABASE_URL: databaseUrl }, config: {} });
 }
 
 /** The CRM server with the full production stack (JWT auth, audit, approvals) over `crm`. */

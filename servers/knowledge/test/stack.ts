@@ -1,4 +1,4 @@
-import { parseEnv, runServer, startFullStack } from '@mcp-platform/runtime';
+import { migrateServer, parseEnv, startFullStack } from '@mcp-platform/runtime';
 import type * as McpClient from '@modelcontextprotocol/client';
 import pino from 'pino';
 import { ingestDemoCorpus, knowledgeDefinition, knowledgeFeature } from '../src/app.ts';
@@ -30,12 +30,7 @@ export async function startKnowledgeStack(
 ): Promise<KnowledgeStack> {
   const db = await createTestDatabase(baseUrl, prefix);
   await migrate(db.url, {});
-  await runServer({
-    name: 'knowledge',
-    env: { DATABASE_URL: db.url },
-    argv: ['migrate'],
-    build: () => ({ definition: { name: 'x', version: '0' } }),
-  });
+  await migrateServer({ name: 'knowledge', env: { DATABASE_URL: db.url }, config: {} });
   const kb = await openKnowledgeBase({ databaseUrl: db.url });
   const demo = await ingestDemoCorpus(kb, new Date('2026-11-01T12:00:00Z'));
   const config = parseEnv(knowledgeConfigSchema, { AUTH_MODE: 'oauth', ...env });

@@ -7,10 +7,10 @@ import {
   baseConfigSchema,
   createServer,
   loadConfig,
+  migrateServer,
   parseEnv,
   type RuntimeFeature,
   type RuntimeServer,
-  runServer,
 } from '@mcp-platform/runtime';
 import { createBackend, crmConfigSchema, crmDefinition } from '@mcp-platform/server-crm';
 import {
@@ -79,22 +79,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Migrates the runtime's tables (audit, approvals) as `<server> migrate` does, without its output. */
+/** Migrates the runtime's tables (audit, approvals) as `<server> migrate` does. */
 async function migrateRuntime(name: string, databaseUrl: string): Promise<void> {
-  const write = process.stdout.write;
-  process.stdout.write = (() => true) as never;
-  try {
-    await runServer({
-      name,
-      argv: ['migrate'],
-      env: { DATABASE_URL: databaseUrl },
-      build: () => {
-        throw new Error('not built for migrate');
-      },
-    });
-  } finally {
-    process.stdout.write = write;
-  }
+  await migrateServer({ name, env: { DATABASE_URL: databaseUrl }, config: {} });
 }
 
 /**

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { migrate } from '../audit/migrate.ts';
 import { createPool } from '../audit/pool.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { RuntimeFeature } from '../feature.ts';
@@ -106,9 +105,6 @@ export function createApprovalsFeature(options: ApprovalsFeatureOptions): Approv
           now,
         });
       }
-    },
-    async migrate() {
-      await migrate(pool);
     },
     // Degraded, not unready: while PostgreSQL is down approval-gated tools fail closed
     // (APPROVAL_UNAVAILABLE) but reads keep being served, so the pod stays in rotation.

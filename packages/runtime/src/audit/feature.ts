@@ -3,7 +3,6 @@ import type { Registry } from 'prom-client';
 import type { RuntimeFeature } from '../feature.ts';
 import { auditInterceptor } from './interceptor.ts';
 import { registerAuditMetrics } from './metrics.ts';
-import { migrate } from './migrate.ts';
 import { createPool } from './pool.ts';
 import { type AuditLogger, AuditTrail, type AuditTrailOptions, newChainId } from './trail.ts';
 
@@ -17,8 +16,6 @@ export interface AuditFeatureOptions extends Omit<AuditTrailOptions, 'pool'> {
   /** Registry for the audit metrics (queue depth, spool size...). */
   registry?: Registry;
   log?: AuditLogger;
-  /** For `migrate()`: the role the runtime connects as, granted INSERT/SELECT on the audit table. */
-  runtimeRole?: string;
 }
 
 export interface AuditFeature extends RuntimeFeature {
@@ -46,12 +43,6 @@ export async function createAuditFeature(options: AuditFeatureOptions): Promise<
     stage: 'audit',
     trail,
     interceptors: [auditInterceptor(trail, options.server)],
-    async migrate() {
-      await migrate(
-        pool,
-        options.runtimeRole === undefined ? {} : { runtimeRole: options.runtimeRole, server: options.server },
-      );
-    },
     async ready() {
       const s = trail.status();
       const outage = s.lastOutage === undefined ? '' : ` (${s.lastOutage})`;

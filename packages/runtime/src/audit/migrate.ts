@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { runner } from 'node-pg-migrate';
+import { runMigrations } from '@mcp-platform/server-kit';
 import pg from 'pg';
 
-/** The runtime's own migrations (audit trail, approvals), plain SQL run by node-pg-migrate. */
+/** The runtime's own migrations (audit trail, approvals), plain SQL run by the kit's one migration runner. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 /** Bookkeeping table of node-pg-migrate, separate from any domain server's own migrations. */
 export const MIGRATIONS_TABLE = 'runtime_migrations';
@@ -29,42 +29,28 @@ export interface MigrateOptions {
  * tables, not as the runtime's role. Returns the names of the migrations it applied.
  */
 export async function migrate(database: string | pg.Pool, options: MigrateOptions = {}): Promise<string[]> {
-  let client: pg.ClientBase;
-  let release: () => Promise<void>;
-  if (typeof database === 'string') {
-    const own = new pg.Client({ connectionString: database, connectionTimeoutMillis: 10_000 });
-    await own.connect();
-    client = own;
-    release = () => own.end();
-  } else {
-    const pooled = await database.connect();
-    client = pooled;
-    release = async () => {
-      await pooled.query('RESET mcp.runtime_role').catch(() => {});
-      pooled.release();
-    };
-  }
-  try {
-    // Read by the migrations' GRANT blocks (a custom GUC, so no role name is spliced into SQL here).
-    await client.query(`SELECT set_config('mcp.runtime_role', $1, false)`, [options.runtimeRole ?? '']);
-    const log = options.log ?? (() => {});
-    const applied = await runner({
-      dbClient: client,
+  const applied = await runMigrations(
+    database,
+    {
+      name: 'runtime',
       dir: MIGRATIONS_DIR,
-      migrationsTable: MIGRATIONS_TABLE,
-      direction: 'up',
-      count: Number.POSITIVE_INFINITY,
-      singleTransaction: true,
-      advisoryLockMode: 'wait',
-      checkOrder: true,
-      log,
-      logger: { debug: () => {}, info: log, warn: log, error: log },
-    });
-    if (options.runtimeRole !== undefined && options.server !== undefined) {
+      table: MIGRATIONS_TABLE,
+      // Read by the migrations' GRANT blocks (a custom GUC, so no role name is spliced into SQL here).
+      settings: { 'mcp.runtime_role': options.runtimeRole ?? '' },
+    },
+    options.log === undefined ? {} : { log: options.log },
+  );
+  if (options.runtimeRole !== undefined && options.server !== undefined) {
+    const client =
+      typeof database === 'string'
+        ? new pg.Client({ connectionString: database, connectionTimeoutMillis: 10_000 })
+        : database;
+    if (client instanceof pg.Client) await client.connect();
+    try {
       await client.query('SELECT audit_register_writer($1, $2)', [options.runtimeRole, options.server]);
+    } finally {
+      if (client instanceof pg.Client) await client.end();
     }
-    return applied.map((m) => m.name);
-  } finally {
-    await release();
   }
+  return applied;
 }
