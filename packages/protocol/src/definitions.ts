@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { z } from 'zod';
+import type { ResultPaging } from './result-size.ts';
 
 /** Which wire generation a request arrived on. */
 export type ProtocolEra = '2026' | '2025' | '2024-sse';
@@ -109,6 +110,7 @@ export interface ContentResult {
   content: ContentBlock[];
   structuredContent?: Record<string, unknown>;
   isError?: boolean;
+  _meta?: Record<string, unknown>;
 }
 
 export type ContentBlock =
@@ -189,7 +191,15 @@ export interface StructuredTool<I extends AnyObject = AnyObject, O extends AnyOb
   handler: (args: z.output<I>, ctx: CallContext) => Promise<z.input<O>>;
   /** Short text rendering of the structured result (defaults to pretty JSON). */
   render?: (result: z.output<O>) => string;
+  /**
+   * For list tools: how the result-size guard shortens the list and mints a cursor for the last item
+   * it kept, so a trimmed result is resumable (result-size.ts).
+   */
+  paging?: ResultPaging<z.output<I>, PagedItem<z.output<O>>>;
 }
+
+/** The item type of any array field of a result. */
+type PagedItem<O> = { [K in keyof O]: O[K] extends ReadonlyArray<infer T> ? T : never }[keyof O];
 
 /** A tool without an output schema returns MCP content blocks itself (images, audio, embedded resources). */
 export interface ContentTool<I extends AnyObject = AnyObject> extends ToolBase<I> {

@@ -19,6 +19,7 @@ import { errorSpec } from './error-codes.ts';
 import { newErrorReference, RpcCode, RpcError, ToolError } from './errors.ts';
 import { uncarriableText } from './input-safety.ts';
 import { decodeCursor, page } from './pagination.ts';
+import { DEFAULT_MAX_RESULT_BYTES, fitResult, type ResultPaging, TRIMMED_META_KEY } from './result-size.ts';
 import { isUnavailability, OutageLog, upstreamUnavailable } from './unavailable.ts';
 
 export type CallKind = 'tool' | 'resource' | 'prompt';
@@ -63,6 +64,8 @@ export interface DispatcherOptions {
   isVisible?: (kind: CallKind, policy: Policy, caller: Caller, annotations?: ToolAnnotations) => boolean;
   /** `_meta` every tools/list result carries (e.g. the catalog hash); the same for every caller and page. */
   toolsListMeta?: Readonly<Record<string, unknown>>;
+  /** Cap on one structured tool result (bytes of its text or its structured content); default 32 KiB. */
+  maxResultBytes?: number;
 }
 
 /** The unfiltered descriptors tools/list, resources/templates/list and prompts/list are built from. */
@@ -178,6 +181,7 @@ export class Dispatcher {
   private readonly everyoneSeesAll: boolean;
   private readonly outages = new OutageLog();
   private readonly toolsListMeta: Readonly<Record<string, unknown>> | undefined;
+  private readonly maxResultBytes: number;
 
   constructor(definition: ServerDefinition, options: DispatcherOptions = {}) {
     this.definition = definition;
@@ -190,6 +194,7 @@ export class Dispatcher {
     this.isVisible = options.isVisible ?? (() => true);
     this.everyoneSeesAll = options.isVisible === undefined;
     this.toolsListMeta = options.toolsListMeta;
+    this.maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
 
     for (const def of definition.tools ?? []) {
       if (!/^[A-Za-z0-9_.-]{1,128}$/.test(def.name)) {
@@ -760,9 +765,21 @@ export class Dispatcher {
         details: { reference },
       });
     }
-    const structured = parsed.data as Record<string, unknown>;
-    const text = def.render ? def.render(structured as never) : JSON.stringify(structured);
-    return { content: [{ type: 'text', text }], structuredContent: structured };
+    const fitted = fitResult({
+      structured: parsed.data as Record<string, unknown>,
+      render: (s) => (def.render ? def.render(s as never) : JSON.stringify(s)),
+      schema: def.output,
+      args,
+      paging: def.paging as ResultPaging<never, never> | undefined,
+      maxBytes: this.maxResultBytes,
+    });
+    if (fitted.trimmed)
+      ctx.log.info({ tool: def.name, ...fitted.trimmed }, 'tool result trimmed to the size limit');
+    return {
+      content: [{ type: 'text', text: fitted.text }],
+      structuredContent: fitted.structured,
+      ...(fitted.trimmed ? { _meta: { [TRIMMED_META_KEY]: fitted.trimmed } } : {}),
+    };
   }
 }
 

@@ -87,5 +87,11 @@ export {
   type RequestInfo,
   traceContextOf,
 } from './request-info.ts';
+export {
+  DEFAULT_MAX_RESULT_BYTES,
+  type ResultPaging,
+  TRIMMED_META_KEY,
+  type Trimmed,
+} from './result-size.ts';
 export { createSdkServer, createStateCodec, type SdkServerOptions } from './sdk-path.ts';
 export { isUnavailability, OutageLog, UPSTREAM_UNAVAILABLE, upstreamUnavailable } from './unavailable.ts';

@@ -292,6 +292,15 @@ export const baseConfigSchema = z.object({
     .enum(['json', 'slack', 'teams'])
     .default('json')
     .describe('json, slack or teams'),
+  // Cap on one tool result in bytes (its text or structured content, whichever is larger); larger
+  // results are trimmed with a cursor or marker. Default 32768 (~8k tokens, under Claude Code's 10k warning).
+  MAX_RESULT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(1_048_576)
+    .default(32_768)
+    .describe('bytes, 4096-1048576'),
 });
 
 export type BaseConfigInput = z.input<typeof baseConfigSchema>;

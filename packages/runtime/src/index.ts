@@ -135,16 +135,22 @@ export {
 export { type FullStack, type FullStackOptions, startFullStack } from './testing/full-stack.ts';
 export { type LocalIssuer, startLocalIssuer, type TokenOptions } from './testing/local-issuer.ts';
 export {
+  type DataFlags,
+  dataFlagsSchema,
   detectInstructions,
+  flagBackendData,
   INSTRUCTION_PATTERN_NAMES,
   type InstructionScan,
   markUntrusted,
   neutraliseUntrusted,
+  suspectPatternsAt,
+  suspectSchema,
   type UntrustedFlags,
   type UntrustedText,
   untrustedFlags,
   untrustedFlagsSchema,
   untrustedFlagsShape,
   untrustedTextSchema,
+  withDataFlags,
   wrapUntrusted,
 } from './untrusted.ts';

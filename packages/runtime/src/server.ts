@@ -348,6 +348,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
     const visibility = features.flatMap((f) => (f.isVisible ? [f.isVisible] : []));
     const dispatcher = new Dispatcher(served, {
       callTimeoutMs: config.TOOL_TIMEOUT_MS,
+      maxResultBytes: config.MAX_RESULT_BYTES,
       interceptors: features.flatMap((f) => f.interceptors ?? []),
       toolsListMeta: { [CATALOG_HASH_META_KEY]: contract.catalogHash },
       ...(visibility.length === 0

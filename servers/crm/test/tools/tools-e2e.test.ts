@@ -353,6 +353,7 @@ describeWithPostgres('every CRM tool through a real MCP client', (adminUrl) => {
           untrusted: true,
           suspectedInstructions: false,
           matchedPatterns: [],
+          suspects: [],
         });
         expect(textOf(clean)).toMatch(/^<untrusted-crm-records>\n[\s\S]*\n<\/untrusted-crm-records>$/);
         await confirmFlow('log_activity', {
@@ -367,11 +368,18 @@ describeWithPostgres('every CRM tool through a real MCP client', (adminUrl) => {
           name: 'get_account_overview',
           arguments: { accountId: '001SB0000000000010', activities: 20 },
         });
-        const flags = ok<{ dataFlags: { suspectedInstructions: boolean; matchedPatterns: string[] } }>(
-          tainted,
-        ).dataFlags;
+        const flags = ok<{
+          dataFlags: {
+            suspectedInstructions: boolean;
+            matchedPatterns: string[];
+            suspects: Array<{ path: string; patterns: string[] }>;
+          };
+        }>(tainted).dataFlags;
         expect(flags.suspectedInstructions).toBe(true);
         expect(flags.matchedPatterns).toContain('ignore-previous-instructions');
+        // The flag names the one field that carries the text, so a client can point at it.
+        const suspect = flags.suspects.find((s) => s.patterns.includes('ignore-previous-instructions'));
+        expect(suspect?.path).toMatch(/^recentActivities\.items\[\d+\]\.description$/);
       });
 
       it('a write against a record that does not exist fails in the preview, before any approval', async () => {
