@@ -9,7 +9,6 @@ import { instrumented } from '@mcp-platform/server-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import { type FinanceBackend, OPERATIONS } from './backends/finance-backend.ts';
 import { SandboxBackend } from './backends/sandbox.ts';
-import { prepareSandbox } from './backends/sandbox-schema.ts';
 import { type BackendChoice, chooseBackend, type FinanceConfig } from './config.ts';
 import { DEFAULT_PAYMENT_TERMS, parsePaymentTerms } from './payment-terms.ts';
 import { renewalRadar } from './prompts/renewal-radar.ts';
@@ -76,13 +75,11 @@ export function toolDeps(
 export interface BackendOptions {
   log: FastifyBaseLogger;
   metrics?: RuntimeMetrics | undefined;
-  /** Anchor date for a first sandbox seeding (default: SANDBOX_ANCHOR_DATE or today). */
-  today?: () => string;
 }
 
 /**
  * Builds the configured backend. The sandbox needs `databaseUrl` (embedded PostgreSQL when
- * DATABASE_URL is unset) and migrates + seeds it on first use.
+ * DATABASE_URL is unset), migrated and seeded by the boot (`migrations` and `seed` in main.ts).
  */
 export async function createBackend(
   config: FinanceConfig,
@@ -100,19 +97,7 @@ export async function createBackend(
     });
   } else {
     if (databaseUrl === undefined) throw new Error('The sandbox backend needs a PostgreSQL URL');
-    const sandbox = new SandboxBackend(databaseUrl);
-    const started = Date.now();
-    const result = await prepareSandbox(sandbox.pool, {
-      anchorDate: config.SANDBOX_ANCHOR_DATE ?? (options.today ?? todayUtc)(),
-      seed: config.SANDBOX_SEED,
-    });
-    if (result.applied.length > 0 || result.seeded) {
-      options.log.info(
-        { migrations: result.applied, seeded: result.seeded, durationMs: Date.now() - started },
-        'sandbox S/4HANA ready',
-      );
-    }
-    backend = sandbox;
+    backend = new SandboxBackend(databaseUrl);
   }
   return options.metrics
     ? instrumented(backend, backendMetrics(options.metrics, backend.kind), OPERATIONS)

@@ -164,10 +164,8 @@ describeWithPostgres('procurement scenario', (adminUrl) => {
       await buyer.callTool({ name: 'create_purchase_requisition', arguments: args }),
     ) as unknown as {
       code: string;
-      details: {
-        approvalId: string;
-        preview: { summary: string; total: { amount: number; currency: string } };
-      };
+      approvalId: string;
+      preview: { summary: string; total: { amount: number; currency: string } };
     };
     expect(pending.code).toBe('APPROVAL_REQUIRED');
     expect(pending.preview.summary).toContain('total 2398.80 EUR');
