@@ -31,6 +31,7 @@ import type {
   SpendRow,
   SupplierSearch,
 } from './finance-backend.ts';
+import { CONTRACTS, INVOICES, PURCHASE_ORDERS, SUPPLIERS } from './lists.ts';
 import { SCHEMA } from './sandbox-schema.ts';
 import { daysBetween } from './sandbox-seed.ts';
 
@@ -160,8 +161,8 @@ export class SandboxBackend implements FinanceBackend {
   }
 
   async searchSuppliers(q: SupplierSearch, call: UpstreamCall): Promise<Page<Supplier>> {
-    const filters = { n: q.name, c: q.country, k: q.category, b: q.blocked };
-    const after = decodeKeyset('suppliers', filters, q.cursor, { id: SAP.supplier });
+    const filters = SUPPLIERS.filters(q);
+    const after = decodeKeyset(SUPPLIERS.scope, filters, q.cursor, { id: SAP.supplier });
     const p = new Params();
     const w: string[] = [];
     if (q.name !== undefined)
@@ -175,7 +176,7 @@ export class SandboxBackend implements FinanceBackend {
       p,
       call,
     );
-    return keysetPage('suppliers', filters, rows.map(toSupplier), q.limit, () => '');
+    return keysetPage(SUPPLIERS.scope, filters, rows.map(toSupplier), q.limit, SUPPLIERS.sortValue);
   }
 
   async getSupplier(supplierId: string, call: UpstreamCall): Promise<Supplier | undefined> {
@@ -224,8 +225,8 @@ export class SandboxBackend implements FinanceBackend {
   }
 
   async listPurchaseOrders(q: PurchaseOrderSearch, call: UpstreamCall): Promise<Page<PurchaseOrder>> {
-    const filters = { ...q, limit: undefined, cursor: undefined };
-    const after = decodeKeyset('purchase-orders', filters, q.cursor, { id: SAP.purchaseOrder });
+    const filters = PURCHASE_ORDERS.filters(q);
+    const after = decodeKeyset(PURCHASE_ORDERS.scope, filters, q.cursor, { id: SAP.purchaseOrder });
     const p = new Params();
     const w: string[] = [];
     if (q.supplierId !== undefined) w.push(`supplier_id = ${p.add(q.supplierId)}`);
@@ -248,7 +249,13 @@ export class SandboxBackend implements FinanceBackend {
       p,
       call,
     );
-    return keysetPage('purchase-orders', filters, rows.map(toPurchaseOrder), q.limit, () => '');
+    return keysetPage(
+      PURCHASE_ORDERS.scope,
+      filters,
+      rows.map(toPurchaseOrder),
+      q.limit,
+      PURCHASE_ORDERS.sortValue,
+    );
   }
 
   async getPurchaseOrder(
@@ -311,8 +318,8 @@ export class SandboxBackend implements FinanceBackend {
   }
 
   async listInvoices(q: InvoiceSearch, call: UpstreamCall): Promise<Page<Invoice>> {
-    const filters = { s: q.supplierId, st: q.status, f: q.from, t: q.to };
-    const after = decodeKeyset('invoices', filters, q.cursor, { id: SAP.supplierInvoice });
+    const filters = INVOICES.filters(q);
+    const after = decodeKeyset(INVOICES.scope, filters, q.cursor, { id: SAP.supplierInvoice });
     const p = new Params();
     const w = this.invoiceWhere(p, q);
     if (after) w.push(`(fiscal_year, id) < (${p.add(String(after.v))}, ${p.add(after.id)})`);
@@ -321,7 +328,7 @@ export class SandboxBackend implements FinanceBackend {
       p,
       call,
     );
-    return keysetPage('invoices', filters, rows.map(toInvoice), q.limit, (i) => i.fiscalYear);
+    return keysetPage(INVOICES.scope, filters, rows.map(toInvoice), q.limit, INVOICES.sortValue);
   }
 
   async invoiceFacts(q: InvoiceFactsQuery, call: UpstreamCall): Promise<Bounded<Invoice>> {
@@ -336,8 +343,8 @@ export class SandboxBackend implements FinanceBackend {
   }
 
   async listContracts(q: ContractSearch, call: UpstreamCall): Promise<Page<Contract>> {
-    const filters = { ...q, limit: undefined, cursor: undefined };
-    const after = decodeKeyset('contracts', filters, q.cursor, { id: SAP.contract });
+    const filters = CONTRACTS.filters(q);
+    const after = decodeKeyset(CONTRACTS.scope, filters, q.cursor, { id: SAP.contract });
     const p = new Params();
     const w: string[] = [];
     if (q.supplierId !== undefined) w.push(`c.supplier_id = ${p.add(q.supplierId)}`);
@@ -362,7 +369,7 @@ export class SandboxBackend implements FinanceBackend {
       p,
       call,
     );
-    return keysetPage('contracts', filters, rows.map(toContract), q.limit, (c) => c.validTo);
+    return keysetPage(CONTRACTS.scope, filters, rows.map(toContract), q.limit, CONTRACTS.sortValue);
   }
 
   async createRequisition(input: NewRequisition, _call: UpstreamCall): Promise<CreatedRequisition> {

@@ -57,6 +57,7 @@ import type {
   SpendRow,
   SupplierSearch,
 } from './finance-backend.ts';
+import { CONTRACTS, INVOICES, PURCHASE_ORDERS, SUPPLIERS } from './lists.ts';
 import { daysBetween } from './sandbox-seed.ts';
 import { describeSapError, type ODataList, sapDate, toSapDate } from './sap-odata.ts';
 
@@ -235,8 +236,8 @@ export class SapBackend implements FinanceBackend {
   }
 
   async searchSuppliers(q: SupplierSearch, call: UpstreamCall): Promise<Page<Supplier>> {
-    const filters = { n: q.name, c: q.country, k: q.category, b: q.blocked };
-    const after = decodeKeyset('suppliers', filters, q.cursor, { id: SAP.supplier });
+    const filters = SUPPLIERS.filters(q);
+    const after = decodeKeyset(SUPPLIERS.scope, filters, q.cursor, { id: SAP.supplier });
     const filter = and(
       q.name === undefined ? undefined : contains('SupplierName', q.name),
       q.category === undefined ? undefined : eq('Industry', str(q.category)),
@@ -268,7 +269,7 @@ export class SapBackend implements FinanceBackend {
       call,
     );
     const items = rows.map((r) => this.toSupplier(r, addresses.get(s(r.Supplier))));
-    return keysetPage('suppliers', filters, items, q.limit, () => '');
+    return keysetPage(SUPPLIERS.scope, filters, items, q.limit, SUPPLIERS.sortValue);
   }
 
   async getSupplier(supplierId: string, call: UpstreamCall): Promise<Supplier | undefined> {
@@ -465,8 +466,8 @@ export class SapBackend implements FinanceBackend {
   }
 
   async listPurchaseOrders(q: PurchaseOrderSearch, call: UpstreamCall): Promise<Page<PurchaseOrder>> {
-    const filters = { ...q, limit: undefined, cursor: undefined };
-    const after = decodeKeyset('purchase-orders', filters, q.cursor, { id: SAP.purchaseOrder });
+    const filters = PURCHASE_ORDERS.filters(q);
+    const after = decodeKeyset(PURCHASE_ORDERS.scope, filters, q.cursor, { id: SAP.purchaseOrder });
     const base = and(
       q.supplierId === undefined
         ? undefined
@@ -535,7 +536,7 @@ export class SapBackend implements FinanceBackend {
       ...po,
       supplierName: names.get(po.supplierId) ?? null,
     }));
-    return keysetPage('purchase-orders', filters, items, q.limit, () => '');
+    return keysetPage(PURCHASE_ORDERS.scope, filters, items, q.limit, PURCHASE_ORDERS.sortValue);
   }
 
   async getPurchaseOrder(
@@ -660,8 +661,8 @@ export class SapBackend implements FinanceBackend {
   }
 
   async listInvoices(q: InvoiceSearch, call: UpstreamCall): Promise<Page<Invoice>> {
-    const filters = { s: q.supplierId, st: q.status, f: q.from, t: q.to };
-    const after = decodeKeyset('invoices', filters, q.cursor, { id: SAP.supplierInvoice });
+    const filters = INVOICES.filters(q);
+    const after = decodeKeyset(INVOICES.scope, filters, q.cursor, { id: SAP.supplierInvoice });
     // Payment state is not filterable in A_SupplierInvoice: read the supplier's window (bounded), then page here.
     const { rows } = await this.invoiceFacts(
       { supplierId: q.supplierId, from: q.from ?? '1900-01-01', to: q.to ?? '9999-12-31', bound: 20_000 },
@@ -674,14 +675,14 @@ export class SapBackend implements FinanceBackend {
         (i) =>
           !after || i.fiscalYear < String(after.v) || (i.fiscalYear === String(after.v) && i.id < after.id),
       );
-    return keysetPage('invoices', filters, sorted.slice(0, q.limit + 1), q.limit, (i) => i.fiscalYear);
+    return keysetPage(INVOICES.scope, filters, sorted.slice(0, q.limit + 1), q.limit, INVOICES.sortValue);
   }
 
   // ---- contracts ---------------------------------------------------------------------------
 
   async listContracts(q: ContractSearch, call: UpstreamCall): Promise<Page<Contract>> {
-    const filters = { ...q, limit: undefined, cursor: undefined };
-    const after = decodeKeyset('contracts', filters, q.cursor, { id: SAP.contract });
+    const filters = CONTRACTS.filters(q);
+    const after = decodeKeyset(CONTRACTS.scope, filters, q.cursor, { id: SAP.contract });
     const filter = and(
       q.supplierId === undefined
         ? undefined
@@ -741,7 +742,7 @@ export class SapBackend implements FinanceBackend {
       validTo: sapDate(r.ValidityEndDate) ?? '',
       targetValue: money(s(r.PurchaseContractTargetAmount), s(r.DocumentCurrency)),
     }));
-    return keysetPage('contracts', filters, items, q.limit, (c) => c.validTo);
+    return keysetPage(CONTRACTS.scope, filters, items, q.limit, CONTRACTS.sortValue);
   }
 
   // ---- purchase requisitions (the one write) -----------------------------------------------

@@ -1,7 +1,8 @@
 import { defineTool } from '@mcp-platform/protocol';
 import { z } from 'zod';
 import { aggregation, aggregationSchema, invoiceSummarySchema, summarizeInvoices } from '../analytics.ts';
-import { invoiceSchema, PAYMENT_STATUSES } from '../model.ts';
+import { cursorAfter, INVOICES } from '../backends/lists.ts';
+import { type Invoice, invoiceSchema, PAYMENT_STATUSES } from '../model.ts';
 import {
   checkWindow,
   cursor,
@@ -31,6 +32,12 @@ const output = pageOutput(invoiceSchema).extend({
   aggregation: aggregationSchema,
 });
 
+/** The document date window: the given dates, else the 365 days up to today. */
+function windowOf(args: { from?: string | undefined; to?: string | undefined }, today: string) {
+  const to = args.to ?? today;
+  return { from: args.from ?? shiftDays(to, -365), to };
+}
+
 export function getSupplierInvoices({ finance, today, aggregationBound }: ToolDeps) {
   return defineTool({
     name: 'get_supplier_invoices',
@@ -44,8 +51,7 @@ export function getSupplierInvoices({ finance, today, aggregationBound }: ToolDe
     annotations: { readOnlyHint: true, openWorldHint: true },
     handler: async (args, ctx) => {
       const now = today();
-      const to = args.to ?? now;
-      const from = args.from ?? shiftDays(to, -365);
+      const { from, to } = windowOf(args, now);
       checkWindow(from, to, 5 * 366);
       const [page, facts] = await Promise.all([
         finance.listInvoices(
@@ -68,6 +74,16 @@ export function getSupplierInvoices({ finance, today, aggregationBound }: ToolDe
         summary: summarizeInvoices(facts.rows, now),
         aggregation: aggregation(facts.rows.length, aggregationBound, facts.complete, 'invoices'),
       };
+    },
+    paging: {
+      items: 'items',
+      hasMoreField: 'hasMore',
+      cursorAfter: (item, args) =>
+        cursorAfter(
+          INVOICES,
+          { supplierId: args.supplierId, status: args.status, ...windowOf(args, today()) },
+          item as Invoice,
+        ),
     },
     render: (out) =>
       `${out.summary.invoices} invoices ${out.from}..${out.to}: ${out.summary.paid} paid (avg ${out.summary.averageDaysToPay ?? '?'} days), ${out.summary.open} open, ${out.summary.blocked} blocked, ${out.summary.overdue} overdue.\n` +

@@ -1,6 +1,7 @@
 import { defineTool, ToolError } from '@mcp-platform/protocol';
 import { z } from 'zod';
-import { contractSchema } from '../model.ts';
+import { CONTRACTS, cursorAfter } from '../backends/lists.ts';
+import { type Contract, contractSchema } from '../model.ts';
 import {
   checkWindow,
   cursor,
@@ -34,6 +35,19 @@ const input = z.object({
 });
 const output = pageOutput(contractSchema);
 
+/** The backend query of the tool's arguments (a quarter becomes its window). */
+function queryOf(args: z.output<typeof input>, today: string) {
+  const window = args.endingIn ? quarterWindow(args.endingIn) : { from: args.endFrom, to: args.endTo };
+  return {
+    supplierId: args.supplierId,
+    endFrom: window.from,
+    endTo: window.to,
+    activeOn: args.activeOnly ? today : undefined,
+    minValue: args.minValue,
+    maxValue: args.maxValue,
+  };
+}
+
 export function listContracts({ finance, today }: ToolDeps) {
   return defineTool({
     name: 'list_contracts',
@@ -51,28 +65,21 @@ export function listContracts({ finance, today }: ToolDeps) {
           hint: 'Use endingIn for a quarter, endFrom/endTo for any window.',
         });
       }
-      const window = args.endingIn ? quarterWindow(args.endingIn) : { from: args.endFrom, to: args.endTo };
-      if (window.from && window.to) checkWindow(window.from, window.to, 5 * 366);
+      const query = queryOf(args, today());
+      if (query.endFrom && query.endTo) checkWindow(query.endFrom, query.endTo, 5 * 366);
       if (args.minValue && args.maxValue && args.minValue.currency !== args.maxValue.currency) {
         throw new ToolError('INVALID_ARGUMENTS', 'minValue and maxValue are in different currencies', {
           hint: 'Give both bounds in the same currency; amounts are never converted.',
         });
       }
       return pageResult(
-        await finance.listContracts(
-          {
-            supplierId: args.supplierId,
-            endFrom: window.from,
-            endTo: window.to,
-            activeOn: args.activeOnly ? today() : undefined,
-            minValue: args.minValue,
-            maxValue: args.maxValue,
-            limit: args.limit,
-            cursor: args.cursor,
-          },
-          ctx,
-        ),
+        await finance.listContracts({ ...query, limit: args.limit, cursor: args.cursor }, ctx),
       );
+    },
+    paging: {
+      items: 'items',
+      hasMoreField: 'hasMore',
+      cursorAfter: (item, args) => cursorAfter(CONTRACTS, queryOf(args, today()), item as Contract),
     },
     render: (out) =>
       listText(

@@ -1,6 +1,7 @@
 import { defineTool } from '@mcp-platform/protocol';
 import { z } from 'zod';
-import { APPROVAL_STATUSES, DELIVERY_STATUSES, purchaseOrderSchema } from '../model.ts';
+import { cursorAfter, PURCHASE_ORDERS } from '../backends/lists.ts';
+import { APPROVAL_STATUSES, DELIVERY_STATUSES, type PurchaseOrder, purchaseOrderSchema } from '../model.ts';
 import {
   checkWindow,
   companyCode,
@@ -49,6 +50,12 @@ export function listOpenPurchaseOrders({ finance }: ToolDeps) {
     handler: async (args, ctx) => {
       if (args.from !== undefined && args.to !== undefined) checkWindow(args.from, args.to, 5 * 366);
       return pageResult(await finance.listPurchaseOrders({ ...args, openOnly: true }, ctx));
+    },
+    paging: {
+      items: 'items',
+      hasMoreField: 'hasMore',
+      cursorAfter: (item, args) =>
+        cursorAfter(PURCHASE_ORDERS, { ...args, openOnly: true }, item as PurchaseOrder),
     },
     render: (out) =>
       listText(

@@ -1,6 +1,7 @@
 import { defineTool } from '@mcp-platform/protocol';
 import { z } from 'zod';
-import { CATEGORY_KEYS, SAP, supplierSchema } from '../model.ts';
+import { cursorAfter, SUPPLIERS } from '../backends/lists.ts';
+import { CATEGORY_KEYS, SAP, type Supplier, supplierSchema } from '../model.ts';
 import { cursor, limit, listText, pageOutput, pageResult, searchText, type ToolDeps } from './inputs.ts';
 
 const input = z.object({
@@ -36,6 +37,11 @@ export function searchSuppliers({ finance }: ToolDeps) {
     output,
     annotations: { readOnlyHint: true, openWorldHint: true },
     handler: async (args, ctx) => pageResult(await finance.searchSuppliers(args, ctx)),
+    paging: {
+      items: 'items',
+      hasMoreField: 'hasMore',
+      cursorAfter: (item, args) => cursorAfter(SUPPLIERS, args, item as Supplier),
+    },
     render: (out) =>
       listText(
         out,
