@@ -5,8 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startEmbeddedPostgres as kitDatabase } from '../../packages/server-kit/src/index.ts';
 import { startEmbeddedPostgres as crmDatabase } from '../../servers/crm/src/backends/embedded-postgres.ts';
 import { startEmbeddedPostgres as knowledgeDatabase } from '../../servers/knowledge/src/embedded-postgres.ts';
+
+const financeDatabase = (dataDir: string) => kitDatabase({ dataDir });
+
 import { findTool, ROOT } from '../deploy/tools.ts';
 
 // What `pnpm start` runs (scripts/start.ts, both servers on embedded PostgreSQL), stopped the two
@@ -96,11 +100,15 @@ describe('`pnpm start` stops gracefully', () => {
     ['Ctrl-C (SIGINT to the process group)', (pid: number) => process.kill(-pid, 'SIGINT')],
     ['SIGTERM to the parent', (pid: number) => process.kill(pid, 'SIGTERM')],
   ])(
-    '%s: both servers drain, flush their audit trail, exit 0',
+    '%s: every server drains, flushes its audit trail, exits 0',
     async (_how, stop) => {
       expect(PSQL, 'psql on PATH (scripts/setup-toolchain.sh services)').toBeDefined();
       dir = await mkdtemp(join(tmpdir(), 'mcp-start-'));
-      const dataDirs = { crm: join(dir, 'crm-data'), knowledge: join(dir, 'knowledge-data') };
+      const dataDirs = {
+        crm: join(dir, 'crm-data'),
+        knowledge: join(dir, 'knowledge-data'),
+        finance: join(dir, 'finance-data'),
+      };
       let output = '';
       const listening: Listening[] = [];
       // Its own process group, as a terminal gives a foreground job.
@@ -116,6 +124,7 @@ describe('`pnpm start` stops gracefully', () => {
           TMPDIR: dir,
           SANDBOX_DATA_DIR: dataDirs.crm,
           KNOWLEDGE_DATA_DIR: dataDirs.knowledge,
+          FINANCE_DATA_DIR: dataDirs.finance,
           DATABASE_URL: '',
           REDIS_URL: '',
           // The demo corpus would only lengthen the start; audit rows are what this test is about.
@@ -138,14 +147,16 @@ describe('`pnpm start` stops gracefully', () => {
       );
 
       await until(
-        () => listening.length === 2,
-        'both servers to listen',
+        () => listening.length === 3,
+        'the servers to listen',
         () => output,
       );
       const crm = listening.find((l) => l.server === 'crm')!.url;
       const knowledge = listening.find((l) => l.server === 'knowledge')!.url;
       for (let id = 1; id <= 3; id++) await call(crm, id, 'search_accounts', { name: 'a' });
       for (let id = 1; id <= 2; id++) await call(knowledge, id, 'list_spaces', {});
+      const finance = listening.find((l) => l.server === 'finance')!.url;
+      await call(finance, 1, 'search_suppliers', { country: 'DE' });
 
       stop(child.pid!);
       expect(await exited, output).toBe('0');
@@ -153,11 +164,13 @@ describe('`pnpm start` stops gracefully', () => {
       expect(output).not.toMatch(/spooling audit rows|audit rows lost|ELIFECYCLE/);
       expect(output).toContain('[start] crm exited (0)');
       expect(output).toContain('[start] knowledge exited (0)');
+      expect(output).toContain('[start] finance exited (0)');
       expect(spooledBytes(join(dir, 'mcp-audit-spool'))).toBe(0);
 
       for (const [name, open, expected] of [
         ['crm', crmDatabase, { search_accounts: 3 }],
         ['knowledge', knowledgeDatabase, { list_spaces: 2 }],
+        ['finance', financeDatabase, { search_suppliers: 1 }],
       ] as const) {
         const database = await open(dataDirs[name]);
         try {

@@ -92,7 +92,7 @@ export const financeConfigSchema = baseConfigSchema.extend({
     })
     .describe('an amount and currency like 25000 EUR, or none'),
   // Embedded PostgreSQL (PGlite) data directory for the sandbox when DATABASE_URL is unset; use /tmp/... in containers.
-  SANDBOX_DATA_DIR: z.string().min(1).default('.data/finance').describe('a writable directory path'),
+  FINANCE_DATA_DIR: z.string().min(1).default('.data/finance').describe('a writable directory path'),
   // Date the demo data is generated around (YYYY-MM-DD; default: today, fixed at first seeding).
   SANDBOX_ANCHOR_DATE: z.iso.date().optional().describe('a date like 2026-11-23'),
   // Seed of the demo data generator (same seed and anchor date, same data).

@@ -16,7 +16,7 @@ await runServer({
   configSchema: financeConfigSchema,
   database: (config) =>
     chooseBackend(config).kind === 'sandbox'
-      ? { embedded: { dataDir: resolve(config.SANDBOX_DATA_DIR) } }
+      ? { embedded: { dataDir: resolve(config.FINANCE_DATA_DIR) } }
       : undefined,
   migrations: (config) => (chooseBackend(config).kind === 'sandbox' ? [SANDBOX_MIGRATIONS] : []),
   seed: async ({ config, databaseUrl }) => {

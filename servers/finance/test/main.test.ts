@@ -76,7 +76,7 @@ describe('pnpm start: the finance server on embedded PostgreSQL', { timeout: 240
           PORT: '0',
           AUTH_MODE: 'none',
           LOG_LEVEL: 'info',
-          SANDBOX_DATA_DIR: join(dir, 'pgdata'),
+          FINANCE_DATA_DIR: join(dir, 'pgdata'),
           AUDIT_SPOOL_DIR: join(dir, 'spool'),
           SANDBOX_ANCHOR_DATE: '2026-11-23',
         },
