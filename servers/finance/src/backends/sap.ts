@@ -94,6 +94,20 @@ const SELECT = {
 
 type Row = Record<string, unknown>;
 const s = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+/** A term only when the value is given. */
+const when = <T>(value: T | undefined, term: (v: T) => FilterTerm | undefined) =>
+  value === undefined ? undefined : term(value);
+const supplierKey = (id: string) => key(id, SAP.supplier, 'a supplier number');
+const poKey = (id: string) => key(id, SAP.purchaseOrder, 'a purchase order number');
+/** A purchase order with its items and their schedule lines, `$select` and `$expand` fixed here. */
+const PO_DETAIL = {
+  select: [
+    SELECT.poHeader,
+    ...SELECT.poItem.split(',').map((p) => `to_PurchaseOrderItem/${p}`),
+    ...SELECT.scheduleLine.split(',').map((p) => `to_PurchaseOrderItem/to_ScheduleLine/${p}`),
+  ].join(','),
+  expand: 'to_PurchaseOrderItem,to_PurchaseOrderItem/to_ScheduleLine',
+};
 
 export interface SapBackendOptions {
   baseUrl: string;
@@ -208,7 +222,7 @@ export class SapBackend implements FinanceBackend {
   private async addresses(ids: readonly string[], call: UpstreamCall): Promise<Map<string, Row>> {
     const out = new Map<string, Row>();
     for (let i = 0; i < ids.length; i += 40) {
-      const chunk = ids.slice(i, i + 40).map((id) => key(id, SAP.supplier, 'a supplier number'));
+      const chunk = ids.slice(i, i + 40).map((id) => supplierKey(id));
       const { rows } = await this.readAll(
         'readAddresses',
         `${SERVICES.businessPartner}/A_BusinessPartnerAddress`,
@@ -242,7 +256,7 @@ export class SapBackend implements FinanceBackend {
       q.name === undefined ? undefined : contains('SupplierName', q.name),
       q.category === undefined ? undefined : eq('Industry', str(q.category)),
       q.blocked === undefined ? undefined : eq('PurchasingIsBlocked', bool(q.blocked)),
-      after ? cmp('Supplier', 'gt', key(after.id, SAP.supplier, 'a supplier number')) : undefined,
+      after ? cmp('Supplier', 'gt', supplierKey(after.id)) : undefined,
     );
     let countryIds: Set<string> | undefined;
     if (q.country !== undefined) {
@@ -277,7 +291,7 @@ export class SapBackend implements FinanceBackend {
       'getSupplier',
       `${SERVICES.businessPartner}/A_Supplier`,
       {
-        filter: eq('Supplier', key(supplierId, SAP.supplier, 'a supplier number')),
+        filter: eq('Supplier', supplierKey(supplierId)),
         select: SELECT.supplier,
         top: 1,
       },
@@ -296,7 +310,7 @@ export class SapBackend implements FinanceBackend {
       'supplierTerms',
       `${SERVICES.businessPartner}/A_SupplierCompany`,
       {
-        filter: eq('Supplier', key(supplierId, SAP.supplier, 'a supplier number')),
+        filter: eq('Supplier', supplierKey(supplierId)),
         select: SELECT.supplierCompany,
         orderby: 'CompanyCode asc',
       },
@@ -328,12 +342,8 @@ export class SapBackend implements FinanceBackend {
       cmp('PurchaseOrderDate', 'ge', date(q.from)),
       cmp('PurchaseOrderDate', 'le', date(q.to)),
       cmp('PurchasingProcessingStatus', 'ne', str(APPROVAL_STATUS.rejected)),
-      q.supplierId === undefined
-        ? undefined
-        : eq('Supplier', key(q.supplierId, SAP.supplier, 'a supplier number')),
-      q.companyCode === undefined
-        ? undefined
-        : eq('CompanyCode', key(q.companyCode, SAP.companyCode, 'a company code')),
+      when(q.supplierId, (id) => eq('Supplier', supplierKey(id))),
+      when(q.companyCode, (c) => eq('CompanyCode', key(c, SAP.companyCode, 'a company code'))),
     );
     const read = await this.readAll(
       'purchaseOrderValues',
@@ -366,7 +376,7 @@ export class SapBackend implements FinanceBackend {
   ): Promise<Map<string, Row[]>> {
     const out = new Map<string, Row[]>();
     for (let i = 0; i < poIds.length; i += 40) {
-      const chunk = poIds.slice(i, i + 40).map((id) => key(id, SAP.purchaseOrder, 'a purchase order number'));
+      const chunk = poIds.slice(i, i + 40).map((id) => poKey(id));
       const { rows } = await this.readAll(
         'readInvoiceReferences',
         `${SERVICES.supplierInvoice}/A_SuplrInvcItemPurOrdRef`,
@@ -452,7 +462,7 @@ export class SapBackend implements FinanceBackend {
     const out = new Map<string, string>();
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += 40) {
-      const chunk = unique.slice(i, i + 40).map((id) => key(id, SAP.supplier, 'a supplier number'));
+      const chunk = unique.slice(i, i + 40).map((id) => supplierKey(id));
       const { rows } = await this.readAll(
         'readSupplierNames',
         `${SERVICES.businessPartner}/A_Supplier`,
@@ -469,14 +479,10 @@ export class SapBackend implements FinanceBackend {
     const filters = PURCHASE_ORDERS.filters(q);
     const after = decodeKeyset(PURCHASE_ORDERS.scope, filters, q.cursor, { id: SAP.purchaseOrder });
     const base = and(
-      q.supplierId === undefined
-        ? undefined
-        : eq('Supplier', key(q.supplierId, SAP.supplier, 'a supplier number')),
-      q.companyCode === undefined
-        ? undefined
-        : eq('CompanyCode', key(q.companyCode, SAP.companyCode, 'a company code')),
-      q.from === undefined ? undefined : cmp('PurchaseOrderDate', 'ge', date(q.from)),
-      q.to === undefined ? undefined : cmp('PurchaseOrderDate', 'le', date(q.to)),
+      when(q.supplierId, (id) => eq('Supplier', supplierKey(id))),
+      when(q.companyCode, (c) => eq('CompanyCode', key(c, SAP.companyCode, 'a company code'))),
+      when(q.from, (d) => cmp('PurchaseOrderDate', 'ge', date(d))),
+      when(q.to, (d) => cmp('PurchaseOrderDate', 'le', date(d))),
       q.approvalStatus === undefined
         ? q.openOnly
           ? cmp('PurchasingProcessingStatus', 'ne', str(APPROVAL_STATUS.rejected))
@@ -487,20 +493,15 @@ export class SapBackend implements FinanceBackend {
     const matches: PurchaseOrderDetail[] = [];
     let last = after?.id;
     for (let scanned = 0; matches.length <= q.limit && scanned < 20_000; ) {
-      const filter = and(
-        base,
-        last
-          ? cmp('PurchaseOrder', 'lt', key(last, SAP.purchaseOrder, 'a purchase order number'))
-          : undefined,
-      );
+      const filter = and(base, last ? cmp('PurchaseOrder', 'lt', poKey(last)) : undefined);
       const { rows, complete } = await this.readAll(
         'listPurchaseOrders',
         `${SERVICES.purchaseOrder}/A_PurchaseOrder`,
         {
           filter,
-          select: `${SELECT.poHeader},to_PurchaseOrderItem/${SELECT.poItem.split(',').join(',to_PurchaseOrderItem/')},to_PurchaseOrderItem/to_ScheduleLine/${SELECT.scheduleLine.split(',').join(',to_PurchaseOrderItem/to_ScheduleLine/')}`,
+          select: PO_DETAIL.select,
           orderby: 'PurchaseOrder desc',
-          expand: 'to_PurchaseOrderItem,to_PurchaseOrderItem/to_ScheduleLine',
+          expand: PO_DETAIL.expand,
         },
         100,
         call,
@@ -547,10 +548,10 @@ export class SapBackend implements FinanceBackend {
       'getPurchaseOrder',
       `${SERVICES.purchaseOrder}/A_PurchaseOrder`,
       {
-        filter: eq('PurchaseOrder', key(purchaseOrderId, SAP.purchaseOrder, 'a purchase order number')),
-        select: `${SELECT.poHeader},to_PurchaseOrderItem/${SELECT.poItem.split(',').join(',to_PurchaseOrderItem/')},to_PurchaseOrderItem/to_ScheduleLine/${SELECT.scheduleLine.split(',').join(',to_PurchaseOrderItem/to_ScheduleLine/')}`,
+        filter: eq('PurchaseOrder', poKey(purchaseOrderId)),
+        select: PO_DETAIL.select,
         top: 1,
-        expand: 'to_PurchaseOrderItem,to_PurchaseOrderItem/to_ScheduleLine',
+        expand: PO_DETAIL.expand,
       },
       call,
     );
@@ -607,7 +608,7 @@ export class SapBackend implements FinanceBackend {
         `${SERVICES.journalEntryItems}/A_OperationalAcctgDocItemCube`,
         {
           filter: and(
-            eq('Supplier', key(supplierId, SAP.supplier, 'a supplier number')),
+            eq('Supplier', supplierKey(supplierId)),
             eq('FinancialAccountType', str('K')),
             cmp('DocumentDate', 'ge', date(dates[0]!)),
             cmp('DocumentDate', 'le', date(dates[dates.length - 1]!)),
@@ -653,7 +654,7 @@ export class SapBackend implements FinanceBackend {
 
   async invoiceFacts(q: InvoiceFactsQuery, call: UpstreamCall): Promise<Bounded<Invoice>> {
     const filter = and(
-      eq('InvoicingParty', key(q.supplierId, SAP.supplier, 'a supplier number')),
+      eq('InvoicingParty', supplierKey(q.supplierId)),
       cmp('DocumentDate', 'ge', date(q.from)),
       cmp('DocumentDate', 'le', date(q.to)),
     );
@@ -684,11 +685,9 @@ export class SapBackend implements FinanceBackend {
     const filters = CONTRACTS.filters(q);
     const after = decodeKeyset(CONTRACTS.scope, filters, q.cursor, { id: SAP.contract });
     const filter = and(
-      q.supplierId === undefined
-        ? undefined
-        : eq('Supplier', key(q.supplierId, SAP.supplier, 'a supplier number')),
-      q.endFrom === undefined ? undefined : cmp('ValidityEndDate', 'ge', date(q.endFrom)),
-      q.endTo === undefined ? undefined : cmp('ValidityEndDate', 'le', date(q.endTo)),
+      when(q.supplierId, (id) => eq('Supplier', supplierKey(id))),
+      when(q.endFrom, (d) => cmp('ValidityEndDate', 'ge', date(d))),
+      when(q.endTo, (d) => cmp('ValidityEndDate', 'le', date(d))),
       q.activeOn === undefined
         ? undefined
         : and(
