@@ -4,13 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startEmbeddedPostgres } from '@mcp-platform/server-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmbeddedPostgres as kitDatabase } from '../../packages/server-kit/src/index.ts';
-import { startEmbeddedPostgres as crmDatabase } from '../../servers/crm/src/backends/embedded-postgres.ts';
-import { startEmbeddedPostgres as knowledgeDatabase } from '../../servers/knowledge/src/embedded-postgres.ts';
-
-const financeDatabase = (dataDir: string) => kitDatabase({ dataDir });
-
 import { findTool, ROOT } from '../deploy/tools.ts';
 
 // What `pnpm start` runs (scripts/start.ts, both servers on embedded PostgreSQL), stopped the two
@@ -167,12 +162,12 @@ describe('`pnpm start` stops gracefully', () => {
       expect(output).toContain('[start] finance exited (0)');
       expect(spooledBytes(join(dir, 'mcp-audit-spool'))).toBe(0);
 
-      for (const [name, open, expected] of [
-        ['crm', crmDatabase, { search_accounts: 3 }],
-        ['knowledge', knowledgeDatabase, { list_spaces: 2 }],
-        ['finance', financeDatabase, { search_suppliers: 1 }],
+      for (const [name, vector, expected] of [
+        ['crm', false, { search_accounts: 3 }],
+        ['knowledge', true, { list_spaces: 2 }],
+        ['finance', false, { search_suppliers: 1 }],
       ] as const) {
-        const database = await open(dataDirs[name]);
+        const database = await startEmbeddedPostgres({ dataDir: dataDirs[name], vector });
         try {
           expect(await auditCalls(database.url), `${name} audit rows`).toEqual(expected);
         } finally {

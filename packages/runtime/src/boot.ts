@@ -1,4 +1,10 @@
-import { type EmbeddedPostgres, type MigrationSet, runMigrations } from '@mcp-platform/server-kit';
+import {
+  type EmbeddedPostgres,
+  type MigrationSet,
+  postgresUrl,
+  roleName,
+  runMigrations,
+} from '@mcp-platform/server-kit';
 import { z } from 'zod';
 import { parseEnv } from './config.ts';
 import { ConfigError } from './errors.ts';
@@ -34,28 +40,16 @@ export interface MigrationPlan<C> {
 
 const migrateSchema = z.object({
   // Connection used for migrations (an owner role); default DATABASE_URL.
-  MIGRATE_DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/ })
-    .optional()
-    .describe('postgres://owner:password@host:5432/database'),
-  DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/ })
-    .optional()
-    .describe('postgres://user:password@host:5432/database'),
+  MIGRATE_DATABASE_URL: postgresUrl().optional().describe('postgres://owner:password@host:5432/database'),
+  DATABASE_URL: postgresUrl().optional().describe('postgres://user:password@host:5432/database'),
   // Role the server runs as; the migrations grant it exactly what it needs (audit_log: SELECT, INSERT).
-  DATABASE_RUNTIME_ROLE: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_$]{0,62}$/, 'expected a PostgreSQL role name')
-    .optional()
-    .describe('a role name like mcp_crm'),
+  DATABASE_RUNTIME_ROLE: roleName().optional().describe('a role name like mcp_crm'),
   // Shared audit database the server writes to as its own role (the role is the URL's user).
-  AUDIT_DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/ })
+  AUDIT_DATABASE_URL: postgresUrl()
     .optional()
     .describe('postgres://mcp_audit_crm:password@host:5432/mcp_audit'),
   // Owner connection for the shared audit database's migrations; default AUDIT_DATABASE_URL.
-  AUDIT_MIGRATE_DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/ })
+  AUDIT_MIGRATE_DATABASE_URL: postgresUrl()
     .optional()
     .describe('postgres://owner:password@host:5432/mcp_audit'),
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { httpUrl, commaList as list, postgresUrl } from '@mcp-platform/server-kit';
 import { z } from 'zod';
 import { parseRoleScopes, type RoleScopeMap } from './auth/roles.ts';
 import { parseServiceTokens, type ServiceTokenEntry } from './auth/service-tokens.ts';
@@ -24,19 +25,6 @@ export const ASYMMETRIC_ALGORITHMS = [
 ] as const;
 
 // Descriptions go last: zod attaches them to the exact schema instance, and they name the expected form in errors.
-const list = () =>
-  z.string().transform((value) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== ''),
-  );
-
-const httpUrl = () =>
-  z
-    .url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' })
-    .transform((value) => value.replace(/\/+$/, ''));
-
 /**
  * The environment every server shares. One line per variable, coerced and defaulted. Servers add
  * their own variables with `baseConfigSchema.extend({...})` and load both with `loadConfig`.
@@ -156,10 +144,7 @@ export const baseConfigSchema = z.object({
     .default(false)
     .describe('false, true, a hop count or comma-separated proxy addresses'),
   // PostgreSQL for the audit trail and approvals (postgres://user:pass@host:5432/db).
-  DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:5432/database' })
-    .optional()
-    .describe('postgres://user:password@host:5432/database'),
+  DATABASE_URL: postgresUrl().optional().describe('postgres://user:password@host:5432/database'),
   // Redis shared by replicas for rate limits and legacy SSE sessions (redis://host:6379).
   REDIS_URL: z
     .url({ protocol: /^rediss?$/, error: 'expected redis://host:6379 or rediss://...' })
@@ -187,8 +172,7 @@ export const baseConfigSchema = z.object({
     .optional()
     .describe('bytes, at least 1048576'),
   // Shared audit database: write the audit trail here (as this server's own role) instead of DATABASE_URL.
-  AUDIT_DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:5432/database' })
+  AUDIT_DATABASE_URL: postgresUrl()
     .optional()
     .describe('postgres://mcp_audit_crm:password@host:5432/mcp_audit'),
   // OTLP/HTTP traces endpoint of the OpenTelemetry collector; set = export spans (off when unset).

@@ -6,7 +6,7 @@ import { z } from 'zod';
  */
 
 /** An absolute http(s) URL, trailing slashes removed. */
-export const httpUrl = (example = 'an absolute http(s) URL like https://example.com') =>
+export const httpUrl = (example = 'an absolute http(s) URL') =>
   z
     .url({ protocol: /^https?$/, error: `expected ${example}` })
     .transform((value) => value.replace(/\/+$/, ''));

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { raceSignal } from '@mcp-platform/protocol';
 
 /**
  * A credential for an upstream system: the headers that carry it plus what the token endpoint said
@@ -84,30 +85,12 @@ export function cachedTokenSource(
           throw error;
         },
       );
-      return signal === undefined ? pending : abortable(pending, signal);
+      return signal === undefined ? pending : raceSignal(pending, signal);
     },
     invalidate(rejected) {
       if (current === rejected) current = undefined;
     },
   };
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** A fixed credential (static API token, basic auth, API-key header): never refreshed. */

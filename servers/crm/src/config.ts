@@ -2,13 +2,11 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baseConfigSchema, ConfigError } from '@mcp-platform/runtime';
+import { httpUrl } from '@mcp-platform/server-kit';
 import { z } from 'zod';
 import type { SalesforceAuth } from './backends/salesforce-auth.ts';
 
-const httpsUrl = () =>
-  z
-    .url({ protocol: /^https?$/, error: 'expected an absolute URL like https://example.my.salesforce.com' })
-    .transform((value) => value.replace(/\/+$/, ''));
+const httpsUrl = () => httpUrl('an absolute URL like https://example.my.salesforce.com');
 
 /**
  * The CRM server's configuration: the runtime's common variables plus its own, one line each.

@@ -113,7 +113,8 @@ describe('pnpm start: the CRM server on embedded PostgreSQL', { timeout: 180_000
 
   it('serves the sandbox; the Inspector CLI lists the tools and gets a seeded account overview', async () => {
     server = await startMain(join(dir, 'pgdata'));
-    expect(server.output()).toContain('"msg":"sandbox org ready"');
+    expect(server.output()).toContain('crm sandbox migrations applied: 1764300000000_sandbox-sales-objects');
+    expect(server.output()).toMatch(/sandbox org seeded around \d{4}-\d{2}-\d{2}/);
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { sandbox: { ok: true } } });
@@ -150,7 +151,9 @@ describe('pnpm start: the CRM server on embedded PostgreSQL', { timeout: 180_000
 
   it('starts again on the same data directory without reseeding', async () => {
     server = await startMain(join(dir, 'pgdata'));
-    expect(server.output()).not.toContain('"msg":"sandbox org ready"');
+    expect(server.output()).toContain('crm sandbox migrations: up to date');
+    expect(server.output()).toContain('sandbox org: already seeded');
+    expect(server.output()).not.toContain('sandbox org seeded around');
     const response = await fetch(`${server.url}/mcp`, {
       method: 'POST',
       headers: {

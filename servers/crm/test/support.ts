@@ -1,5 +1,6 @@
 import { type FullStack, migrateServer, startFullStack } from '@mcp-platform/runtime';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { connectMcpClient, type McpTestClient, type McpTestClientOptions } from '@mcp-platform/test-support';
+import type { Client } from '@modelcontextprotocol/client';
 import pg from 'pg';
 import { crmDefinition } from '../src/app.ts';
 import type { CrmBackend } from '../src/backends/crm-backend.ts';
@@ -22,64 +23,14 @@ export async function startCrm(crm: CrmBackend, databaseUrl: string): Promise<Fu
   });
 }
 
-export interface ConnectOptions {
-  token: string;
-  era?: '2026' | '2025';
-  /** Answers elicitation requests (declares the capability when set). */
-  elicit?: (message: string) => {
-    action: 'accept' | 'decline' | 'cancel';
-    content?: Record<string, unknown>;
-  };
-}
+export type ConnectOptions = Pick<McpTestClientOptions, 'token' | 'era' | 'elicit'> & { token: string };
 
 /** A real MCP client (SDK v2) over Streamable HTTP with a bearer token. */
-export async function connect(
-  baseUrl: string,
-  options: ConnectOptions,
-): Promise<Client & { elicited: string[] }> {
-  const elicited: string[] = [];
-  const client = new Client(
-    { name: 'crm-e2e', version: '1.0.0' },
-    {
-      ...(options.elicit ? { capabilities: { elicitation: { form: {} } } } : {}),
-      versionNegotiation: { mode: options.era === '2025' ? 'legacy' : { pin: '2026-07-28' } },
-    },
-  );
-  if (options.elicit) {
-    const answer = options.elicit;
-    client.setRequestHandler('elicitation/create', async (request) => {
-      const message = (request.params as { message: string }).message;
-      elicited.push(message);
-      return answer(message) as never;
-    });
-  }
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${options.token}` } },
-    }),
-  );
-  return Object.assign(client, { elicited });
+export function connect(baseUrl: string, options: ConnectOptions): Promise<McpTestClient> {
+  return connectMcpClient(baseUrl, { ...options, name: 'crm-e2e' });
 }
 
-/** Structured content of a successful tool result (fails the test on an error result). */
-export function ok<T = Record<string, unknown>>(result: unknown): T {
-  const r = result as { isError?: boolean; structuredContent?: unknown; content?: unknown };
-  if (r.isError) throw new Error(`tool failed: ${JSON.stringify(r.structuredContent ?? r.content)}`);
-  return r.structuredContent as T;
-}
-
-/** Structured content of a failed tool result. */
-export function failure(result: unknown): { code: string; message: string; [key: string]: unknown } {
-  const r = result as { isError?: boolean; structuredContent?: Record<string, unknown> };
-  if (r.isError !== true)
-    throw new Error(`expected an error result, got ${JSON.stringify(result).slice(0, 400)}`);
-  return r.structuredContent as { code: string; message: string };
-}
-
-export function textOf(result: unknown): string {
-  const content = (result as { content?: Array<{ type: string; text?: string }> }).content ?? [];
-  return content.map((c) => c.text ?? '').join('\n');
-}
+export { resultError as failure, resultOk as ok, resultText as textOf } from '@mcp-platform/test-support';
 
 export interface AuditRowView {
   event: string;

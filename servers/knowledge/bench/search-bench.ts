@@ -8,9 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
+import { seededRandom as seeded } from '@mcp-platform/server-kit';
 import pg from 'pg';
 import { generateCorpus } from '../src/corpus/index.ts';
-import { seeded } from '../src/corpus/random.ts';
 import { migrate } from '../src/index/migrate.ts';
 import { textSearch } from '../src/index/search.ts';
 import type { IncomingDocument } from '../src/index/types.ts';

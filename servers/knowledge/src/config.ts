@@ -1,19 +1,6 @@
 import { baseConfigSchema, ConfigError } from '@mcp-platform/runtime';
+import { httpUrl, commaList as list, postgresUrl } from '@mcp-platform/server-kit';
 import { z } from 'zod';
-
-const postgresUrl = () =>
-  z.url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:5432/database' });
-const httpUrl = () =>
-  z
-    .url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' })
-    .transform((v) => v.replace(/\/+$/, ''));
-const list = () =>
-  z.string().transform((value) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== ''),
-  );
 
 /**
  * The knowledge server's configuration: the runtime's common variables plus its own, one line each.

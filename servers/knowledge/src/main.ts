@@ -7,7 +7,8 @@
  * pgvector) and the demo corpus is ingested on first start.
  */
 import { resolve } from 'node:path';
-import { ConfigError, parseEnv, runServer } from '@mcp-platform/runtime';
+import { parseEnv, runServer } from '@mcp-platform/runtime';
+import { roleName } from '@mcp-platform/server-kit';
 import pino from 'pino';
 import { z } from 'zod';
 import { ingestDemoCorpus, knowledgeDefinition, knowledgeFeature, openIndex, SERVER_NAME } from './app.ts';
@@ -18,119 +19,60 @@ import {
   type KnowledgeConfig,
   knowledgeConfigSchema,
 } from './config.ts';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { migrate } from './index/migrate.ts';
 
 const migrateRoles = z.object({
-  // Owner connection for migrations; default DATABASE_URL.
-  MIGRATE_DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/ })
-    .optional()
-    .describe('postgres://owner:password@host:5432/database'),
   // Role the server searches as (granted read + feedback insert by `migrate`).
-  KNOWLEDGE_SEARCH_ROLE: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_$]{0,62}$/)
-    .optional()
-    .describe('a role name like kb_search'),
+  KNOWLEDGE_SEARCH_ROLE: roleName().optional().describe('a role name like kb_search'),
   // Role ingestion writes as (granted document/chunk writes by `migrate`).
-  KNOWLEDGE_INGEST_ROLE: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_$]{0,62}$/)
-    .optional()
-    .describe('a role name like kb_ingest'),
+  KNOWLEDGE_INGEST_ROLE: roleName().optional().describe('a role name like kb_ingest'),
 });
 
-const env = process.env;
-const command = process.argv[2] ?? 'serve';
+const logger = (config: KnowledgeConfig) => pino({ level: config.LOG_LEVEL, base: { server: SERVER_NAME } });
 
-function exitOnConfigError(error: unknown): never {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(78);
-  }
-  throw error;
-}
-
-let early: KnowledgeConfig;
-let roles: z.output<typeof migrateRoles>;
-try {
-  early = parseEnv(knowledgeConfigSchema, env);
-  roles = parseEnv(migrateRoles, env);
-  embeddingSettings(early);
-  confluenceSettings(early);
-} catch (error) {
-  exitOnConfigError(error);
-}
-const log = pino({ level: early.LOG_LEVEL, base: { server: SERVER_NAME } });
-
-let embedded: EmbeddedPostgres | undefined;
-let databaseUrl = early.DATABASE_URL;
-if (databaseUrl === undefined) {
-  const dir = early.KNOWLEDGE_DATA_DIR === 'memory://' ? 'memory://' : resolve(early.KNOWLEDGE_DATA_DIR);
-  embedded = await startEmbeddedPostgres(dir);
-  databaseUrl = embedded.url;
-}
-const serverEnv = { ...env, DATABASE_URL: databaseUrl };
-const ownerUrl = roles.MIGRATE_DATABASE_URL ?? databaseUrl;
-
-if (command === 'migrate' || embedded !== undefined) {
-  // Embedded PostgreSQL is private to this process: nobody else can migrate it, so we always do.
-  await runServer({
-    name: SERVER_NAME,
-    configSchema: knowledgeConfigSchema,
-    env: serverEnv,
-    argv: ['migrate'],
-    build: never,
-  });
-  const result = await migrate(ownerUrl, {
-    embeddingDimensions: embeddingSettings(early)?.dimensions,
-    searchRole: roles.KNOWLEDGE_SEARCH_ROLE,
-    ingestRole: roles.KNOWLEDGE_INGEST_ROLE,
-    log: (message) => log.info(message),
-  });
-  log.info({ applied: result.applied, vector: result.vector }, 'index migrations done');
-}
-
-if (command === 'migrate') {
-  await embedded?.close();
-} else if (command === 'ingest') {
-  const code = await runIngestCli(
-    process.argv.slice(3),
-    early,
-    early.INGEST_DATABASE_URL ?? databaseUrl,
-    log,
-  );
-  await embedded?.close();
-  process.exit(code);
-} else {
-  await runServer({
-    name: SERVER_NAME,
-    configSchema: knowledgeConfigSchema,
-    env: serverEnv,
-    argv: [command],
-    build: async (config) => {
-      const kb = await openIndex({ config, databaseUrl, migrate: false, log });
-      const demo = config.DEMO_CORPUS === 'true' || (config.DEMO_CORPUS === 'auto' && embedded !== undefined);
-      if (demo && (await kb.isEmpty())) {
-        const started = performance.now();
-        const summary = await ingestDemoCorpus(kb);
-        log.info(
-          { ...summary, failures: summary.failures.length, ms: Math.round(performance.now() - started) },
-          'demo corpus ingested',
-        );
-      }
-      return {
-        definition: knowledgeDefinition(kb),
-        backendChecks: {},
-        features: [knowledgeFeature({ kb, config, log, confluence: confluenceSettings(config) })],
-        // After the audit flush and the pools: they write to it until the very end.
-        ...(embedded === undefined ? {} : { closeLast: () => embedded.close() }),
-      };
-    },
-  });
-}
-
-function never(): never {
-  throw new Error('migrate does not build the server');
-}
+await runServer({
+  name: SERVER_NAME,
+  configSchema: knowledgeConfigSchema,
+  database: (config) => {
+    // Checked before anything starts: a half-configured provider or source is a configuration error.
+    embeddingSettings(config);
+    confluenceSettings(config);
+    const dir = config.KNOWLEDGE_DATA_DIR === 'memory://' ? 'memory://' : resolve(config.KNOWLEDGE_DATA_DIR);
+    return { embedded: { dataDir: dir, vector: true } };
+  },
+  // The index's schema depends on the configuration (embedding dimensions, role GRANTs).
+  seed: async ({ config, databaseUrl }) => {
+    const roles = parseEnv(migrateRoles, process.env);
+    const log = logger(config);
+    const result = await migrate(databaseUrl!, {
+      embeddingDimensions: embeddingSettings(config)?.dimensions,
+      searchRole: roles.KNOWLEDGE_SEARCH_ROLE,
+      ingestRole: roles.KNOWLEDGE_INGEST_ROLE,
+      log: (message) => log.info(message),
+    });
+    log.info({ applied: result.applied, vector: result.vector }, 'index migrations done');
+  },
+  commands: {
+    ingest: ({ config, databaseUrl, argv }) =>
+      runIngestCli([...argv], config, config.INGEST_DATABASE_URL ?? databaseUrl!, logger(config)),
+  },
+  build: async (config, _metrics, boot) => {
+    const log = logger(config);
+    const databaseUrl = config.DATABASE_URL!;
+    const kb = await openIndex({ config, databaseUrl, migrate: false, log });
+    const demo = config.DEMO_CORPUS === 'true' || (config.DEMO_CORPUS === 'auto' && boot.embedded);
+    if (demo && (await kb.isEmpty())) {
+      const started = performance.now();
+      const summary = await ingestDemoCorpus(kb);
+      log.info(
+        { ...summary, failures: summary.failures.length, ms: Math.round(performance.now() - started) },
+        'demo corpus ingested',
+      );
+    }
+    return {
+      definition: knowledgeDefinition(kb),
+      backendChecks: {},
+      features: [knowledgeFeature({ kb, config, log, confluence: confluenceSettings(config) })],
+    };
+  },
+});

@@ -1,8 +1,7 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type FakeRequest, type FakeResponse, startFakeUpstream } from '@mcp-platform/test-support';
 
 /**
- * A fake Confluence (Server/Cloud REST API v1) on 127.0.0.1 speaking the real wire format: content
+ * A fake Confluence (Server/Cloud REST API v1) on the fake-upstream harness, speaking the real wire format: content
  * listing by space and CQL search with `start`/`limit` pagination and `_links.next`, storage-format
  * bodies, versions, labels, web UI links, Basic/Bearer auth, 401 on bad credentials, 400 on CQL it
  * cannot parse, and injectable 429s.
@@ -26,6 +25,11 @@ export interface FakeConfluence {
   throttleNext(n: number): void;
   /** Make `_links.next` point at another origin (to test that the client refuses it). */
   foreignNextLinks: boolean;
+  /** Requests whose path matches are held open, never answered (a stuck Confluence). */
+  hang(match: RegExp): void;
+  /** Requests received and not answered whose client is still connected. */
+  readonly inFlight: number;
+  waitForInFlight(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -97,15 +101,17 @@ export async function startFakeConfluence(credentials: {
     };
   };
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const query = Object.fromEntries(url.searchParams.entries());
-    fake.requests.push({ path: url.pathname, query });
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(body));
-    };
-    if (req.headers.authorization !== expectedAuth) {
+  const upstream = await startFakeUpstream();
+  base = `${upstream.url}/wiki`;
+  const handle = (request: FakeRequest): FakeResponse => {
+    const query = request.query;
+    fake.requests.push({ path: request.path, query });
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}): FakeResponse => ({
+      status,
+      body,
+      headers,
+    });
+    if (request.headers.authorization !== expectedAuth) {
       return send(
         401,
         {
@@ -124,14 +130,14 @@ export async function startFakeConfluence(credentials: {
     const expand = (query.expand ?? '').split(',');
     let matches: FakePage[];
     let path: string;
-    if (url.pathname === '/wiki/rest/api/content') {
+    if (request.path === '/wiki/rest/api/content') {
       if (query.type !== 'page' || query.spaceKey === undefined)
         return send(400, { statusCode: 400, message: 'spaceKey and type required' });
       matches = fake.pages
         .filter((p) => p.space === query.spaceKey)
         .sort((a, b) => Number(a.id) - Number(b.id));
       path = '/rest/api/content';
-    } else if (url.pathname === '/wiki/rest/api/content/search') {
+    } else if (request.path === '/wiki/rest/api/content/search') {
       const cql = parseCql(query.cql ?? '');
       if (cql === undefined)
         return send(400, { statusCode: 400, message: `Could not parse cql : ${query.cql}` });
@@ -145,7 +151,7 @@ export async function startFakeConfluence(credentials: {
     const slice = matches.slice(start, start + limit);
     const nextParams = new URLSearchParams({ ...query, start: String(start + limit) });
     const more = start + limit < matches.length;
-    send(200, {
+    return send(200, {
       results: slice.map((p) => toContent(p, expand)),
       start,
       limit,
@@ -153,7 +159,7 @@ export async function startFakeConfluence(credentials: {
       _links: {
         base,
         context: '/wiki',
-        self: `${base}${path}?${url.searchParams}`,
+        self: `${base}${path}?${new URLSearchParams(query)}`,
         ...(more
           ? {
               next: fake.foreignNextLinks
@@ -163,9 +169,8 @@ export async function startFakeConfluence(credentials: {
           : {}),
       },
     });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/wiki`;
+  };
+  upstream.route('GET', /^\/wiki\//, handle);
   return {
     baseUrl: base,
     get pages() {
@@ -184,9 +189,11 @@ export async function startFakeConfluence(credentials: {
     set foreignNextLinks(value) {
       fake.foreignNextLinks = value;
     },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    hang: (match) => upstream.hang(match),
+    get inFlight() {
+      return upstream.inFlight;
     },
+    waitForInFlight: (count) => upstream.waitForInFlight(count),
+    close: () => upstream.close(),
   };
 }

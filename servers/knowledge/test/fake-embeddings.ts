@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startFakeUpstream } from '@mcp-platform/test-support';
 
 /**
  * A deterministic embedding endpoint on 127.0.0.1 speaking the OpenAI-compatible wire format
@@ -39,55 +38,36 @@ export function fakeEmbedding(text: string, dimensions: number): number[] {
 export async function startFakeEmbeddings(
   dimensions: number,
 ): Promise<{ url: string; requests: number; hanging: number; close(): Promise<void> }> {
-  const state = { requests: 0 };
-  const held = new Set<http.ServerResponse>();
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      state.requests++;
-      const input = (JSON.parse(body) as { input: string[] | string }).input;
-      const texts = Array.isArray(input) ? input : [input];
-      if (texts.some((t) => t.includes('HANG-EMBED'))) {
-        held.add(res);
-        res.once('close', () => held.delete(res));
-        return;
-      }
-      if (texts.some((t) => t.includes('FAIL-EMBED'))) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: 'model crashed' } }));
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          object: 'list',
-          model: 'fake-embed',
-          data: texts.map((t, index) => ({
-            object: 'embedding',
-            index,
-            embedding: fakeEmbedding(t, dimensions),
-          })),
-          usage: { prompt_tokens: 0, total_tokens: 0 },
-        }),
-      );
-    });
+  const fake = await startFakeUpstream();
+  fake.route('POST', '/v1/embeddings', (request) => {
+    const input = (request.json as { input: string[] | string }).input;
+    const texts = Array.isArray(input) ? input : [input];
+    // Never answered: the harness counts it in flight until the client closes the connection.
+    if (texts.some((t) => t.includes('HANG-EMBED'))) return new Promise<never>(() => {});
+    if (texts.some((t) => t.includes('FAIL-EMBED')))
+      return { status: 500, body: { error: { message: 'model crashed' } } };
+    return {
+      body: {
+        object: 'list',
+        model: 'fake-embed',
+        data: texts.map((t, index) => ({
+          object: 'embedding',
+          index,
+          embedding: fakeEmbedding(t, dimensions),
+        })),
+        usage: { prompt_tokens: 0, total_tokens: 0 },
+      },
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/embeddings`,
+    url: `${fake.url}/v1/embeddings`,
     get requests() {
-      return state.requests;
+      return fake.requests.length;
     },
     /** Requests held open whose client has not closed the connection yet. */
     get hanging() {
-      return held.size;
+      return fake.inFlight;
     },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => fake.close(),
   };
 }

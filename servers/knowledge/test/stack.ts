@@ -1,4 +1,5 @@
 import { migrateServer, parseEnv, startFullStack } from '@mcp-platform/runtime';
+import { connectMcpClient } from '@mcp-platform/test-support';
 import type * as McpClient from '@modelcontextprotocol/client';
 import pino from 'pino';
 import { ingestDemoCorpus, knowledgeDefinition, knowledgeFeature } from '../src/app.ts';
@@ -7,7 +8,7 @@ import type { IngestSummary } from '../src/index/ingest.ts';
 import { migrate } from '../src/index/migrate.ts';
 import type { KnowledgeBase } from '../src/knowledge-base.ts';
 import { openKnowledgeBase } from '../src/knowledge-base.ts';
-import { createTestDatabase, mcpClient } from './support.ts';
+import { createTestDatabase } from './support.ts';
 
 export interface KnowledgeStack {
   kb: KnowledgeBase;
@@ -49,12 +50,7 @@ export async function startKnowledgeStack(
     token: (scope, subject) => stack.token(scope, subject),
     async client(scope = 'knowledge:read knowledge:write') {
       const token = await stack.token(scope, 'oncall-engineer');
-      const client = new mcpClient.Client({ name: 'knowledge-test', version: '1.0.0' });
-      await client.connect(
-        new mcpClient.StreamableHTTPClientTransport(new URL(`${stack.url}/mcp`), {
-          requestInit: { headers: { authorization: `Bearer ${token}` } },
-        }),
-      );
+      const client = await connectMcpClient(stack.url, { token, name: 'knowledge-test' });
       clients.push(client);
       return client;
     },

@@ -20,6 +20,8 @@ export interface McpTestClientOptions {
   elicitModes?: ReadonlyArray<'form' | 'url'>;
   /** clientInfo name (default `mcp-test-client`). */
   name?: string;
+  /** clientInfo version (default `1.0.0`). */
+  version?: string;
 }
 
 export type McpTestClient = Client & {
@@ -33,7 +35,7 @@ export async function connectMcpClient(
 ): Promise<McpTestClient> {
   const elicited: string[] = [];
   const client = new Client(
-    { name: options.name ?? 'mcp-test-client', version: '1.0.0' },
+    { name: options.name ?? 'mcp-test-client', version: options.version ?? '1.0.0' },
     {
       ...(options.elicit
         ? {

@@ -1,43 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import type { CallContext } from '@mcp-platform/protocol';
-
-/** A parsed W3C `traceparent` (version 00). */
-export interface TraceContext {
-  traceId: string;
-  parentId: string;
-  flags: string;
-}
-
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
-
-/** Parses a `traceparent` header; undefined when absent or invalid (all-zero ids, version ff, bad shape). */
-export function parseTraceparent(header: string | undefined): TraceContext | undefined {
-  if (header === undefined || header.length > 512) return undefined;
-  const match = TRACEPARENT.exec(header.trim().toLowerCase());
-  if (!match) return undefined;
-  const [, version, traceId, parentId, flags, rest] = match as unknown as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string?,
-  ];
-  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
-  if (/^0+$/.test(traceId) || /^0+$/.test(parentId)) return undefined;
-  return { traceId, parentId, flags };
-}
-
 /**
- * Headers a backend call carries so its work joins the caller's trace: a `traceparent` with the same
- * trace id and a fresh span id for this hop, and `x-request-id` with the call's correlation id.
- * Never the caller's credentials.
+ * W3C trace context for backend calls: one implementation, in the server kit (its upstream HTTP
+ * client sends it on every request). Re-exported here for the runtime's own callers.
  */
-export function traceHeaders(
-  ctx: Pick<CallContext, 'traceparent' | 'correlationId'>,
-): Record<string, string> {
-  const headers: Record<string, string> = { 'x-request-id': ctx.correlationId };
-  const parent = parseTraceparent(ctx.traceparent);
-  if (parent) headers.traceparent = `00-${parent.traceId}-${randomBytes(8).toString('hex')}-${parent.flags}`;
-  return headers;
-}
+export { parseTraceparent, type TraceContext, traceHeaders } from '@mcp-platform/server-kit';

@@ -11,7 +11,7 @@ import {
   type ServerDefinition,
   ToolError,
 } from '@mcp-platform/protocol';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { connectMcpClient, type McpTestClient, type McpTestClientOptions } from '@mcp-platform/test-support';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { withApprovalArgument } from '../../src/approvals/index.ts';
@@ -160,58 +160,25 @@ export const mintState = (() => {
   return (payload: unknown) => codec.mint(payload);
 })();
 
-export interface ClientOptions {
+export interface ClientOptions extends Pick<McpTestClientOptions, 'era' | 'elicit' | 'elicitModes'> {
   user: string;
   clientId?: string;
   scopes?: string;
-  era?: '2026' | '2025';
-  /** Answer to elicitation requests (declares the elicitation capability when set). */
-  elicit?: (message: string) => {
-    action: 'accept' | 'decline' | 'cancel';
-    content?: Record<string, unknown>;
-  };
-  /** Elicitation modes declared (default `form` when `elicit` is set). */
-  elicitModes?: ReadonlyArray<'form' | 'url'>;
 }
 
-/** A real MCP client (SDK v2) talking to `baseUrl` as the given user. */
-export async function connectClient(
-  baseUrl: string,
-  options: ClientOptions,
-): Promise<Client & { elicited: string[] }> {
-  const elicited: string[] = [];
-  const client = new Client(
-    { name: 'audit-test-client', version: '9.9.9' },
-    {
-      ...(options.elicit
-        ? {
-            capabilities: {
-              elicitation: Object.fromEntries((options.elicitModes ?? ['form']).map((m) => [m, {}])),
-            },
-          }
-        : {}),
-      ...(options.era === '2025' ? {} : { versionNegotiation: { mode: { pin: '2026-07-28' } } }),
-    },
-  );
-  if (options.elicit) {
-    const answer = options.elicit;
-    client.setRequestHandler('elicitation/create', async (request) => {
-      const { message, url } = request.params as { message: string; url?: string };
-      elicited.push(url === undefined ? message : `${message} ${url}`);
-      return answer(message) as never;
-    });
-  }
-  const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
-    requestInit: {
-      headers: {
-        'x-test-user': options.user,
-        'x-test-client': options.clientId ?? 'test-client',
-        ...(options.scopes === undefined ? {} : { 'x-test-scopes': options.scopes }),
-      },
+/** A real MCP client (SDK v2) talking to `baseUrl` as the given user (the test authenticator's headers). */
+export function connectClient(baseUrl: string, options: ClientOptions): Promise<McpTestClient> {
+  const { user, clientId, scopes, ...rest } = options;
+  return connectMcpClient(baseUrl, {
+    ...rest,
+    name: 'audit-test-client',
+    version: '9.9.9',
+    headers: {
+      'x-test-user': user,
+      'x-test-client': clientId ?? 'test-client',
+      ...(scopes === undefined ? {} : { 'x-test-scopes': scopes }),
     },
   });
-  await client.connect(transport);
-  return Object.assign(client, { elicited });
 }
 
 /** Structured error content of a failed tool result. */

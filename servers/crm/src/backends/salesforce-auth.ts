@@ -1,5 +1,4 @@
-import { createSign } from 'node:crypto';
-import { OAuth2 } from 'jsforce';
+import { oauthTokenSource, type TokenSource } from '@mcp-platform/server-kit';
 
 /**
  * Server-to-server OAuth 2.0 for the integration user: client credentials (connected app with a
@@ -17,48 +16,26 @@ export type SalesforceAuth =
       audience: string;
     };
 
-export interface SalesforceSession {
-  accessToken: string;
-  instanceUrl: string;
-}
-
-/** A JWT bearer assertion (RS256) for the token endpoint, valid for three minutes. */
-export function jwtAssertion(
-  auth: Extract<SalesforceAuth, { flow: 'jwt_bearer' }>,
-  now = Date.now(),
-): string {
-  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const header = encode({ alg: 'RS256', typ: 'JWT' });
-  const claims = encode({
-    iss: auth.clientId,
-    sub: auth.username,
-    aud: auth.audience,
-    exp: Math.floor(now / 1000) + 180,
+/**
+ * The kit's token source for `{loginUrl}/services/oauth2/token`: one token request for all concurrent
+ * callers, refreshed once after INVALID_SESSION_ID. The response's `instance_url` is in
+ * `credential.fields`. Salesforce sends no `expires_in`: the session lives until it is refused.
+ */
+export function salesforceTokenSource(auth: SalesforceAuth): TokenSource {
+  return oauthTokenSource({
+    system: 'Salesforce',
+    tokenUrl: `${auth.loginUrl}/services/oauth2/token`,
+    // Sessions last as long as the org's timeout (2 h by default); a refused one is refreshed anyway.
+    defaultLifetimeSeconds: 3600,
+    grant:
+      auth.flow === 'client_credentials'
+        ? { type: 'client_credentials', clientId: auth.clientId, clientSecret: auth.clientSecret }
+        : {
+            type: 'jwt_bearer',
+            issuer: auth.clientId,
+            subject: auth.username,
+            audience: auth.audience,
+            privateKey: auth.privateKey,
+          },
   });
-  const signature = createSign('RSA-SHA256')
-    .update(`${header}.${claims}`)
-    .sign(auth.privateKey)
-    .toString('base64url');
-  return `${header}.${claims}.${signature}`;
-}
-
-/** Requests a fresh access token from `{loginUrl}/services/oauth2/token`. */
-export async function requestSession(auth: SalesforceAuth): Promise<SalesforceSession> {
-  const response =
-    auth.flow === 'client_credentials'
-      ? await new OAuth2({
-          loginUrl: auth.loginUrl,
-          clientId: auth.clientId,
-          clientSecret: auth.clientSecret,
-        }).requestToken({
-          grant_type: 'client_credentials',
-        })
-      : await new OAuth2({ loginUrl: auth.loginUrl }).requestToken({
-          grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-          assertion: jwtAssertion(auth),
-        });
-  if (typeof response.access_token !== 'string' || typeof response.instance_url !== 'string') {
-    throw new Error('Salesforce token response lacks access_token or instance_url');
-  }
-  return { accessToken: response.access_token, instanceUrl: response.instance_url };
 }

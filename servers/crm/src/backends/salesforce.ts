@@ -1,4 +1,6 @@
+import { ToolError } from '@mcp-platform/protocol';
 import { callScopedAgent } from '@mcp-platform/runtime';
+import { type Credential, decodeKeyset, keysetPage, type TokenSource } from '@mcp-platform/server-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import { Connection } from 'jsforce';
 import { setDispatcher } from 'jsforce/lib/request.js';
@@ -31,14 +33,14 @@ import type {
   StageUpdate,
 } from './crm-backend.ts';
 import { recordTypeOf } from './crm-backend.ts';
-import { decodeKeyset, keysetPage } from './cursor.ts';
 import { assembleOverview } from './overview.ts';
-import { requestSession, type SalesforceAuth, type SalesforceSession } from './salesforce-auth.ts';
+import { type SalesforceAuth, salesforceTokenSource } from './salesforce-auth.ts';
 import { errorCodeOf, mapSalesforceError, type Operation } from './salesforce-errors.ts';
 import {
   dateLiteral,
   datetimeLiteral,
   idLiteral,
+  KEYSET,
   keysetAfter,
   likeContains,
   numberLiteral,
@@ -56,211 +58,24 @@ export interface SalesforceBackendOptions {
   onApiUsage?: (used: number, limit: number) => void;
 }
 
-type SfRecord = Record<string, unknown>;
-
-// Field lists are fixed in code: no input ever chooses a field.
-const ACCOUNT_FIELDS = [
-  'Id',
-  'Name',
-  'Industry',
-  'Type',
-  'Owner.Name',
-  'BillingCity',
-  'BillingCountry',
-  'AnnualRevenue',
-  'NumberOfEmployees',
-  'Website',
-  'Phone',
-] as const;
-const OPPORTUNITY_FIELDS = [
-  'Id',
-  'Name',
-  'AccountId',
-  'Account.Name',
-  'StageName',
-  'Amount',
-  'CloseDate',
-  'Probability',
-  'Owner.Name',
-  'NextStep',
-] as const;
-const OPPORTUNITY_DETAIL_FIELDS = [
-  ...OPPORTUNITY_FIELDS,
-  'Type',
-  'LeadSource',
-  'ForecastCategoryName',
-  'Description',
-  'IsClosed',
-  'IsWon',
-  'CreatedDate',
-  'LastModifiedDate',
-] as const;
-const CONTACT_FIELDS = [
-  'Id',
-  'Name',
-  'Title',
-  'Email',
-  'Phone',
-  'AccountId',
-  'Account.Name',
-  'LastActivityDate',
-] as const;
-const CASE_FIELDS = [
-  'Id',
-  'CaseNumber',
-  'Subject',
-  'Status',
-  'Priority',
-  'Origin',
-  'CreatedDate',
-  'AccountId',
-  'Contact.Name',
-] as const;
-const TASK_FIELDS = [
-  'Id',
-  'Subject',
-  'Type',
-  'Status',
-  'ActivityDate',
-  'WhatId',
-  'WhoId',
-  'Owner.Name',
-  'Description',
-] as const;
-const CONTRACT_FIELDS = [
-  'Id',
-  'ContractNumber',
-  'AccountId',
-  'Account.Name',
-  'Status',
-  'StartDate',
-  'EndDate',
-  'ContractTerm',
-  'Owner.Name',
-] as const;
-
-function get(record: SfRecord, path: string): unknown {
-  let value: unknown = record;
-  for (const part of path.split('.')) {
-    if (typeof value !== 'object' || value === null) return null;
-    value = (value as Record<string, unknown>)[part];
-  }
-  return value ?? null;
-}
-const str = (r: SfRecord, path: string): string | null => {
-  const v = get(r, path);
-  return v === null ? null : String(v);
-};
-/** Salesforce datetimes (`2026-05-01T10:00:00.000+0000`) as ISO-8601 UTC, like the sandbox's. */
-const dt = (r: SfRecord, path: string): string | null => {
-  const v = get(r, path);
-  const ms = v === null ? Number.NaN : Date.parse(String(v));
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
-};
-const num = (r: SfRecord, path: string): number | null => {
-  const v = get(r, path);
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-};
-
-function toAccount(r: SfRecord): Account {
-  return {
-    id: String(r.Id),
-    name: String(r.Name ?? ''),
-    industry: str(r, 'Industry'),
-    type: str(r, 'Type'),
-    ownerName: str(r, 'Owner.Name'),
-    billingCity: str(r, 'BillingCity'),
-    billingCountry: str(r, 'BillingCountry'),
-    annualRevenue: num(r, 'AnnualRevenue'),
-    employees: num(r, 'NumberOfEmployees'),
-    website: str(r, 'Website'),
-    phone: str(r, 'Phone'),
-  };
-}
-
-function toOpportunity(r: SfRecord): Opportunity {
-  return {
-    id: String(r.Id),
-    name: String(r.Name ?? ''),
-    accountId: str(r, 'AccountId'),
-    accountName: str(r, 'Account.Name'),
-    stage: String(r.StageName ?? ''),
-    amount: num(r, 'Amount'),
-    closeDate: str(r, 'CloseDate'),
-    probability: num(r, 'Probability'),
-    ownerName: str(r, 'Owner.Name'),
-    nextStep: cap(str(r, 'NextStep'), 255),
-  };
-}
-
-function toOpportunityDetail(r: SfRecord): OpportunityDetail {
-  return {
-    ...toOpportunity(r),
-    type: str(r, 'Type'),
-    leadSource: str(r, 'LeadSource'),
-    forecastCategory: str(r, 'ForecastCategoryName'),
-    description: cap(str(r, 'Description')),
-    isClosed: r.IsClosed === true,
-    isWon: r.IsWon === true,
-    createdDate: dt(r, 'CreatedDate'),
-    lastModifiedDate: dt(r, 'LastModifiedDate'),
-  };
-}
-
-function toContact(r: SfRecord): Contact {
-  return {
-    id: String(r.Id),
-    name: String(r.Name ?? ''),
-    title: str(r, 'Title'),
-    email: str(r, 'Email'),
-    phone: str(r, 'Phone'),
-    accountId: str(r, 'AccountId'),
-    accountName: str(r, 'Account.Name'),
-    lastActivityDate: str(r, 'LastActivityDate'),
-  };
-}
-
-function toCase(r: SfRecord): Case {
-  return {
-    id: String(r.Id),
-    caseNumber: String(r.CaseNumber ?? ''),
-    subject: cap(str(r, 'Subject'), 255),
-    status: String(r.Status ?? ''),
-    priority: str(r, 'Priority'),
-    origin: str(r, 'Origin'),
-    createdDate: dt(r, 'CreatedDate'),
-    accountId: str(r, 'AccountId'),
-    contactName: str(r, 'Contact.Name'),
-  };
-}
-
-function toActivity(r: SfRecord): Activity {
-  return {
-    id: String(r.Id),
-    subject: cap(str(r, 'Subject'), 255),
-    type: str(r, 'Type'),
-    status: str(r, 'Status'),
-    activityDate: str(r, 'ActivityDate'),
-    relatedToId: str(r, 'WhatId'),
-    contactId: str(r, 'WhoId'),
-    ownerName: str(r, 'Owner.Name'),
-    description: cap(str(r, 'Description'), 300),
-  };
-}
-
-function toContract(r: SfRecord): Contract {
-  return {
-    id: String(r.Id),
-    contractNumber: String(r.ContractNumber ?? ''),
-    accountId: str(r, 'AccountId'),
-    accountName: str(r, 'Account.Name'),
-    status: str(r, 'Status'),
-    startDate: str(r, 'StartDate'),
-    endDate: str(r, 'EndDate'),
-    termMonths: num(r, 'ContractTerm'),
-    ownerName: str(r, 'Owner.Name'),
-  };
-}
+import {
+  ACCOUNT_FIELDS,
+  CASE_FIELDS,
+  CONTACT_FIELDS,
+  CONTRACT_FIELDS,
+  OPPORTUNITY_DETAIL_FIELDS,
+  OPPORTUNITY_FIELDS,
+  type SfRecord,
+  str,
+  TASK_FIELDS,
+  toAccount,
+  toActivity,
+  toCase,
+  toContact,
+  toContract,
+  toOpportunity,
+  toOpportunityDetail,
+} from './salesforce-records.ts';
 
 const cancellableAgent = callScopedAgent();
 
@@ -278,13 +93,13 @@ interface QueryResult {
 export class SalesforceBackend implements CrmBackend {
   readonly kind = 'salesforce' as const;
   private readonly options: SalesforceBackendOptions;
+  /** The integration user's session (the kit's token source: single flight, refresh once). */
+  private readonly auth: TokenSource;
   private connection: Connection | undefined;
-  /** The session being fetched, shared by concurrent callers. */
-  private pending: Promise<Connection> | undefined;
-  private generation = 0;
 
   constructor(options: SalesforceBackendOptions) {
     this.options = options;
+    this.auth = salesforceTokenSource(options.auth);
     // jsforce takes no signal per request: its HTTP agent aborts a request when the signal of the
     // call that made it fires (deadline, client gone, shutdown), so no request outlives its call.
     setDispatcher(cancellableAgent);
@@ -292,60 +107,42 @@ export class SalesforceBackend implements CrmBackend {
 
   // ---------------------------------------------------------------- session
 
-  private async connect(): Promise<Connection> {
-    if (this.connection) return this.connection;
-    return this.refresh(this.generation);
-  }
-
-  /** Fetches a new token unless another caller already did since `seenGeneration`. */
-  private refresh(seenGeneration: number): Promise<Connection> {
-    if (this.generation !== seenGeneration && this.connection) return Promise.resolve(this.connection);
-    this.pending ??= (async () => {
-      try {
-        const session: SalesforceSession = await requestSession(this.options.auth);
-        if (this.connection) {
-          this.connection.accessToken = session.accessToken;
-          this.connection.instanceUrl = session.instanceUrl;
-        } else {
-          this.connection = this.newConnection(session);
-        }
-        this.generation++;
-        this.options.log.info(
-          { instanceUrl: session.instanceUrl, flow: this.options.auth.flow },
-          'salesforce session established',
-        );
-        return this.connection;
-      } catch (error) {
-        throw mapAuthError(error);
-      } finally {
-        this.pending = undefined;
-      }
-    })();
-    return this.pending;
-  }
-
-  private newConnection(session: SalesforceSession): Connection {
-    // No oauth2 client on the connection: jsforce would otherwise refresh on every 401 without a
-    // bound; this class refreshes exactly once per call.
-    const conn = new Connection({
-      version: this.options.apiVersion,
-      instanceUrl: session.instanceUrl,
-      accessToken: session.accessToken,
-    });
-    return conn;
+  /** The shared connection carrying the current session (fetched when there is none). */
+  private async connect(): Promise<{ conn: Connection; credential: Credential }> {
+    let credential: Credential;
+    try {
+      credential = await this.auth.get();
+    } catch (error) {
+      throw mapAuthError(error);
+    }
+    const accessToken = credential.bearerToken();
+    const instanceUrl = credential.fields.instance_url;
+    if (accessToken === undefined || typeof instanceUrl !== 'string') {
+      throw mapAuthError(new Error('Salesforce token response lacks access_token or instance_url'));
+    }
+    if (this.connection === undefined) {
+      // No oauth2 client on the connection: jsforce would otherwise refresh on every 401 without a
+      // bound; this class refreshes exactly once per call.
+      this.connection = new Connection({ version: this.options.apiVersion, instanceUrl, accessToken });
+      this.options.log.info({ instanceUrl, flow: this.options.auth.flow }, 'salesforce session established');
+    } else if (this.connection.accessToken !== accessToken) {
+      this.connection.accessToken = accessToken;
+      this.connection.instanceUrl = instanceUrl;
+    }
+    return { conn: this.connection, credential };
   }
 
   /** Runs `fn` on the shared connection, refreshing the session once on INVALID_SESSION_ID. */
   private async call<T>(op: Operation, fn: (conn: Connection) => Promise<T>): Promise<T> {
-    let conn = await this.connect();
-    const generation = this.generation;
+    let { conn, credential } = await this.connect();
     try {
       try {
         return await fn(conn);
       } catch (error) {
         if (errorCodeOf(error) !== 'INVALID_SESSION_ID') throw error;
         this.options.log.info({ object: op.object }, 'salesforce session expired; refreshing once');
-        conn = await this.refresh(generation);
+        this.auth.invalidate(credential);
+        ({ conn, credential } = await this.connect());
         return await fn(conn);
       }
     } catch (error) {
@@ -377,7 +174,7 @@ export class SalesforceBackend implements CrmBackend {
 
   async searchAccounts(q: AccountSearch): Promise<Page<Account>> {
     const filters = { name: q.name, industry: q.industry, owner: q.owner };
-    const after = decodeKeyset('accounts', filters, q.cursor);
+    const after = decodeKeyset('accounts', filters, q.cursor, KEYSET);
     const where: string[] = [];
     if (q.name !== undefined) where.push(`Name LIKE ${likeContains(q.name)}`);
     if (q.industry !== undefined) where.push(`Industry = ${picklistLiteral(q.industry, INDUSTRIES)}`);
@@ -487,7 +284,7 @@ export class SalesforceBackend implements CrmBackend {
       closeTo: q.closeTo,
       minAmount: q.minAmount,
     };
-    const after = decodeKeyset('opportunities', filters, q.cursor);
+    const after = decodeKeyset('opportunities', filters, q.cursor, KEYSET);
     const where = ['IsClosed = false'];
     if (q.owner !== undefined) where.push(`Owner.Name LIKE ${likeContains(q.owner)}`);
     if (q.stage !== undefined) where.push(`StageName = ${picklistLiteral(q.stage, OPPORTUNITY_STAGES)}`);
@@ -520,7 +317,7 @@ export class SalesforceBackend implements CrmBackend {
 
   async findContacts(q: ContactSearch): Promise<Page<Contact>> {
     const filters = { name: q.name, email: q.email, title: q.title, accountId: q.accountId };
-    const after = decodeKeyset('contacts', filters, q.cursor);
+    const after = decodeKeyset('contacts', filters, q.cursor, KEYSET);
     const where: string[] = [];
     if (q.name !== undefined) where.push(`Name LIKE ${likeContains(q.name)}`);
     if (q.email !== undefined) where.push(`Email LIKE ${likeContains(q.email)}`);
@@ -540,7 +337,7 @@ export class SalesforceBackend implements CrmBackend {
 
   async listOpenCases(q: CaseSearch): Promise<Page<Case>> {
     const filters = { accountId: q.accountId, priority: q.priority };
-    const after = decodeKeyset('cases', filters, q.cursor);
+    const after = decodeKeyset('cases', filters, q.cursor, KEYSET);
     const where = [`AccountId = ${idLiteral(q.accountId)}`, 'IsClosed = false'];
     if (q.priority !== undefined) where.push(`Priority = ${picklistLiteral(q.priority, CASE_PRIORITIES)}`);
     if (after) where.push(keysetAfter('CreatedDate', datetimeLiteral(String(after.v)), after.id, 'DESC'));
@@ -557,7 +354,7 @@ export class SalesforceBackend implements CrmBackend {
 
   async listRenewals(q: RenewalSearch): Promise<Page<Contract>> {
     const filters = { from: q.from, to: q.to, owner: q.owner };
-    const after = decodeKeyset('renewals', filters, q.cursor);
+    const after = decodeKeyset('renewals', filters, q.cursor, KEYSET);
     const where = [
       `Status = 'Activated'`,
       `EndDate >= ${dateLiteral(q.from)}`,
@@ -699,6 +496,7 @@ function assertSaved(result: unknown): void {
 }
 
 function mapAuthError(error: unknown): Error {
+  if (error instanceof ToolError) return error;
   const name = error instanceof Error ? error.name : 'error';
   const mapped = mapSalesforceError(error, { object: 'session', action: 'read' });
   if (mapped !== error) return mapped as Error;

@@ -1,3 +1,4 @@
+import { seededRandom } from '@mcp-platform/server-kit';
 import { type OpportunityStage, STAGE_PROBABILITY } from '../model.ts';
 
 /**
@@ -5,18 +6,6 @@ import { type OpportunityStage, STAGE_PROBABILITY } from '../model.ts';
  * anchor and seed always give the same rows (ids, names, amounts, dates). Dates spread over several
  * quarters before and after the anchor so pipeline, renewal and activity questions have answers.
  */
-
-/** mulberry32: a tiny, well-distributed 32-bit PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A Salesforce-shaped 18-character id: key prefix + `SB` + zero-padded counter. */
 export function sandboxId(prefix: string, n: number): string {
@@ -204,9 +193,9 @@ export type SeedRows = Record<
 
 /** Generates the whole demo org. Order of keys = insertion order (foreign keys). */
 export function seedRows(anchorDate: string, seed: number): SeedRows {
-  const rand = prng(seed);
-  const int = (min: number, max: number) => min + Math.floor(rand() * (max - min + 1));
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
+  const random = seededRandom(seed);
+  const rand = random.next;
+  const { int, pick } = random;
   const weighted = <T>(items: ReadonlyArray<[T, number]>): T => {
     let r = rand() * items.reduce((s, [, w]) => s + w, 0);
     for (const [item, w] of items) {

@@ -1,3 +1,4 @@
+import { decodeKeyset, keysetPage } from '@mcp-platform/server-kit';
 import pg from 'pg';
 import {
   type Account,
@@ -26,10 +27,10 @@ import type {
   StageUpdate,
 } from './crm-backend.ts';
 import { recordTypeOf } from './crm-backend.ts';
-import { decodeKeyset, keysetPage } from './cursor.ts';
 import { assembleOverview } from './overview.ts';
 import { SCHEMA } from './sandbox-schema.ts';
 import { INTEGRATION_USER } from './sandbox-seed.ts';
+import { KEYSET } from './soql.ts';
 
 // Dates and timestamps come back as text so both backends return the same shapes.
 const TYPES = {
@@ -175,7 +176,7 @@ export class SandboxBackend implements CrmBackend {
 
   async searchAccounts(q: AccountSearch): Promise<Page<Account>> {
     const filters = { name: q.name, industry: q.industry, owner: q.owner };
-    const after = decodeKeyset('accounts', filters, q.cursor);
+    const after = decodeKeyset('accounts', filters, q.cursor, KEYSET);
     const p = new Params();
     const where: string[] = [];
     if (q.name !== undefined) where.push(`a.name ILIKE '%' || ${p.add(escapeLike(q.name))} || '%'`);
@@ -246,7 +247,7 @@ export class SandboxBackend implements CrmBackend {
       closeTo: q.closeTo,
       minAmount: q.minAmount,
     };
-    const after = decodeKeyset('opportunities', filters, q.cursor);
+    const after = decodeKeyset('opportunities', filters, q.cursor, KEYSET);
     const p = new Params();
     const where = ['NOT o.is_closed'];
     if (q.owner !== undefined) where.push(`u.name ILIKE '%' || ${p.add(escapeLike(q.owner))} || '%'`);
@@ -276,7 +277,7 @@ export class SandboxBackend implements CrmBackend {
 
   async findContacts(q: ContactSearch): Promise<Page<Contact>> {
     const filters = { name: q.name, email: q.email, title: q.title, accountId: q.accountId };
-    const after = decodeKeyset('contacts', filters, q.cursor);
+    const after = decodeKeyset('contacts', filters, q.cursor, KEYSET);
     const p = new Params();
     const name = `concat_ws(' ', c.first_name, c.last_name)`;
     const where: string[] = [];
@@ -295,7 +296,7 @@ export class SandboxBackend implements CrmBackend {
 
   async listOpenCases(q: CaseSearch): Promise<Page<Case>> {
     const filters = { accountId: q.accountId, priority: q.priority };
-    const after = decodeKeyset('cases', filters, q.cursor);
+    const after = decodeKeyset('cases', filters, q.cursor, KEYSET);
     const p = new Params();
     const where = [`k.account_id = ${p.add(q.accountId)}`, 'NOT k.is_closed'];
     if (q.priority !== undefined) where.push(`k.priority = ${p.add(q.priority)}`);
@@ -311,7 +312,7 @@ export class SandboxBackend implements CrmBackend {
 
   async listRenewals(q: RenewalSearch): Promise<Page<Contract>> {
     const filters = { from: q.from, to: q.to, owner: q.owner };
-    const after = decodeKeyset('renewals', filters, q.cursor);
+    const after = decodeKeyset('renewals', filters, q.cursor, KEYSET);
     const p = new Params();
     const where = [
       `k.status = 'Activated'`,

@@ -6,6 +6,8 @@
 
 /** 15- or 18-character Salesforce record id. */
 export const SALESFORCE_ID = /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/;
+/** Keyset cursors of both backends: positions name a Salesforce-shaped record id. */
+export const KEYSET = { id: SALESFORCE_ID } as const;
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 

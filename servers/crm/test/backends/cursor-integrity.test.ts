@@ -1,5 +1,9 @@
+import { decodeKeyset as decode, encodeCursor } from '@mcp-platform/server-kit';
 import { describe, expect, it } from 'vitest';
-import { decodeKeyset, encodeKeyset } from '../../src/backends/cursor.ts';
+import { KEYSET } from '../../src/backends/soql.ts';
+
+const decodeKeyset = (list: string, filters: unknown, cursor: string) =>
+  decode(list, filters, cursor, KEYSET);
 
 function edit(cursor: string, change: (payload: Record<string, unknown>) => void): string {
   const [body, mac] = cursor.split('.');
@@ -12,7 +16,7 @@ function edit(cursor: string, change: (payload: Record<string, unknown>) => void
 
 describe('keyset cursors: integrity over the whole cursor, position included', () => {
   const filters = { stage: 'Prospecting' };
-  const cursor = encodeKeyset('opportunities', filters, { v: '2026-01-01', id: '006000000000001AAA' });
+  const cursor = encodeCursor('opportunities', filters, { v: '2026-01-01', id: '006000000000001AAA' });
 
   it('round-trips an unedited cursor', () => {
     expect(decodeKeyset('opportunities', filters, cursor)).toEqual({
@@ -24,13 +28,13 @@ describe('keyset cursors: integrity over the whole cursor, position included', (
   it('refuses a real cursor whose sort value or id was edited (filters untouched)', () => {
     for (const edited of [
       edit(cursor, (p) => {
-        p.v = "2026-01-01' OR Name != '";
+        (p.p as Record<string, unknown>).v = "2026-01-01' OR Name != '";
       }),
       edit(cursor, (p) => {
-        p.v = 1e308;
+        (p.p as Record<string, unknown>).v = 1e308;
       }),
       edit(cursor, (p) => {
-        p.i = '006000000000002AAA';
+        (p.p as Record<string, unknown>).id = '006000000000002AAA';
       }),
     ]) {
       expect(() => decodeKeyset('opportunities', filters, edited)).toThrow(

@@ -1,8 +1,9 @@
 import { ToolError } from '@mcp-platform/protocol';
+import { decodeKeyset, encodeCursor } from '@mcp-platform/server-kit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { decodeKeyset } from '../../src/backends/cursor.ts';
 import type { SalesforceBackend } from '../../src/backends/salesforce.ts';
 import { SalesforceBackend as Backend } from '../../src/backends/salesforce.ts';
+import { KEYSET } from '../../src/backends/soql.ts';
 import { type FakeSalesforce, startFakeSalesforce } from '../fake-salesforce.ts';
 import { ANCHOR, rsaKeyPair, salesforceOn, silentLog } from '../helpers.ts';
 
@@ -98,6 +99,7 @@ describe('SOQL sent for each operation', () => {
           minAmount: 1000.5,
         },
         page.nextCursor,
+        KEYSET,
       );
       expect(pos?.id).toBe(page.items.at(-1)?.id);
     }
@@ -210,9 +212,8 @@ describe('injection: every free-text input becomes escaped SOQL', () => {
   });
 
   it('a cursor whose sort value carries quotes is escaped too', async () => {
-    const { encodeKeyset } = await import('../../src/backends/cursor.ts');
     const filters = { name: undefined, industry: undefined, owner: undefined };
-    const cursor = encodeKeyset('accounts', filters, { v: "x' OR Name != '", id: ACME });
+    const cursor = encodeCursor('accounts', filters, { v: "x' OR Name != '", id: ACME });
     await crm.searchAccounts({ limit: 2, cursor });
     expect(fake.soql()[0]).toContain(
       `(Name > 'x\\' OR Name != \\'' OR (Name = 'x\\' OR Name != \\'' AND Id > '${ACME}'))`,
@@ -312,7 +313,10 @@ describe('session handling', () => {
         apiVersion: '62.0',
         log: silentLog,
       });
-      await expect(wrongKey.searchAccounts({ limit: 1 })).rejects.toThrow(/authentication failed/);
+      await expect(wrongKey.searchAccounts({ limit: 1 })).rejects.toMatchObject({
+        code: 'UPSTREAM_AUTH_FAILED',
+        message: expect.stringContaining("refused the integration's credentials"),
+      });
     } finally {
       await jwtOrg.close();
     }

@@ -42,7 +42,7 @@ describeWithPostgres('sandbox backend on PostgreSQL', (adminUrl) => {
     db = await freshDatabase(adminUrl, 'sandbox');
     sandbox = new SandboxBackend(db.url);
     const first = await migrateSandbox(sandbox.pool, { anchorDate: ANCHOR, seed: 20_261 });
-    expect(first.applied).toEqual([1]);
+    expect(first.applied).toEqual(['1764300000000_sandbox-sales-objects']);
     expect(first.seeded?.counts.accounts).toBe(60);
     fake = await startFakeSalesforce({ anchorDate: ANCHOR });
     salesforce = salesforceOn(fake);

@@ -1,7 +1,7 @@
+import { seededRandom as seeded } from '@mcp-platform/server-kit';
 import type { IncomingDocument } from '../index/types.ts';
 import { BENIGN_CASES, INJECTION_CASES } from './injection.ts';
 import { policies } from './policies.ts';
-import { seeded } from './random.ts';
 import { runbooks, SERVICES } from './runbooks.ts';
 import type { CorpusDocument } from './types.ts';
 

@@ -1,4 +1,4 @@
-import type { Random } from './random.ts';
+import type { Random } from '@mcp-platform/server-kit';
 import type { CorpusDocument } from './types.ts';
 
 interface Service {

@@ -1,3 +1,10 @@
+import { ToolError } from '@mcp-platform/protocol';
+import {
+  bearerToken,
+  createUpstreamClient,
+  type RetryPolicy,
+  UpstreamHttpError,
+} from '@mcp-platform/server-kit';
 import { SourceError } from '../errors.ts';
 
 /** Turns texts into vectors. Pluggable: the HTTP provider below, or anything with the same shape. */
@@ -15,6 +22,26 @@ export interface HttpEmbeddingOptions {
   timeoutMs?: number;
   /** Largest batch sent in one request. */
   batchSize?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+/** The kit's classified failure as the ingestion's SourceError; the caller's own abort passes through. */
+function asSourceError(error: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted || !(error instanceof ToolError)) return error;
+  if (error.cause instanceof UpstreamHttpError) {
+    return new SourceError('EMBEDDING_FAILED', `The embedding endpoint answered HTTP ${error.cause.status}`, {
+      retryable: error.retryable,
+      cause: error,
+    });
+  }
+  return new SourceError(
+    'EMBEDDING_UNREACHABLE',
+    `The embedding endpoint could not be reached: ${error.message}`,
+    {
+      retryable: true,
+      cause: error,
+    },
+  );
 }
 
 /**
@@ -24,40 +51,32 @@ export interface HttpEmbeddingOptions {
  */
 export function httpEmbeddingProvider(options: HttpEmbeddingOptions): EmbeddingProvider {
   const batchSize = options.batchSize ?? 64;
-  const timeoutMs = options.timeoutMs ?? 15_000;
-  const embedBatch = async (texts: readonly string[], signal?: AbortSignal): Promise<number[][]> => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    let response: Response;
+  // The kit's client: per-attempt timeout tied to the caller's signal, retries with jittered backoff
+  // (embedding is a pure function of the input, so a POST is safe to repeat), Retry-After honoured.
+  const http = createUpstreamClient({
+    system: 'The embedding endpoint',
+    baseUrl: new URL(options.url).origin,
+    auth: options.apiKey === undefined ? undefined : bearerToken(options.apiKey),
+    timeoutMs: options.timeoutMs ?? 15_000,
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+  });
+  const embedBatch = async (texts: readonly string[], signal: AbortSignal): Promise<number[][]> => {
+    let body: { data?: Array<{ index?: number; embedding?: unknown }> };
     try {
-      response = await fetch(options.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }),
-        },
-        body: JSON.stringify({
-          input: texts,
-          ...(options.model === undefined ? {} : { model: options.model }),
-        }),
-        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
-      });
-    } catch (cause) {
-      throw new SourceError(
-        'EMBEDDING_UNREACHABLE',
-        `The embedding endpoint could not be reached: ${(cause as Error).message}`,
+      body = await http.json(
         {
-          retryable: true,
-          cause,
+          operation: 'embed',
+          method: 'POST',
+          path: options.url,
+          idempotent: true,
+          json: { input: texts, ...(options.model === undefined ? {} : { model: options.model }) },
         },
+        { signal },
       );
+    } catch (error) {
+      throw asSourceError(error, signal);
     }
-    if (!response.ok) {
-      throw new SourceError('EMBEDDING_FAILED', `The embedding endpoint answered HTTP ${response.status}`, {
-        retryable: response.status === 429 || response.status >= 500,
-      });
-    }
-    const body = (await response.json()) as { data?: Array<{ index?: number; embedding?: unknown }> };
-    const data = Array.isArray(body.data) ? body.data : [];
+    const data = Array.isArray(body?.data) ? body.data : [];
     if (data.length !== texts.length) {
       throw new SourceError(
         'EMBEDDING_FAILED',
@@ -84,7 +103,7 @@ export function httpEmbeddingProvider(options: HttpEmbeddingOptions): EmbeddingP
   };
   return {
     dimensions: options.dimensions,
-    async embed(texts, signal) {
+    async embed(texts, signal = new AbortController().signal) {
       const out: number[][] = [];
       for (let i = 0; i < texts.length; i += batchSize) {
         out.push(...(await embedBatch(texts.slice(i, i + batchSize), signal)));

@@ -1,3 +1,11 @@
+import { ToolError } from '@mcp-platform/protocol';
+import {
+  basicAuth,
+  bearerToken,
+  createUpstreamClient,
+  type UpstreamClient,
+  UpstreamHttpError,
+} from '@mcp-platform/server-kit';
 import type pg from 'pg';
 import type { ConfluenceSettings } from '../config.ts';
 import { SourceError } from '../errors.ts';
@@ -29,7 +37,6 @@ interface ContentPage {
 const EXPAND = 'body.storage,version,space,metadata.labels';
 /** CQL `lastmodified` has minute precision in the caller's time zone: look back a day and let content hashes skip repeats. */
 const OVERLAP_MS = 24 * 60 * 60 * 1000;
-const MAX_ATTEMPTS = 4;
 
 /** A CQL string literal: `"` and `\` escaped (space keys are validated too, this is defence in depth). */
 export function cqlString(value: string): string {
@@ -52,96 +59,76 @@ export interface ConfluenceClientOptions {
 /**
  * Reads pages of a Confluence space over the REST API: the whole space (`/rest/api/content?spaceKey=`)
  * or, incrementally, pages modified since a time (`/rest/api/content/search?cql=lastmodified >= ...`).
- * Follows `_links.next` (only on the configured origin, so the token never leaves it), falling back
- * to start+limit; retries 429 and 5xx with backoff, honouring Retry-After.
+ * HTTP through the kit's upstream client: `_links.next` is followed only on the configured origin (so
+ * the token never leaves it), 429 and 5xx are retried with jittered backoff honouring Retry-After,
+ * each request has a time limit and ends with the sync's signal.
  */
 export class ConfluenceClient {
   private readonly settings: ConfluenceSettings;
-  private readonly fetchImpl: typeof fetch;
-  private readonly retryDelayMs: number;
-  private readonly signal: AbortSignal | undefined;
-  private readonly origin: string;
+  private readonly signal: AbortSignal;
+  private readonly http: UpstreamClient;
 
   constructor(options: ConfluenceClientOptions) {
     this.settings = options.settings;
-    this.fetchImpl = options.fetch ?? fetch;
-    this.retryDelayMs = options.retryDelayMs ?? 500;
-    this.signal = options.signal;
-    this.origin = new URL(options.settings.baseUrl).origin;
-  }
-
-  private authorization(): string {
-    const { user, token } = this.settings;
-    return user === undefined
-      ? `Bearer ${token}`
-      : `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`;
+    this.signal = options.signal ?? new AbortController().signal;
+    const { user, token } = options.settings;
+    this.http = createUpstreamClient({
+      system: 'Confluence',
+      baseUrl: options.settings.baseUrl,
+      auth: user === undefined ? bearerToken(token) : basicAuth(user, token),
+      timeoutMs: 30_000,
+      retry: { attempts: 4, baseDelayMs: options.retryDelayMs ?? 500 },
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    });
   }
 
   private async get<T>(url: URL): Promise<T> {
-    if (url.origin !== this.origin) {
+    let target: URL;
+    try {
+      target = this.http.resolve(url.href);
+    } catch {
       throw new SourceError(
         'CONFLUENCE_BAD_LINK',
         `Confluence returned a link to another origin (${url.origin}); refusing to follow it`,
       );
     }
-    for (let attempt = 1; ; attempt++) {
-      let response: Response;
-      try {
-        response = await this.fetchImpl(url, {
-          headers: { authorization: this.authorization(), accept: 'application/json' },
-          signal:
-            this.signal === undefined
-              ? AbortSignal.timeout(30_000)
-              : AbortSignal.any([this.signal, AbortSignal.timeout(30_000)]),
-        });
-      } catch (cause) {
-        if (attempt < MAX_ATTEMPTS && !this.signal?.aborted) {
-          await this.pause(attempt, undefined);
-          continue;
-        }
-        throw new SourceError(
-          'CONFLUENCE_UNREACHABLE',
-          `Confluence could not be reached at ${this.origin}: ${(cause as Error).message}`,
-          {
-            retryable: true,
-            cause,
-          },
-        );
-      }
-      if (response.ok) return (await response.json()) as T;
-      await response.body?.cancel();
-      if (response.status === 401 || response.status === 403) {
-        throw new SourceError(
-          'CONFLUENCE_AUTH',
-          `Confluence refused the credentials (HTTP ${response.status}): check CONFLUENCE_USER/CONFLUENCE_TOKEN and the account's access to the space`,
-        );
-      }
-      if (response.status === 404) {
-        throw new SourceError(
-          'CONFLUENCE_NOT_FOUND',
-          `Confluence answered 404 for ${url.pathname}: check CONFLUENCE_BASE_URL (Cloud needs the /wiki context path) and the space key`,
-        );
-      }
-      if ((response.status === 429 || response.status >= 500) && attempt < MAX_ATTEMPTS) {
-        await this.pause(attempt, response.headers.get('retry-after'));
-        continue;
-      }
-      throw new SourceError(
-        'CONFLUENCE_FAILED',
-        `Confluence answered HTTP ${response.status} for ${url.pathname}`,
-        {
-          retryable: response.status === 429 || response.status >= 500,
-        },
-      );
+    try {
+      return await this.http.json<T>({ operation: 'listPages', path: target.href }, { signal: this.signal });
+    } catch (error) {
+      throw this.sourceError(error, target);
     }
   }
 
-  private async pause(attempt: number, retryAfter: string | null | undefined): Promise<void> {
-    const seconds = retryAfter === null || retryAfter === undefined ? Number.NaN : Number(retryAfter);
-    const ms = Number.isFinite(seconds)
-      ? Math.min(seconds * 1000, 30_000)
-      : this.retryDelayMs * 2 ** (attempt - 1);
-    await new Promise((resolve) => setTimeout(resolve, ms));
+  /** The kit's classified failure as the ingestion's SourceError, with what to check. */
+  private sourceError(error: unknown, url: URL): unknown {
+    if (this.signal.aborted || !(error instanceof ToolError)) return error;
+    const status = error.cause instanceof UpstreamHttpError ? error.cause.status : undefined;
+    if (status === undefined) {
+      return new SourceError(
+        'CONFLUENCE_UNREACHABLE',
+        `Confluence could not be reached at ${url.origin}: ${error.message}`,
+        {
+          retryable: true,
+          cause: error,
+        },
+      );
+    }
+    if (status === 401 || status === 403) {
+      return new SourceError(
+        'CONFLUENCE_AUTH',
+        `Confluence refused the credentials (HTTP ${status}): check CONFLUENCE_USER/CONFLUENCE_TOKEN and the account's access to the space`,
+      );
+    }
+    if (status === 404) {
+      return new SourceError(
+        'CONFLUENCE_NOT_FOUND',
+        `Confluence answered 404 for ${url.pathname}: check CONFLUENCE_BASE_URL (Cloud needs the /wiki context path) and the space key`,
+      );
+    }
+    return new SourceError('CONFLUENCE_FAILED', `Confluence answered HTTP ${status} for ${url.pathname}`, {
+      retryable: error.retryable,
+      cause: error,
+    });
   }
 
   /** Pages of `spaceKey` (all of them, or those modified since `since`), oldest change first. */

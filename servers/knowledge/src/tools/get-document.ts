@@ -1,9 +1,9 @@
 import { defineTool, ToolError } from '@mcp-platform/protocol';
+import { cursorOffset, decodeCursor, encodeCursor } from '@mcp-platform/server-kit';
 import { z } from 'zod';
 import { getDocument, getOutline, readChunks } from '../index/documents.ts';
 import type { KnowledgeBase } from '../knowledge-base.ts';
 import { untrustedFlags, untrustedFlagsShape, wrapUntrusted } from '../untrusted.ts';
-import { decodeCursor, encodeCursor, nonNegativeInt } from './cursor.ts';
 import { citation, citationSchema, documentIdInput } from './shapes.ts';
 
 const input = z.object({
@@ -119,7 +119,7 @@ export function getDocumentTool(kb: KnowledgeBase) {
       }
       const request = { d: doc.id, a: anchor ?? null, m: args.maxChars };
       const position = decodeCursor('document', request, args.cursor);
-      const fromOrdinal = position === undefined ? 0 : nonNegativeInt(position.o, 1_000_000);
+      const fromOrdinal = position === undefined ? 0 : cursorOffset(position, 'o', 1_000_000);
       const { chunks, nextOrdinal } = await readChunks(kb.pool, doc.id, {
         fromOrdinal,
         anchor,

@@ -1,9 +1,9 @@
 import { defineTool, ToolError } from '@mcp-platform/protocol';
+import { decodeCursor, encodeCursor } from '@mcp-platform/server-kit';
 import { z } from 'zod';
 import { recentDocuments } from '../index/documents.ts';
 import type { KnowledgeBase } from '../knowledge-base.ts';
 import { untrustedFlags, wrapUntrusted } from '../untrusted.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
 import { documentSummarySchema, spacesInput, tagsInput, timestampInput } from './shapes.ts';
 
 const input = z.object({

@@ -1,9 +1,9 @@
 import { defineTool } from '@mcp-platform/protocol';
+import { cursorOffset, decodeCursor, encodeCursor } from '@mcp-platform/server-kit';
 import { z } from 'zod';
 import { search } from '../index/search.ts';
 import type { KnowledgeBase } from '../knowledge-base.ts';
 import { untrustedFlags, untrustedFlagsShape, wrapUntrusted } from '../untrusted.ts';
-import { decodeCursor, encodeCursor, nonNegativeInt } from './cursor.ts';
 import { citation, citationSchema, spacesInput, tagsInput, timestampInput } from './shapes.ts';
 
 const input = z.object({
@@ -104,7 +104,7 @@ export function searchDocumentsTool(kb: KnowledgeBase) {
         l: args.limit,
       };
       const position = decodeCursor('search', request, args.cursor);
-      const offset = position === undefined ? 0 : nonNegativeInt(position.o, MAX_OFFSET);
+      const offset = position === undefined ? 0 : cursorOffset(position, 'o', MAX_OFFSET);
       const page = await search(
         kb,
         {

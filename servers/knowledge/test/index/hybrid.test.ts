@@ -1,5 +1,5 @@
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '@mcp-platform/server-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/embedded-postgres.ts';
 import { migrate } from '../../src/index/migrate.ts';
 import { reciprocalRankFusion, search, textSearch } from '../../src/index/search.ts';
 import { type KnowledgeBase, openKnowledgeBase } from '../../src/knowledge-base.ts';
@@ -15,7 +15,10 @@ describe('hybrid search on PGlite with pgvector', () => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    [pglite, embeddings] = await Promise.all([startEmbeddedPostgres('memory://'), startFakeEmbeddings(DIMS)]);
+    [pglite, embeddings] = await Promise.all([
+      startEmbeddedPostgres({ dataDir: 'memory://', vector: true }),
+      startFakeEmbeddings(DIMS),
+    ]);
     const result = await migrate(pglite.url, { embeddingDimensions: DIMS });
     expect(result.vector).toBe(true);
     kb = await openKnowledgeBase({

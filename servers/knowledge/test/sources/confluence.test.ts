@@ -137,6 +137,25 @@ describeWithPostgres('Confluence source against a fake Confluence', (databaseUrl
     }
   });
 
+  it('a cancelled sync aborts its request to a stuck Confluence: nothing stays in flight', async () => {
+    const fresh = await startFakeConfluence(CREDENTIALS);
+    try {
+      fresh.hang(/\/rest\/api\/content/);
+      const controller = new AbortController();
+      const syncing = syncConfluence(
+        kb,
+        { ...settings, baseUrl: fresh.baseUrl },
+        { full: true, signal: controller.signal },
+      );
+      await fresh.waitForInFlight(1);
+      controller.abort(new DOMException('sync cancelled', 'AbortError'));
+      await expect(syncing).rejects.toThrow('sync cancelled');
+      await fresh.waitForInFlight(0);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('quotes CQL strings and formats CQL dates', () => {
     expect(cqlString('O"PS\\')).toBe('"O\\"PS\\\\"');
     expect(cqlDate(new Date('2026-03-04T05:06:07Z'))).toBe('2026-03-04 05:06');
