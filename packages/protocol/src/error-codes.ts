@@ -461,6 +461,19 @@ export const ERROR_CODES = {
     retryable: true,
     hint: TRY_AGAIN,
   },
+  // The server kit's upstream classification (409/412, and answers it cannot read).
+  CONFLICT: {
+    meaning: 'The backend refused the change because the record changed meanwhile or already exists.',
+    outcome: 'client_error',
+    retryable: false,
+    hint: 'Read the record again and retry with its current values.',
+  },
+  UPSTREAM_ERROR: {
+    meaning: 'A backend answered in a way the server cannot use (unexpected status, body or next-page link).',
+    outcome: 'error',
+    retryable: false,
+    hint: 'Tell the platform team with the reference id; retrying will not help until the backend or its configuration is fixed.',
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 /** A registered error code: creating an error with any other string does not compile. */
