@@ -8,10 +8,13 @@ import {
   resultText,
 } from '@mcp-platform/test-support';
 import Big from 'big.js';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { type FakeS4Hana, startFakeS4Hana } from './fake/fake-s4hana.ts';
 import { ANCHOR, freshDatabase, sapOn, seedData } from './helpers.ts';
 import { auditQuery, decide, personToken, startFinance, waitForAudit } from './support.ts';
+
+// Whole flows over real HTTP and PostgreSQL: generous limits for a loaded 2-core CI machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 // The procurement scenario from the issue, through a real MCP client against the full stack on SAP
 // (the fake S/4HANA): "Which of our top 20 suppliers has the longest average payment terms, and are

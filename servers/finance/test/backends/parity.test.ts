@@ -1,9 +1,12 @@
 import { describeWithPostgres } from '@mcp-platform/test-support';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { FinanceBackend } from '../../src/backends/finance-backend.ts';
 import type { SandboxBackend } from '../../src/backends/sandbox.ts';
 import { type FakeS4Hana, startFakeS4Hana } from '../fake/fake-s4hana.ts';
 import { ANCHOR, call, freshDatabase, sandboxOn, sapOn, seedData } from '../helpers.ts';
+
+// Whole flows over real HTTP and PostgreSQL: generous limits for a loaded 2-core CI machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 /**
  * Backend parity: every business operation answers the same over the PostgreSQL sandbox and over

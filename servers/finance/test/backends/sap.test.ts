@@ -1,8 +1,11 @@
 import { ToolError } from '@mcp-platform/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type FakeS4Hana, startFakeS4Hana } from '../fake/fake-s4hana.ts';
 import type { Expr } from '../fake/odata-filter.ts';
 import { call, sapOn, seedData } from '../helpers.ts';
+
+// Whole flows over real HTTP and PostgreSQL: generous limits for a loaded 2-core CI machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 const BASIC = { kind: 'basic' as const, username: 'MCP_COMM_USER', password: 'secret-pass' };
 const requisition = {

@@ -7,11 +7,14 @@ import {
   resultOk,
   resultText,
 } from '@mcp-platform/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FinanceBackend } from '../../src/backends/finance-backend.ts';
 import { type FakeS4Hana, startFakeS4Hana } from '../fake/fake-s4hana.ts';
 import { ANCHOR, freshDatabase, sandboxOn, sapOn, seedData } from '../helpers.ts';
 import { decide, personToken, startFinance } from '../support.ts';
+
+// Whole flows over real HTTP and PostgreSQL: generous limits for a loaded 2-core CI machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 const TOOLS = [
   'create_purchase_requisition',
