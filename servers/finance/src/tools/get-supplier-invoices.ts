@@ -4,7 +4,6 @@ import { aggregation, aggregationSchema, invoiceSummarySchema, summarizeInvoices
 import { cursorAfter, INVOICES } from '../backends/lists.ts';
 import { type Invoice, invoiceSchema, PAYMENT_STATUSES } from '../model.ts';
 import {
-  checkWindow,
   cursor,
   fmt,
   isoDate,
@@ -12,7 +11,7 @@ import {
   listText,
   pageOutput,
   pageResult,
-  shiftDays,
+  periodOf,
   supplierId,
   type ToolDeps,
 } from './inputs.ts';
@@ -32,12 +31,6 @@ const output = pageOutput(invoiceSchema).extend({
   aggregation: aggregationSchema,
 });
 
-/** The document date window: the given dates, else the 365 days up to today. */
-function windowOf(args: { from?: string | undefined; to?: string | undefined }, today: string) {
-  const to = args.to ?? today;
-  return { from: args.from ?? shiftDays(to, -365), to };
-}
-
 export function getSupplierInvoices({ finance, today, aggregationBound }: ToolDeps) {
   return defineTool({
     name: 'get_supplier_invoices',
@@ -51,8 +44,7 @@ export function getSupplierInvoices({ finance, today, aggregationBound }: ToolDe
     annotations: { readOnlyHint: true, openWorldHint: true },
     handler: async (args, ctx) => {
       const now = today();
-      const { from, to } = windowOf(args, now);
-      checkWindow(from, to, 5 * 366);
+      const { from, to } = periodOf(args, now, 5 * 366);
       const [page, facts] = await Promise.all([
         finance.listInvoices(
           {
@@ -81,7 +73,7 @@ export function getSupplierInvoices({ finance, today, aggregationBound }: ToolDe
       cursorAfter: (item, args) =>
         cursorAfter(
           INVOICES,
-          { supplierId: args.supplierId, status: args.status, ...windowOf(args, today()) },
+          { supplierId: args.supplierId, status: args.status, ...periodOf(args, today(), 5 * 366) },
           item as Invoice,
         ),
     },

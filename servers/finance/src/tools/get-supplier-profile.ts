@@ -17,13 +17,12 @@ import {
 } from '../model.ts';
 import { MoneyTotals } from '../money.ts';
 import {
-  checkWindow,
   dataFlags,
   flagged,
   isoDate,
   notFound,
+  periodOf,
   recordsText,
-  shiftDays,
   supplierId,
   type ToolDeps,
 } from './inputs.ts';
@@ -61,9 +60,7 @@ export function getSupplierProfile({ finance, terms, today, aggregationBound }: 
     policy: { timeoutMs: 60_000 },
     handler: async (args, ctx) => {
       const now = today();
-      const to = args.to ?? now;
-      const from = args.from ?? shiftDays(to, -365);
-      checkWindow(from, to, 3 * 366);
+      const { from, to } = periodOf(args, now, 3 * 366);
       const supplier = await finance.getSupplier(args.supplierId, ctx);
       if (!supplier)
         throw notFound('supplier', args.supplierId, 'Use search_suppliers to find supplier numbers.');

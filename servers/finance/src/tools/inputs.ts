@@ -126,6 +126,18 @@ export function checkWindow(from: string, to: string, maxDays: number): void {
     });
 }
 
+/** A period from optional dates: `to` defaults to today, `from` to 365 days before `to`; checked. */
+export function periodOf(
+  args: { from?: string | undefined; to?: string | undefined },
+  today: string,
+  maxDays: number,
+): { from: string; to: string } {
+  const to = args.to ?? today;
+  const from = args.from ?? shiftDays(to, -365);
+  checkWindow(from, to, maxDays);
+  return { from, to };
+}
+
 /** A quarter like 2027-Q3 → its first and last day. */
 export function quarterWindow(quarter: string): { from: string; to: string } {
   const year = Number(quarter.slice(0, 4));

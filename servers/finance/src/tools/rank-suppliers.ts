@@ -4,16 +4,15 @@ import { aggregation, aggregationSchema, spendBySupplier, supplierTerms } from '
 import { companyTermsSchema, moneySchema } from '../model.ts';
 import { compareAmounts, type Money } from '../money.ts';
 import {
-  checkWindow,
   companyCode,
   currency,
   dataFlags,
   flagged,
   isoDate,
+  periodOf,
   quarter,
   quarterWindow,
   recordsText,
-  shiftDays,
   type ToolDeps,
 } from './inputs.ts';
 
@@ -89,9 +88,7 @@ export function rankSuppliers({ finance, terms, today, aggregationBound }: ToolD
     policy: { timeoutMs: 60_000 },
     handler: async (args, ctx) => {
       const now = today();
-      const to = args.to ?? now;
-      const from = args.from ?? shiftDays(to, -365);
-      checkWindow(from, to, 3 * 366);
+      const { from, to } = periodOf(args, now, 3 * 366);
       const values = await finance.purchaseOrderValues(
         {
           from,
