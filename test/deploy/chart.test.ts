@@ -23,8 +23,7 @@ const ENV_FILES = readdirSync(join(ROOT, 'deploy'))
   .filter((name) => name.endsWith('.yaml'))
   .sort()
   .map((name) => `deploy/${name}`);
-// finance is configured in the environments but disabled until its server exists.
-const DEFAULT_SERVERS = ['crm', 'itsm', 'knowledge'];
+const DEFAULT_SERVERS = ['crm', 'finance', 'itsm', 'knowledge'];
 
 const missing = RENDER_TOOLS_MISSING;
 if (missing.length > 0)
@@ -197,8 +196,6 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
       expect(all.filter((o) => o.metadata.name.includes('crm'))).toEqual([]);
       expect(ofKind(all, 'Deployment')).toHaveLength(DEFAULT_SERVERS.length - 1);
       expect(renderNotes({ values: { servers: { crm: { enabled: false } } } })).not.toContain('crm');
-      // finance is disabled by default (its server is not built yet).
-      expect(ofServer(render(), 'finance')).toEqual([]);
     });
 
     it('adds a server from values alone, with every object a built-in server gets', () => {

@@ -103,6 +103,7 @@ describe('`pnpm start` stops gracefully', () => {
         crm: join(dir, 'crm-data'),
         itsm: join(dir, 'itsm-data'),
         knowledge: join(dir, 'knowledge-data'),
+        finance: join(dir, 'finance-data'),
       };
       let output = '';
       const listening: Listening[] = [];
@@ -120,6 +121,7 @@ describe('`pnpm start` stops gracefully', () => {
           SANDBOX_DATA_DIR: dataDirs.crm,
           ITSM_SANDBOX_DATA_DIR: dataDirs.itsm,
           KNOWLEDGE_DATA_DIR: dataDirs.knowledge,
+          FINANCE_DATA_DIR: dataDirs.finance,
           DATABASE_URL: '',
           REDIS_URL: '',
           // The demo corpus would only lengthen the start; audit rows are what this test is about.
@@ -142,7 +144,7 @@ describe('`pnpm start` stops gracefully', () => {
       );
 
       await until(
-        () => listening.length === 3,
+        () => listening.length === Object.keys(dataDirs).length,
         'all servers to listen',
         () => output,
       );
@@ -152,6 +154,8 @@ describe('`pnpm start` stops gracefully', () => {
       for (let id = 1; id <= 3; id++) await call(crm, id, 'search_accounts', { name: 'a' });
       for (let id = 1; id <= 2; id++) await call(knowledge, id, 'list_spaces', {});
       await call(itsm, 1, 'get_configuration_item', { configurationItem: 'payments-db' });
+      const finance = listening.find((l) => l.server === 'finance')!.url;
+      await call(finance, 1, 'search_suppliers', { country: 'DE' });
 
       stop(child.pid!);
       expect(await exited, output).toBe('0');
@@ -160,12 +164,14 @@ describe('`pnpm start` stops gracefully', () => {
       expect(output).toContain('[start] crm exited (0)');
       expect(output).toContain('[start] knowledge exited (0)');
       expect(output).toContain('[start] itsm exited (0)');
+      expect(output).toContain('[start] finance exited (0)');
       expect(spooledBytes(join(dir, 'mcp-audit-spool'))).toBe(0);
 
       for (const [name, vector, expected] of [
         ['crm', false, { search_accounts: 3 }],
         ['itsm', false, { get_configuration_item: 1 }],
         ['knowledge', true, { list_spaces: 2 }],
+        ['finance', false, { search_suppliers: 1 }],
       ] as const) {
         const database = await startEmbeddedPostgres({ dataDir: dataDirs[name], vector });
         try {

@@ -148,6 +148,11 @@ export interface ChangePreview {
   records?: string[];
   /** Total value of the change where there is one (a requisition, an order), shown to approvers. */
   total?: { amount: number; currency?: string };
+  /**
+   * How many distinct approvers an `approver` request needs (default 1), decided by the tool from the
+   * arguments, e.g. a requisition above a value threshold needs two. Never the requester.
+   */
+  approvalsRequired?: number;
 }
 
 /**

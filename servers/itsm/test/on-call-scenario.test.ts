@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type FullStack, parseEnv, startFullStack } from '@mcp-platform/runtime';
+import { parseEnv } from '@mcp-platform/runtime';
+import { type FullStack, startFullStack } from '@mcp-platform/runtime/testing';
 import { ingestDemoCorpus, knowledgeDefinition, knowledgeFeature } from '@mcp-platform/server-knowledge';
 import {
   connectMcpClient,

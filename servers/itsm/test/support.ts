@@ -1,4 +1,5 @@
-import { type ApprovalsFeature, type FullStack, migrateServer, startFullStack } from '@mcp-platform/runtime';
+import type { ApprovalsFeature } from '@mcp-platform/runtime';
+import { type FullStack, migrateServer, startFullStack } from '@mcp-platform/runtime/testing';
 import pg from 'pg';
 import { itsmDefinition } from '../src/app.ts';
 import type { ItsmBackend } from '../src/backends/itsm-backend.ts';

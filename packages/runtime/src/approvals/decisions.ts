@@ -52,7 +52,11 @@ export class ApprovalDecisions {
   /** Whether `caller` may decide `request` at all (for showing the buttons; `decide` re-checks). */
   mayDecide(caller: Caller, request: ApprovalRequest, confirmHere: boolean): boolean {
     if (request.policy === 'confirm') return confirmHere && request.requesterSubject === caller.subject;
-    return this.isApprover(caller) && request.requesterSubject !== caller.subject;
+    return (
+      this.isApprover(caller) &&
+      request.requesterSubject !== caller.subject &&
+      !request.approvedBy.includes(caller.subject)
+    );
   }
 
   async decide(
@@ -83,13 +87,24 @@ export class ApprovalDecisions {
       decided = await store.confirm(id, server, decision, actor.subject, reason, at);
     }
     if (decided) {
+      // One of several required approvals: recorded, the request stays pending for the next approver.
+      const partial = decision === 'approved' && decided.status === 'pending';
       audit.fromDecision(
         actor,
         decided,
         {
           event: decision === 'approved' ? 'approval.approved' : 'approval.rejected',
-          outcome: decision === 'approved' ? 'ok' : 'denied',
-          detail: { via, ...(reason === null ? {} : { reason }) },
+          outcome: partial ? 'pending' : decision === 'approved' ? 'ok' : 'denied',
+          detail: {
+            via,
+            ...(reason === null ? {} : { reason }),
+            ...(decided.approvalsRequired > 1
+              ? {
+                  approvals: `${decided.approvedBy.length} of ${decided.approvalsRequired}`,
+                  approvedBy: decided.approvedBy,
+                }
+              : {}),
+          },
         },
         correlationId,
       );
@@ -140,6 +155,17 @@ export class ApprovalDecisions {
         403,
         'INSUFFICIENT_SCOPE',
         `Only approvers can do this: it needs the scope ${this.options.approverScopes.join(' or ')}`,
+      );
+    }
+    if (
+      found.policy === 'approver' &&
+      found.status === 'pending' &&
+      found.approvedBy.includes(actor.subject)
+    ) {
+      return refused(
+        409,
+        'APPROVAL_ALREADY_DECIDED',
+        `You have already approved this request; it needs ${found.approvalsRequired} different approvers, so another approver must approve it`,
       );
     }
     if (found.status === 'expired' || (found.status === 'pending' && found.expiresAt <= at)) {

@@ -150,7 +150,11 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
       detail: {
         policy: consumed.policy,
         via,
-        ...(consumed.decidedBy ? { approvedBy: consumed.decidedBy } : {}),
+        ...(consumed.approvedBy.length > 1
+          ? { approvedBy: consumed.approvedBy }
+          : consumed.decidedBy
+            ? { approvedBy: consumed.decidedBy }
+            : {}),
       },
     });
     call.ctx.approval = {
@@ -245,6 +249,9 @@ export function approvalInterceptor(options: ApprovalFlowOptions): Interceptor {
         createdAt,
         expiresAt: new Date(createdAt.getTime() + ttlMs),
         correlationId: call.ctx.correlationId,
+        ...(policy === 'approver' && preview.approvalsRequired !== undefined
+          ? { approvalsRequired: Math.min(5, Math.max(1, Math.trunc(preview.approvalsRequired))) }
+          : {}),
       }),
     );
     annotateCall(call, { approvalId: request.id });

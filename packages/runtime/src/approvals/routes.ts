@@ -39,6 +39,8 @@ export function approvalView(a: ApprovalRequest): Record<string, unknown> {
     decidedAt: a.decidedAt?.toISOString() ?? null,
     reason: a.reason,
     executedAt: a.executedAt?.toISOString() ?? null,
+    approvalsRequired: a.approvalsRequired,
+    approvedBy: a.approvedBy,
   };
 }
 

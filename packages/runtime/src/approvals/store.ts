@@ -24,6 +24,10 @@ export interface ApprovalRequest {
   reason: string | null;
   executedAt: Date | null;
   correlationId: string | null;
+  /** Distinct approvers an `approver` request needs (1 unless the tool's preview asked for more). */
+  approvalsRequired: number;
+  /** Who approved so far, in order (the request is `approved` once there are `approvalsRequired`). */
+  approvedBy: string[];
 }
 
 interface Row {
@@ -44,6 +48,8 @@ interface Row {
   reason: string | null;
   executed_at: Date | null;
   correlation_id: string | null;
+  approvals_required: number;
+  approved_by: string[];
 }
 
 function fromRow(row: Row): ApprovalRequest {
@@ -65,6 +71,8 @@ function fromRow(row: Row): ApprovalRequest {
     reason: row.reason,
     executedAt: row.executed_at,
     correlationId: row.correlation_id,
+    approvalsRequired: row.approvals_required,
+    approvedBy: row.approved_by,
   };
 }
 
@@ -89,12 +97,15 @@ export class ApprovalStore {
   }
 
   async create(
-    request: Omit<ApprovalRequest, 'status' | 'decidedBy' | 'decidedAt' | 'reason' | 'executedAt'>,
+    request: Omit<
+      ApprovalRequest,
+      'status' | 'decidedBy' | 'decidedAt' | 'reason' | 'executedAt' | 'approvalsRequired' | 'approvedBy'
+    > & { approvalsRequired?: number },
   ): Promise<ApprovalRequest> {
     const { rows } = await this.pool.query<Row>(
       `INSERT INTO approval_requests (id, server, tool, policy, args_hash, arguments, preview, requester_subject,
-         requester_client_id, status, created_at, expires_at, correlation_id)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, 'pending', $10, $11, $12)
+         requester_client_id, status, created_at, expires_at, correlation_id, approvals_required)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, 'pending', $10, $11, $12, $13)
        RETURNING *`,
       [
         request.id,
@@ -109,6 +120,7 @@ export class ApprovalStore {
         request.createdAt,
         request.expiresAt,
         request.correlationId,
+        request.approvalsRequired ?? 1,
       ],
     );
     return fromRow(rows[0]!);
@@ -165,7 +177,11 @@ export class ApprovalStore {
     return rows[0] && fromRow(rows[0]);
   }
 
-  /** An approver's decision on an `approver` request; never by the requester; only while pending. */
+  /**
+   * An approver's decision on an `approver` request; never by the requester, never twice by the same
+   * approver; only while pending. An approval short of `approvals_required` records the approver and
+   * keeps the request pending; a rejection by any approver closes it.
+   */
   async decide(
     id: string,
     server: string,
@@ -178,10 +194,14 @@ export class ApprovalStore {
   ): Promise<ApprovalRequest | undefined> {
     const { rows } = await this.pool.query<Row>(
       `UPDATE approval_requests
-          SET status = $3, decided_by = $4, decided_at = $6, reason = $5,
-              expires_at = CASE WHEN $3 = 'approved' THEN $7 ELSE expires_at END
+          SET status = CASE WHEN $3 = 'approved' AND cardinality(approved_by) + 1 < approvals_required
+                            THEN 'pending' ELSE $3 END,
+              approved_by = CASE WHEN $3 = 'approved' THEN approved_by || $4::text ELSE approved_by END,
+              decided_by = $4, decided_at = $6, reason = $5,
+              expires_at = CASE WHEN $3 = 'approved' AND cardinality(approved_by) + 1 >= approvals_required
+                                THEN $7 ELSE expires_at END
         WHERE id = $1 AND server = $2 AND policy = 'approver' AND status = 'pending'
-          AND expires_at > $6 AND requester_subject <> $4
+          AND expires_at > $6 AND requester_subject <> $4 AND NOT ($4 = ANY(approved_by))
         RETURNING *`,
       [id, server, decision, decidedBy, reason, now, executeBy],
     );

@@ -20,7 +20,7 @@ export interface AuditQuery {
 }
 
 export interface AuditQueryRow extends AuditRow {
-  /** Who approved the call's approval (the requester for `confirm`, the approver for `approver`). */
+  /** Who approved the call's approval (the requester for `confirm`, the approver(s) for `approver`, comma-separated in order). */
   approved_by: string | null;
   approved_at: Date | null;
 }
@@ -60,9 +60,8 @@ export async function queryAudit(pool: pg.Pool, query: AuditQuery): Promise<Audi
     `SELECT a.*, d.subject AS approved_by, d.at AS approved_at
        FROM audit_log a
        LEFT JOIN LATERAL (
-         SELECT subject, at FROM audit_log d
+         SELECT string_agg(d.subject, ', ' ORDER BY d.seq) AS subject, max(d.at) AS at FROM audit_log d
           WHERE d.approval_id = a.approval_id AND d.event = 'approval.approved'
-          ORDER BY d.seq LIMIT 1
        ) d ON a.approval_id IS NOT NULL
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY a.at DESC, a.seq DESC

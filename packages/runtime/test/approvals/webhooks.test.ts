@@ -31,6 +31,8 @@ const request: ApprovalRequest = {
   reason: null,
   executedAt: null,
   correlationId: 'c-1',
+  approvalsRequired: 1,
+  approvedBy: [],
 };
 
 interface Received {

@@ -1,4 +1,4 @@
-import type { FullStack } from '@mcp-platform/runtime';
+import type { FullStack } from '@mcp-platform/runtime/testing';
 import {
   connectMcpClient,
   describeWithPostgres,

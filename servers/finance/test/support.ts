@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type FullStack, startFullStack } from '@mcp-platform/runtime/testing';
+import pg from 'pg';
+import { financeDefinition } from '../src/app.ts';
+import type { FinanceBackend } from '../src/backends/finance-backend.ts';
+import type { ToolDeps } from '../src/tools/inputs.ts';
+import { depsFor } from './helpers.ts';
+
+/** Roles → scopes as a deployment maps them: buyers ask, procurement managers approve. */
+export const ROLE_SCOPES =
+  'buyer=finance:read finance:write;procurement-manager=finance:read finance:approve';
+
+/** The finance server with the full production stack (JWT auth with role mapping, audit, approvals). */
+export async function startFinance(
+  finance: FinanceBackend,
+  databaseUrl: string,
+  overrides: Partial<ToolDeps> = {},
+): Promise<FullStack> {
+  return startFullStack({
+    definition: financeDefinition(depsFor(finance, overrides)),
+    databaseUrl,
+    env: { LOG_LEVEL: 'silent', OAUTH_ROLE_CLAIM: 'roles', OAUTH_ROLE_SCOPES: ROLE_SCOPES },
+  });
+}
+
+/** A token for a person with roles (no scopes of their own: the roles grant them). */
+export function personToken(stack: FullStack, subject: string, roles: string[]): Promise<string> {
+  return stack.issuer.token({ subject, scope: '', extraClaims: { roles } });
+}
+
+/** An approver's decision through the server's approvals API, as the console makes it. */
+export async function decide(
+  stack: FullStack,
+  approvalId: string,
+  token: string,
+  decision: 'approve' | 'reject' = 'approve',
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${stack.url}/approvals/${approvalId}/${decision}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ reason: 'checked budget' }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** Audit rows that touched `record`, waiting (bounded) for the asynchronous audit writer. */
+export async function waitForAudit(databaseUrl: string, record: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const { rows } = await client.query('SELECT 1 FROM audit_log WHERE $1 = ANY(touched)', [record]);
+      if (rows.length > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+const AUDIT_CLI = fileURLToPath(new URL('../../../packages/runtime/src/audit/cli.ts', import.meta.url));
+
+/** `pnpm run audit query --record <ref> --events all --json`, the CLI an auditor runs. */
+export function auditQuery(
+  databaseUrl: string,
+  record: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@mcp-platform/source',
+        AUDIT_CLI,
+        'query',
+        '--record',
+        record,
+        '--events',
+        'all',
+        '--json',
+      ],
+      { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
