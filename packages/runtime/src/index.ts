@@ -24,6 +24,12 @@ export { verifyServer } from './contract/verify.ts';
 export { checkServer, loadServers } from './contract/workspace.ts';
 export { ConfigError } from './errors.ts';
 export type { ReadinessCheck, RuntimeFeature } from './feature.ts';
+export {
+  pageOutput,
+  pageResult,
+  type RecordRendering,
+  recordRendering,
+} from './list-result.ts';
 export { type BackendMetrics, backendMetrics } from './observability/backend-metrics.ts';
 export { createMetrics, type RuntimeMetrics } from './observability/metrics.ts';
 export { queryWithCallSignal } from './pg-cancel.ts';

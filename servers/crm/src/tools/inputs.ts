@@ -3,7 +3,7 @@
  * ids must look like Salesforce ids of the right object, picklists are enums, free text is bounded
  * (and escaped later by the backend), dates are real calendar dates.
  */
-import { dataFlagsSchema, flagBackendData, wrapUntrusted } from '@mcp-platform/runtime';
+import { dataFlagsSchema, flagBackendData, recordRendering } from '@mcp-platform/runtime';
 import { z } from 'zod';
 import type { CrmBackend } from '../backends/crm-backend.ts';
 import { SALESFORCE_ID } from '../backends/soql.ts';
@@ -67,44 +67,9 @@ export const dataFlags = dataFlagsSchema;
 /** The result with `dataFlags` computed over every string in it. */
 export const flagged = flagBackendData;
 
-/** Record data for a text rendering, inside a delimited untrusted block. */
-export function recordsText(text: string): string {
-  return wrapUntrusted(text, 'crm-records');
-}
-
-/** A page result: the items, whether more exist, and the cursor to get them. */
-export function pageOutput<T extends z.ZodType>(item: T) {
-  return z.object({
-    items: z.array(item),
-    hasMore: z.boolean().describe('True when more records match than returned'),
-    nextCursor: z.string().optional().describe('Pass back as `cursor` (same filters) to get the next page'),
-    dataFlags,
-  });
-}
-
-export function pageResult<T>(page: { items: T[]; nextCursor: string | undefined }) {
-  return flagged(
-    page.nextCursor === undefined
-      ? { items: page.items, hasMore: false }
-      : { items: page.items, hasMore: true, nextCursor: page.nextCursor },
-  );
-}
-
-/** The "more available" line every list rendering ends with. */
-export function moreLine(result: { hasMore: boolean }): string {
-  return result.hasMore ? '\nMore records match: call again with `cursor` set to nextCursor.' : '';
-}
-
-/** A list rendering: one line per record inside an untrusted block, then the "more available" line. */
-export function listText<T>(
-  out: { items: T[]; hasMore: boolean },
-  empty: string,
-  line: (item: T) => string,
-): string {
-  return out.items.length === 0
-    ? empty + moreLine(out)
-    : recordsText(out.items.map(line).join('\n')) + moreLine(out);
-}
+/** Record data inside a `crm-records` untrusted block; list renderings (one line per record + "more"). */
+export const { recordsText, listText } = recordRendering('crm-records');
+export { pageOutput, pageResult } from '@mcp-platform/runtime';
 
 export function money(amount: number | null): string {
   return amount === null ? 'no amount' : `$${Math.round(amount).toLocaleString('en-US')}`;

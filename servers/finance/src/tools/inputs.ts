@@ -4,7 +4,7 @@
  * dates are real calendar dates, amounts are decimal strings.
  */
 import { ToolError } from '@mcp-platform/protocol';
-import { dataFlagsSchema, flagBackendData, wrapUntrusted } from '@mcp-platform/runtime';
+import { dataFlagsSchema, flagBackendData, recordRendering } from '@mcp-platform/runtime';
 import { z } from 'zod';
 import type { FinanceBackend } from '../backends/finance-backend.ts';
 import { SAP } from '../model.ts';
@@ -75,36 +75,9 @@ export const cursor = z
 export const dataFlags = dataFlagsSchema;
 export const flagged = flagBackendData;
 
-/** Record data for a text rendering, inside a delimited untrusted block. */
-export function recordsText(text: string): string {
-  return wrapUntrusted(text, 'sap-records');
-}
-
-export function pageOutput<T extends z.ZodType>(item: T) {
-  return z.object({
-    items: z.array(item),
-    hasMore: z.boolean().describe('True when more records match than returned'),
-    nextCursor: z.string().optional().describe('Pass back as `cursor` (same filters) to get the next page'),
-    dataFlags,
-  });
-}
-
-export function pageResult<T>(page: { items: T[]; nextCursor: string | undefined }) {
-  return flagged(
-    page.nextCursor === undefined
-      ? { items: page.items, hasMore: false }
-      : { items: page.items, hasMore: true, nextCursor: page.nextCursor },
-  );
-}
-
-export function listText<T>(
-  out: { items: T[]; hasMore: boolean },
-  empty: string,
-  line: (item: T) => string,
-): string {
-  const more = out.hasMore ? '\nMore records match: call again with `cursor` set to nextCursor.' : '';
-  return out.items.length === 0 ? empty + more : recordsText(out.items.map(line).join('\n')) + more;
-}
+/** Record data inside a `sap-records` untrusted block; list renderings (one line per record + "more"). */
+export const { recordsText, listText } = recordRendering('sap-records');
+export { pageOutput, pageResult } from '@mcp-platform/runtime';
 
 export const fmt = (m: Money) => `${m.amount} ${m.currency}`;
 

@@ -5,7 +5,7 @@
  * could change the query's meaning — ServiceNow has no escape for `^`.
  */
 import { type CallContext, ToolError } from '@mcp-platform/protocol';
-import { dataFlagsSchema, flagBackendData, wrapUntrusted } from '@mcp-platform/runtime';
+import { dataFlagsSchema, flagBackendData, recordRendering } from '@mcp-platform/runtime';
 import type { UpstreamCall } from '@mcp-platform/server-kit';
 import { z } from 'zod';
 import { RECORD_NUMBER, SYS_ID, unsafeQueryText } from '../backends/encoded-query.ts';
@@ -146,36 +146,9 @@ export const dataFlags = dataFlagsSchema;
 /** The result with `dataFlags` computed over every string in it. */
 export const flagged = flagBackendData;
 
-/** Record data for a text rendering, inside a delimited untrusted block. */
-export function recordsText(text: string): string {
-  return wrapUntrusted(text, 'servicenow-records');
-}
-
-export function pageOutput<T extends z.ZodType>(item: T) {
-  return z.object({
-    items: z.array(item),
-    hasMore: z.boolean().describe('True when more records match than returned'),
-    nextCursor: z.string().optional().describe('Pass back as `cursor` (same filters) to get the next page'),
-    dataFlags,
-  });
-}
-
-export function pageResult<T>(page: { items: T[]; nextCursor: string | undefined }) {
-  return flagged(
-    page.nextCursor === undefined
-      ? { items: page.items, hasMore: false }
-      : { items: page.items, hasMore: true, nextCursor: page.nextCursor },
-  );
-}
-
-export function listText<T>(
-  out: { items: T[]; hasMore: boolean },
-  empty: string,
-  line: (item: T) => string,
-): string {
-  const more = out.hasMore ? '\nMore records match: call again with `cursor` set to nextCursor.' : '';
-  return out.items.length === 0 ? empty + more : recordsText(out.items.map(line).join('\n')) + more;
-}
+/** Record data inside a `servicenow-records` untrusted block; list renderings (one line per record + "more"). */
+export const { recordsText, listText } = recordRendering('servicenow-records');
+export { pageOutput, pageResult } from '@mcp-platform/runtime';
 
 /** `servicenow:incident/<sys_id>` (or `sandbox:…`): the record reference in the audit trail. */
 export function recordRef(itsm: ItsmBackend, table: string, sysId: string): string {
