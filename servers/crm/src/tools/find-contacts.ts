@@ -1,6 +1,7 @@
 import { defineTool, ToolError } from '@mcp-platform/protocol';
 import { z } from 'zod';
-import { contactSchema } from '../model.ts';
+import { CONTACTS, cursorAfter } from '../backends/lists.ts';
+import { type Contact, contactSchema } from '../model.ts';
 import {
   accountId,
   cursor,
@@ -32,6 +33,11 @@ export function findContacts({ crm }: ToolDeps) {
       'most 25 per call with nextCursor. Give at least one filter.',
     input,
     output,
+    paging: {
+      items: 'items',
+      hasMoreField: 'hasMore',
+      cursorAfter: (item, args) => cursorAfter(CONTACTS, args, item as Contact),
+    },
     annotations: { readOnlyHint: true, openWorldHint: true },
     handler: async (args) => {
       if (!args.name && !args.email && !args.title && !args.accountId) {

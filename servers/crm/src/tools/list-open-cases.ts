@@ -1,6 +1,7 @@
 import { defineTool } from '@mcp-platform/protocol';
 import { z } from 'zod';
-import { CASE_PRIORITIES, caseSchema } from '../model.ts';
+import { CASES, cursorAfter } from '../backends/lists.ts';
+import { CASE_PRIORITIES, type Case, caseSchema } from '../model.ts';
 import { accountId, cursor, limit, listText, pageOutput, pageResult, type ToolDeps } from './inputs.ts';
 
 const input = z.object({
@@ -20,6 +21,11 @@ export function listOpenCases({ crm }: ToolDeps) {
       'priority and contact. Use it to check for escalations before a customer call. At most 50 per call.',
     input,
     output,
+    paging: {
+      items: 'items',
+      hasMoreField: 'hasMore',
+      cursorAfter: (item, args) => cursorAfter(CASES, args, item as Case),
+    },
     annotations: { readOnlyHint: true, openWorldHint: true },
     handler: async (args) => pageResult(await crm.listOpenCases(args)),
     render: (out) =>

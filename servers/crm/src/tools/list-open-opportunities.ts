@@ -1,6 +1,7 @@
 import { defineTool, ToolError } from '@mcp-platform/protocol';
 import { z } from 'zod';
-import { OPEN_STAGES, opportunitySchema } from '../model.ts';
+import { cursorAfter, OPPORTUNITIES } from '../backends/lists.ts';
+import { OPEN_STAGES, type Opportunity, opportunitySchema } from '../model.ts';
 import {
   accountId,
   cursor,
@@ -36,6 +37,11 @@ export function listOpenOpportunities({ crm }: ToolDeps) {
       'At most 50 per call; follow nextCursor for the rest.',
     input,
     output,
+    paging: {
+      items: 'items',
+      hasMoreField: 'hasMore',
+      cursorAfter: (item, args) => cursorAfter(OPPORTUNITIES, args, item as Opportunity),
+    },
     annotations: { readOnlyHint: true, openWorldHint: true },
     handler: async (args) => {
       if (args.closeFrom && args.closeTo && args.closeFrom > args.closeTo) {

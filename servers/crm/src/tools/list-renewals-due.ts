@@ -1,6 +1,7 @@
 import { defineTool, ToolError } from '@mcp-platform/protocol';
 import { z } from 'zod';
-import { contractSchema } from '../model.ts';
+import { cursorAfter, RENEWALS } from '../backends/lists.ts';
+import { type Contract, contractSchema } from '../model.ts';
 import {
   cursor,
   isoDate,
@@ -23,6 +24,13 @@ const output = pageOutput(contractSchema).extend({ from: z.string(), to: z.strin
 
 const DAY = 86_400_000;
 
+/** The window asked for: `from` defaults to today, `to` to 90 days after `from`. */
+function windowOf(args: { from?: string | undefined; to?: string | undefined }, today: string) {
+  const from = args.from ?? today;
+  const to = args.to ?? new Date(Date.parse(from) + 90 * DAY).toISOString().slice(0, 10);
+  return { from, to };
+}
+
 export function listRenewalsDue({ crm, today }: ToolDeps) {
   return defineTool({
     name: 'list_renewals_due',
@@ -33,10 +41,15 @@ export function listRenewalsDue({ crm, today }: ToolDeps) {
       'At most 50 per call; follow nextCursor for more.',
     input,
     output,
+    paging: {
+      items: 'items',
+      hasMoreField: 'hasMore',
+      cursorAfter: (item, args) =>
+        cursorAfter(RENEWALS, { ...windowOf(args, today()), owner: args.owner }, item as Contract),
+    },
     annotations: { readOnlyHint: true, openWorldHint: true },
     handler: async (args) => {
-      const from = args.from ?? today();
-      const to = args.to ?? new Date(Date.parse(from) + 90 * DAY).toISOString().slice(0, 10);
+      const { from, to } = windowOf(args, today());
       const span = (Date.parse(to) - Date.parse(from)) / DAY;
       if (span < 0)
         throw new ToolError('INVALID_ARGUMENTS', '`from` is after `to`', { hint: 'Swap the dates.' });

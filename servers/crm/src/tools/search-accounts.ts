@@ -1,6 +1,7 @@
 import { defineTool } from '@mcp-platform/protocol';
 import { z } from 'zod';
-import { accountSchema, INDUSTRIES } from '../model.ts';
+import { ACCOUNTS, cursorAfter } from '../backends/lists.ts';
+import { type Account, accountSchema, INDUSTRIES } from '../model.ts';
 import { cursor, limit, listText, pageOutput, pageResult, searchText, type ToolDeps } from './inputs.ts';
 
 const input = z.object({
@@ -22,6 +23,11 @@ export function searchAccounts({ crm }: ToolDeps) {
       'Sorted by name; at most 25 per call, with nextCursor for more. Without filters it pages through all accounts.',
     input,
     output,
+    paging: {
+      items: 'items',
+      hasMoreField: 'hasMore',
+      cursorAfter: (item, args) => cursorAfter(ACCOUNTS, args, item as Account),
+    },
     annotations: { readOnlyHint: true, openWorldHint: true },
     handler: async (args) => {
       return pageResult(await crm.searchAccounts(args));
