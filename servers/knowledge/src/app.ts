@@ -1,6 +1,7 @@
 import type { ServerDefinition } from '@mcp-platform/protocol';
 import { offlineDependency, packageVersion, type RuntimeFeature } from '@mcp-platform/runtime';
 import type { FastifyBaseLogger } from 'fastify';
+import { syncConfluence } from './backends/confluence.ts';
 import { type ConfluenceSettings, embeddingSettings, type KnowledgeConfig } from './config.ts';
 import { generateCorpus, toIncoming } from './corpus/index.ts';
 import { type IngestSummary, summarise } from './index/ingest.ts';
@@ -8,7 +9,6 @@ import { migrate } from './index/migrate.ts';
 import { type KnowledgeBase, openKnowledgeBase } from './knowledge-base.ts';
 import { answerWithCitationsPrompt } from './prompts/answer-with-citations.ts';
 import { documentResource } from './resources/documents.ts';
-import { syncConfluence } from './sources/confluence.ts';
 import { ingestAll, type SourceItem } from './sources/source.ts';
 import { registerUploadRoute } from './sources/upload.ts';
 import { knowledgeTools } from './tools/index.ts';

@@ -1,6 +1,6 @@
 import pg from 'pg';
+import { type EmbeddingProvider, httpEmbeddingProvider } from './backends/embeddings.ts';
 import type { EmbeddingSettings } from './config.ts';
-import { type EmbeddingProvider, httpEmbeddingProvider } from './index/embeddings.ts';
 import { Indexer } from './index/ingest.ts';
 import { embeddingColumnDimensions } from './index/migrate.ts';
 import { DEFAULT_LIMITS, type PrepareLimits } from './index/prepare.ts';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
+import { type EmbeddingProvider, toVectorLiteral } from '../backends/embeddings.ts';
 import { DocumentRejectedError, type RejectionCode, SourceError } from '../errors.ts';
-import { type EmbeddingProvider, toVectorLiteral } from './embeddings.ts';
 import { DEFAULT_LIMITS, type PrepareLimits } from './prepare.ts';
 import { PreparePool } from './prepare-pool.ts';
 import type { IncomingDocument, PreparedDocument } from './types.ts';

@@ -1,6 +1,6 @@
 import { queryWithCallSignal } from '@mcp-platform/runtime';
 import type pg from 'pg';
-import { type EmbeddingProvider, toVectorLiteral } from './embeddings.ts';
+import { type EmbeddingProvider, toVectorLiteral } from '../backends/embeddings.ts';
 
 export interface SearchFilters {
   /** Only these spaces (any of them). */

@@ -1,9 +1,9 @@
 import { describeWithPostgres } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cqlDate, cqlString, syncConfluence } from '../../src/backends/confluence.ts';
 import type { ConfluenceSettings } from '../../src/config.ts';
 import { getDocument, getOutline, readChunks } from '../../src/index/documents.ts';
 import type { KnowledgeBase } from '../../src/knowledge-base.ts';
-import { cqlDate, cqlString, syncConfluence } from '../../src/sources/confluence.ts';
 import { type FakeConfluence, type FakePage, startFakeConfluence } from '../fake-confluence.ts';
 import { freshIndex } from '../support.ts';
 

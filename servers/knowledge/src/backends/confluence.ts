@@ -11,7 +11,7 @@ import type { ConfluenceSettings } from '../config.ts';
 import { SourceError } from '../errors.ts';
 import { type IngestOutcome, type IngestSummary, summarise } from '../index/ingest.ts';
 import type { KnowledgeBase } from '../knowledge-base.ts';
-import { ingestAll, type SourceItem } from './source.ts';
+import { ingestAll, type SourceItem } from '../sources/source.ts';
 
 /** The parts of a Confluence content object we read (REST API v1, `expand=body.storage,version,space,metadata.labels`). */
 interface ConfluencePage {
