@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { FullStack } from '@mcp-platform/runtime/testing';
-import { describeWithPostgres } from '@mcp-platform/test-support';
+import { auditQuery, describeWithPostgres } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SandboxBackend } from '../src/backends/sandbox.ts';
 import { migrateSandbox } from '../src/backends/sandbox-schema.ts';
@@ -11,40 +9,6 @@ import { auditRowsFor, type Client, connect, failure, ok, startCrm, textOf } fro
 // The story from the issue: before a call a rep asks for a briefing on an account, checks renewals,
 // and logs the call, confirming the write when asked; afterwards the audit query (the same CLI an
 // auditor runs: `pnpm audit query --record <ref>`) shows who logged it.
-
-const AUDIT_CLI = fileURLToPath(new URL('../../../packages/runtime/src/audit/cli.ts', import.meta.url));
-
-function auditQuery(
-  databaseUrl: string,
-  record: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=@mcp-platform/source',
-        AUDIT_CLI,
-        'query',
-        '--record',
-        record,
-        '--events',
-        'all',
-        '--json',
-      ],
-      { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8');
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describeWithPostgres('sales briefing scenario', (adminUrl) => {
   let db: { url: string; drop: () => Promise<void> };

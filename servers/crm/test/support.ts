@@ -1,7 +1,6 @@
 import { type FullStack, migrateServer, startFullStack } from '@mcp-platform/runtime/testing';
 import { connectMcpClient, type McpTestClient, type McpTestClientOptions } from '@mcp-platform/test-support';
 import type { Client } from '@modelcontextprotocol/client';
-import pg from 'pg';
 import { crmDefinition } from '../src/app.ts';
 import type { CrmBackend } from '../src/backends/crm-backend.ts';
 import { ANCHOR } from './helpers.ts';
@@ -30,36 +29,10 @@ export function connect(baseUrl: string, options: ConnectOptions): Promise<McpTe
   return connectMcpClient(baseUrl, { ...options, name: 'crm-e2e' });
 }
 
-export { resultError as failure, resultOk as ok, resultText as textOf } from '@mcp-platform/test-support';
-
-export interface AuditRowView {
-  event: string;
-  name: string;
-  subject: string;
-  outcome: string;
-  touched: string[];
-  approval_id: string | null;
-}
-
-/** Audit rows that touched `record`, waiting (bounded) for the asynchronous audit writer. */
-export async function auditRowsFor(
-  databaseUrl: string,
-  record: string,
-  minimum = 1,
-): Promise<AuditRowView[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const { rows } = await client.query<AuditRowView>(
-        'SELECT event, name, subject, outcome, touched, approval_id FROM audit_log WHERE $1 = ANY(touched) ORDER BY seq',
-        [record],
-      );
-      if (rows.length >= minimum) return rows;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    return [];
-  } finally {
-    await client.end();
-  }
-}
+export {
+  type AuditRowView,
+  auditRowsFor,
+  resultError as failure,
+  resultOk as ok,
+  resultText as textOf,
+} from '@mcp-platform/test-support';

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { type FullStack, startFullStack } from '@mcp-platform/runtime/testing';
 import pg from 'pg';
 import { financeDefinition } from '../src/app.ts';
@@ -59,37 +57,4 @@ export async function waitForAudit(databaseUrl: string, record: string): Promise
   }
 }
 
-const AUDIT_CLI = fileURLToPath(new URL('../../../packages/runtime/src/audit/cli.ts', import.meta.url));
-
-/** `pnpm run audit query --record <ref> --events all --json`, the CLI an auditor runs. */
-export function auditQuery(
-  databaseUrl: string,
-  record: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=@mcp-platform/source',
-        AUDIT_CLI,
-        'query',
-        '--record',
-        record,
-        '--events',
-        'all',
-        '--json',
-      ],
-      { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8');
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+export { auditQuery } from '@mcp-platform/test-support';

@@ -1,3 +1,4 @@
+export { type AuditRowView, auditQuery, auditRowsFor } from './audit.ts';
 export { createTestDatabase, type TestDatabase } from './database.ts';
 export {
   describeOrSkip,
