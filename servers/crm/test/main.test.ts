@@ -1,11 +1,11 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Contract, verifyServer } from '@mcp-platform/runtime';
+import { runInspectorCli } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // What `pnpm start` runs: src/main.ts with no DATABASE_URL and no Salesforce credentials, so the
@@ -13,11 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // independently developed client, lists the tools and calls the account overview over HTTP.
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const require = createRequire(import.meta.url);
-const INSPECTOR = join(
-  dirname(require.resolve('@modelcontextprotocol/inspector/package.json')),
-  'clients/launcher/build/index.js',
-);
 
 interface Server {
   child: ChildProcessWithoutNullStreams;
@@ -73,32 +68,6 @@ function stop(server: Server): Promise<number | null> {
   });
 }
 
-function inspector(
-  home: string,
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [INSPECTOR, '--cli', ...args, '--format', 'json', '--quiet'], {
-      env: { ...process.env, HOME: home, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8');
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8');
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 describe('pnpm start: the CRM server on embedded PostgreSQL', { timeout: 180_000 }, () => {
   let dir: string;
   let server: Server | undefined;
@@ -122,8 +91,8 @@ describe('pnpm start: the CRM server on embedded PostgreSQL', { timeout: 180_000
     const home = join(dir, 'home');
     const target = [`${server.url}/mcp`, '--transport', 'http'];
     const [list, overview] = await Promise.all([
-      inspector(home, [...target, '--method', 'tools/list']),
-      inspector(home, [
+      runInspectorCli(home, [...target, '--method', 'tools/list']),
+      runInspectorCli(home, [
         ...target,
         '--method',
         'tools/call',

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Contract, verifyServer } from '@mcp-platform/runtime';
-import { runNode, type ServerProcess, startServerProcess } from '@mcp-platform/test-support';
+import { runInspectorCli, type ServerProcess, startServerProcess } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALERT } from './helpers.ts';
 
@@ -14,11 +13,6 @@ import { ALERT } from './helpers.ts';
 // developed client, lists the tools and finds the incidents related to the planted alert.
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const require = createRequire(import.meta.url);
-const INSPECTOR = join(
-  dirname(require.resolve('@modelcontextprotocol/inspector/package.json')),
-  'clients/launcher/build/index.js',
-);
 
 function startMain(dataDir: string): Promise<ServerProcess> {
   const { DATABASE_URL: _db, SERVICENOW_INSTANCE_URL: _sn, ...env } = process.env;
@@ -30,13 +24,6 @@ function startMain(dataDir: string): Promise<ServerProcess> {
     LOG_LEVEL: 'info',
     ITSM_SANDBOX_DATA_DIR: dataDir,
     AUDIT_SPOOL_DIR: join(dataDir, '..', 'spool'),
-  });
-}
-
-/** The MCP Inspector CLI against a URL, JSON output, with its own HOME. */
-function inspector(home: string, args: string[]) {
-  return runNode([INSPECTOR, '--cli', ...args, '--format', 'json', '--quiet'], {
-    env: { ...process.env, HOME: home, NO_COLOR: '1' },
   });
 }
 
@@ -61,13 +48,13 @@ describe('pnpm start: the ITSM server on embedded PostgreSQL', { timeout: 240_00
 
     const home = join(dir, 'home');
     const target = [`${server.url}/mcp`, '--transport', 'http'];
-    const list = await inspector(home, [...target, '--method', 'tools/list']);
+    const list = await runInspectorCli(home, [...target, '--method', 'tools/list']);
     expect(list.code, list.stderr + list.stdout).toBe(0);
     const tools = (JSON.parse(list.stdout) as { result: { tools: Array<{ name: string }> } }).result.tools;
     expect(tools.map((t) => t.name)).toContain('find_related_to_alert');
     expect(tools).toHaveLength(9);
 
-    const related = await inspector(home, [
+    const related = await runInspectorCli(home, [
       ...target,
       '--method',
       'tools/call',

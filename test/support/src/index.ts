@@ -27,7 +27,13 @@ export {
   resultText,
 } from './mcp-client.ts';
 export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.ts';
-export { type ProcessRun, runNode, type ServerProcess, startServerProcess } from './process.ts';
+export {
+  type ProcessRun,
+  runInspectorCli,
+  runNode,
+  type ServerProcess,
+  startServerProcess,
+} from './process.ts';
 export {
   type ProxiedRequest,
   type RoundRobinProxy,

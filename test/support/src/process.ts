@@ -1,4 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 export interface ProcessRun {
   code: number | null;
@@ -82,5 +84,25 @@ export function startServerProcess(
       clearTimeout(timer);
       reject(new Error(`server exited ${code}:\n${output}`));
     });
+  });
+}
+
+const INSPECTOR = join(
+  dirname(createRequire(import.meta.url).resolve('@modelcontextprotocol/inspector/package.json')),
+  'clients/launcher/build/index.js',
+);
+
+/**
+ * The MCP Inspector CLI (`mcp-inspector --cli <args> --format json --quiet`), a separately developed
+ * client, run as a real process with its own HOME (killed after `timeoutMs`).
+ */
+export function runInspectorCli(
+  home: string,
+  args: readonly string[],
+  timeoutMs = 45_000,
+): Promise<ProcessRun> {
+  return runNode([INSPECTOR, '--cli', ...args, '--format', 'json', '--quiet'], {
+    env: { ...process.env, HOME: home, NO_COLOR: '1' },
+    timeoutMs,
   });
 }
