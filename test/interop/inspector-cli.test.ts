@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { listen, type RoundRobinProxy, roundRobinProxy } from '@mcp-platform/test-support';
+import { join } from 'node:path';
+import { listen, type RoundRobinProxy, roundRobinProxy, runInspectorCli } from '@mcp-platform/test-support';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildInteropServer, type ObservedCall, RETURNS_POLICY } from './interop-server.ts';
@@ -11,12 +9,6 @@ import { buildInteropServer, type ObservedCall, RETURNS_POLICY } from './interop
 // The MCP Inspector CLI (`mcp-inspector --cli`), a separately developed client, run as a real process
 // against a server built from the package. A tapping proxy in front of the server records what
 // reached the Inspector's socket (the CLI prints results, not progress notifications).
-
-const require = createRequire(import.meta.url);
-const INSPECTOR = join(
-  dirname(require.resolve('@modelcontextprotocol/inspector/package.json')),
-  'clients/launcher/build/index.js',
-);
 
 interface CliRun {
   code: number | null;
@@ -46,26 +38,7 @@ describe('MCP Inspector CLI', () => {
   });
 
   function inspector(args: string[]): Promise<CliRun> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [INSPECTOR, '--cli', ...args, '--format', 'json', '--quiet'], {
-        env: { ...process.env, HOME: home, NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString('utf8');
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString('utf8');
-      });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+    return runInspectorCli(home, args);
   }
 
   function resultOf(run: CliRun): Record<string, unknown> {
