@@ -43,6 +43,7 @@ export { jwtAssertion, type OAuthGrant, type OAuthTokenSourceOptions, oauthToken
 export { type Observer, unobserved } from './observer.ts';
 export { type Random, seededRandom } from './random.ts';
 export { backoffDelay, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy, sleep } from './retry.ts';
+export { escapeLike, SqlParams } from './sql-params.ts';
 export {
   apiKeyHeader,
   basicAuth,

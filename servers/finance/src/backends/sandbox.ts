@@ -1,5 +1,5 @@
 import { queryWithCallSignal } from '@mcp-platform/runtime';
-import { decodeKeyset, keysetPage, type UpstreamCall } from '@mcp-platform/server-kit';
+import { decodeKeyset, escapeLike, keysetPage, SqlParams, type UpstreamCall } from '@mcp-platform/server-kit';
 import pg from 'pg';
 import {
   APPROVAL_STATUS,
@@ -46,16 +46,6 @@ const TYPES = {
   },
 };
 
-/** Numbered SQL parameters: every value goes through here, never into the SQL text. */
-class Params {
-  readonly values: unknown[] = [];
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
-
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 const where = (parts: string[]) => (parts.length ? `WHERE ${parts.join(' AND ')}` : '');
 
 function toSupplier(r: Row): Supplier {
@@ -156,14 +146,14 @@ export class SandboxBackend implements FinanceBackend {
     });
   }
 
-  private async rows(text: string, p: Params, call: UpstreamCall): Promise<Row[]> {
+  private async rows(text: string, p: SqlParams, call: UpstreamCall): Promise<Row[]> {
     return (await queryWithCallSignal(this.pool, text, p.values, call.signal)).rows as Row[];
   }
 
   async searchSuppliers(q: SupplierSearch, call: UpstreamCall): Promise<Page<Supplier>> {
     const filters = SUPPLIERS.filters(q);
     const after = decodeKeyset(SUPPLIERS.scope, filters, q.cursor, { id: SAP.supplier });
-    const p = new Params();
+    const p = new SqlParams();
     const w: string[] = [];
     if (q.name !== undefined)
       w.push(`lower(name) LIKE '%' || ${p.add(escapeLike(q.name.toLowerCase()))} || '%'`);
@@ -180,7 +170,7 @@ export class SandboxBackend implements FinanceBackend {
   }
 
   async getSupplier(supplierId: string, call: UpstreamCall): Promise<Supplier | undefined> {
-    const p = new Params();
+    const p = new SqlParams();
     const rows = await this.rows(`SELECT * FROM ${S}.suppliers WHERE id = ${p.add(supplierId)}`, p, call);
     return rows[0] && toSupplier(rows[0]);
   }
@@ -189,7 +179,7 @@ export class SandboxBackend implements FinanceBackend {
     supplierId: string,
     call: UpstreamCall,
   ): Promise<Array<{ companyCode: string; key: string }>> {
-    const p = new Params();
+    const p = new SqlParams();
     const rows = await this.rows(
       `SELECT company_code, payment_terms FROM ${S}.supplier_companies WHERE supplier_id = ${p.add(supplierId)} ORDER BY company_code`,
       p,
@@ -199,7 +189,7 @@ export class SandboxBackend implements FinanceBackend {
   }
 
   async purchaseOrderValues(q: SpendQuery, call: UpstreamCall): Promise<Bounded<SpendRow>> {
-    const p = new Params();
+    const p = new SqlParams();
     const w = [
       `po.order_date BETWEEN ${p.add(q.from)} AND ${p.add(q.to)}`,
       `po.approval_code <> '${APPROVAL_STATUS.rejected}'`,
@@ -227,7 +217,7 @@ export class SandboxBackend implements FinanceBackend {
   async listPurchaseOrders(q: PurchaseOrderSearch, call: UpstreamCall): Promise<Page<PurchaseOrder>> {
     const filters = PURCHASE_ORDERS.filters(q);
     const after = decodeKeyset(PURCHASE_ORDERS.scope, filters, q.cursor, { id: SAP.purchaseOrder });
-    const p = new Params();
+    const p = new SqlParams();
     const w: string[] = [];
     if (q.supplierId !== undefined) w.push(`supplier_id = ${p.add(q.supplierId)}`);
     if (q.companyCode !== undefined) w.push(`company_code = ${p.add(q.companyCode)}`);
@@ -262,7 +252,7 @@ export class SandboxBackend implements FinanceBackend {
     purchaseOrderId: string,
     call: UpstreamCall,
   ): Promise<PurchaseOrderDetail | undefined> {
-    const p = new Params();
+    const p = new SqlParams();
     const id = p.add(purchaseOrderId);
     const [head] = await this.rows(`SELECT * FROM (${PO_FACTS}) f WHERE id = ${id}`, p, call);
     if (!head) return undefined;
@@ -300,7 +290,7 @@ export class SandboxBackend implements FinanceBackend {
   }
 
   private invoiceWhere(
-    p: Params,
+    p: SqlParams,
     q: {
       supplierId: string;
       status?: PaymentStatus | undefined;
@@ -320,7 +310,7 @@ export class SandboxBackend implements FinanceBackend {
   async listInvoices(q: InvoiceSearch, call: UpstreamCall): Promise<Page<Invoice>> {
     const filters = INVOICES.filters(q);
     const after = decodeKeyset(INVOICES.scope, filters, q.cursor, { id: SAP.supplierInvoice });
-    const p = new Params();
+    const p = new SqlParams();
     const w = this.invoiceWhere(p, q);
     if (after) w.push(`(fiscal_year, id) < (${p.add(String(after.v))}, ${p.add(after.id)})`);
     const rows = await this.rows(
@@ -332,7 +322,7 @@ export class SandboxBackend implements FinanceBackend {
   }
 
   async invoiceFacts(q: InvoiceFactsQuery, call: UpstreamCall): Promise<Bounded<Invoice>> {
-    const p = new Params();
+    const p = new SqlParams();
     const w = this.invoiceWhere(p, q);
     const rows = await this.rows(
       `SELECT * FROM ${S}.invoices ${where(w)} ORDER BY fiscal_year, id LIMIT ${p.add(q.bound + 1)}`,
@@ -345,7 +335,7 @@ export class SandboxBackend implements FinanceBackend {
   async listContracts(q: ContractSearch, call: UpstreamCall): Promise<Page<Contract>> {
     const filters = CONTRACTS.filters(q);
     const after = decodeKeyset(CONTRACTS.scope, filters, q.cursor, { id: SAP.contract });
-    const p = new Params();
+    const p = new SqlParams();
     const w: string[] = [];
     if (q.supplierId !== undefined) w.push(`c.supplier_id = ${p.add(q.supplierId)}`);
     if (q.endFrom !== undefined) w.push(`c.valid_to >= ${p.add(q.endFrom)}`);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { queryWithCallSignal } from '@mcp-platform/runtime';
-import type { UpstreamCall } from '@mcp-platform/server-kit';
+import { escapeLike, SqlParams, type UpstreamCall } from '@mcp-platform/server-kit';
 import pg from 'pg';
 import type {
   Change,
@@ -40,20 +40,6 @@ import { SCHEMA } from './sandbox-schema.ts';
 import { INTEGRATION_USER, snDateTime } from './sandbox-seed.ts';
 
 const S = SCHEMA;
-
-/** Escapes text for an ILIKE pattern (backslash is PostgreSQL's default escape character). */
-export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-}
-
-/** Collects parameters so each condition reads `column op ${p.add(value)}`. */
-class Params {
-  readonly values: unknown[] = [];
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
 
 const INCIDENT_SELECT = `SELECT i.*, g.name AS assignment_group__d, u.name AS assigned_to__d, c.name AS cmdb_ci__d,
   s.name AS business_service__d, p.number AS problem_id__d, ch.number AS caused_by__d
@@ -116,7 +102,7 @@ export class SandboxBackend implements ItsmBackend {
 
   async searchIncidents(q: IncidentSearch, call: UpstreamCall): Promise<Page<Incident>> {
     const after = positionOf('incidents', q);
-    const p = new Params();
+    const p = new SqlParams();
     const where: string[] = [];
     if (q.text !== undefined) {
       const pattern = p.add(`%${escapeLike(q.text)}%`);
@@ -189,7 +175,7 @@ export class SandboxBackend implements ItsmBackend {
 
   async listChanges(q: ChangeSearch, call: UpstreamCall): Promise<Page<Change>> {
     const after = positionOf('changes', q);
-    const p = new Params();
+    const p = new SqlParams();
     const where = [
       `r.start_date < ${p.add(dateTimeLiteral(q.to))}`,
       `r.end_date >= ${p.add(dateTimeLiteral(q.from))}`,
