@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { crmDefinition } from '../../src/app.ts';
 import type { SalesforceBackend } from '../../src/backends/salesforce.ts';
 import { type FakeSalesforce, startFakeSalesforce } from '../fake-salesforce.ts';
-import { ANCHOR, salesforceOn, silentLog } from '../helpers.ts';
+import { ANCHOR, background, salesforceOn, silentLog } from '../helpers.ts';
 
 /**
  * A stuck Salesforce org: the call ends at its deadline with TIMEOUT, and the request jsforce made
@@ -46,7 +46,7 @@ beforeEach(() => {
 
 describe('Salesforce requests end with their call', () => {
   it('a call against an org that never answers ends TIMEOUT at its deadline and its request is aborted', async () => {
-    await crm.searchAccounts({ limit: 1 }); // a session exists: the hang hits the query itself
+    await crm.searchAccounts({ limit: 1 }, background); // a session exists: the hang hits the query itself
     fake.hang(/\/query$/);
     const dispatcher = new Dispatcher(crmDefinition({ crm, today: () => ANCHOR }), { callTimeoutMs: 300 });
     const result = await dispatcher.callTool(
@@ -59,7 +59,7 @@ describe('Salesforce requests end with their call', () => {
   });
 
   it('a client that goes away cancels the request too', async () => {
-    await crm.searchAccounts({ limit: 1 });
+    await crm.searchAccounts({ limit: 1 }, background);
     fake.hang(/\/query$/);
     const dispatcher = new Dispatcher(crmDefinition({ crm, today: () => ANCHOR }), { callTimeoutMs: 60_000 });
     const client = new AbortController();
