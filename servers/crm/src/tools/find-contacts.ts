@@ -33,7 +33,7 @@ export function findContacts({ crm }: ToolDeps) {
     input,
     output,
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
       if (!args.name && !args.email && !args.title && !args.accountId) {
         throw new ToolError(
           'INVALID_ARGUMENTS',
@@ -43,7 +43,7 @@ export function findContacts({ crm }: ToolDeps) {
           },
         );
       }
-      return pageResult(await crm.findContacts(args));
+      return pageResult(await crm.findContacts(args, ctx));
     },
     render: (out) =>
       listText(

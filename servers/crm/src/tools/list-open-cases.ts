@@ -21,7 +21,7 @@ export function listOpenCases({ crm }: ToolDeps) {
     input,
     output,
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => pageResult(await crm.listOpenCases(args)),
+    handler: async (args, ctx) => pageResult(await crm.listOpenCases(args, ctx)),
     render: (out) =>
       listText(
         out,

@@ -37,11 +37,11 @@ export function listOpenOpportunities({ crm }: ToolDeps) {
     input,
     output,
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
       if (args.closeFrom && args.closeTo && args.closeFrom > args.closeTo) {
         throw new ToolError('INVALID_ARGUMENTS', 'closeFrom is after closeTo', { hint: 'Swap the dates.' });
       }
-      return pageResult(await crm.listOpenOpportunities(args));
+      return pageResult(await crm.listOpenOpportunities(args, ctx));
     },
     render: (out) =>
       listText(

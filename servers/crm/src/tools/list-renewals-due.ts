@@ -34,7 +34,7 @@ export function listRenewalsDue({ crm, today }: ToolDeps) {
     input,
     output,
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
       const from = args.from ?? today();
       const to = args.to ?? new Date(Date.parse(from) + 90 * DAY).toISOString().slice(0, 10);
       const span = (Date.parse(to) - Date.parse(from)) / DAY;
@@ -45,13 +45,16 @@ export function listRenewalsDue({ crm, today }: ToolDeps) {
           hint: 'Ask for one year at a time.',
         });
       }
-      const page = await crm.listRenewals({
-        from,
-        to,
-        owner: args.owner,
-        limit: args.limit,
-        cursor: args.cursor,
-      });
+      const page = await crm.listRenewals(
+        {
+          from,
+          to,
+          owner: args.owner,
+          limit: args.limit,
+          cursor: args.cursor,
+        },
+        ctx,
+      );
       return { ...pageResult(page), from, to };
     },
     render: (out) =>

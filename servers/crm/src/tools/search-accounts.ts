@@ -23,8 +23,8 @@ export function searchAccounts({ crm }: ToolDeps) {
     input,
     output,
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
-      return pageResult(await crm.searchAccounts(args));
+    handler: async (args, ctx) => {
+      return pageResult(await crm.searchAccounts(args, ctx));
     },
     render: (out) =>
       listText(
