@@ -30,6 +30,8 @@ const READY_TIMEOUT_MS = 120_000;
 const SHUTDOWN_GRACE_MS = 5_000;
 const STOP_TIMEOUT_S = 20;
 const BUILD_TIMEOUT_MS = 20 * 60_000;
+/** The clean-up's engine commands (rm, rmi, prune) one after another, each bounded below. */
+const CLEANUP_TIMEOUT_MS = 15 * 60_000;
 
 // The migration check runs the image's `migrate` against the test PostgreSQL (scripts/env.sh).
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -126,7 +128,9 @@ describe.skipIf(detected.engine === undefined && detected.error === undefined)(S
     process.stderr.write(
       `container report (${engine}, mcp-platform/<server>:${VERSION}):\n${lines.join('\n')}\n`,
     );
-  });
+    // Its own budget: every engine command above has its own timeout, and their sum on a loaded
+    // machine (four servers: rm, rmi, two prunes) is far above the 60 s default for hooks.
+  }, CLEANUP_TIMEOUT_MS);
 
   it('has a working container engine', () => {
     expect(detected.error).toBeUndefined();

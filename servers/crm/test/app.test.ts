@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, crmDefinition } from '../src/app.ts';
 import { crmConfigSchema } from '../src/config.ts';
 import { type FakeSalesforce, startFakeSalesforce } from './fake-salesforce.ts';
-import { ANCHOR, silentLog } from './helpers.ts';
+import { ANCHOR, background, silentLog } from './helpers.ts';
 
 describe('createBackend (Salesforce)', () => {
   let fake: FakeSalesforce;
@@ -24,7 +24,7 @@ describe('createBackend (Salesforce)', () => {
     const crm = await createBackend(config, undefined, { log: silentLog, metrics });
     expect(crm.kind).toBe('salesforce');
     fake.apiUsage.used = 4_000;
-    await crm.searchAccounts({ name: 'Acme', limit: 2 });
+    await crm.searchAccounts({ name: 'Acme', limit: 2 }, background);
     const text = await metrics.registry.metrics();
     const remaining = /crm_salesforce_api_requests_remaining\{server="crm"\} (\d+)/.exec(text);
     expect(Number(remaining?.[1])).toBe(15_000 - fake.apiUsage.used);
@@ -36,7 +36,9 @@ describe('createBackend (Salesforce)', () => {
     fake.failNext(/query/, 403, [
       { message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' },
     ]);
-    await expect(crm.searchAccounts({ limit: 1 })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    await expect(crm.searchAccounts({ limit: 1 }, background)).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+    });
     expect(await metrics.registry.metrics()).toMatch(
       /mcp_backend_errors_total\{[^}]*backend="salesforce"[^}]*code="RATE_LIMITED"[^}]*\} 1/,
     );

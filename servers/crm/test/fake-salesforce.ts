@@ -1,13 +1,19 @@
 /**
- * A fake Salesforce org on 127.0.0.1 speaking the real REST wire format: the OAuth token endpoint
- * (client credentials and JWT bearer, the assertion's RS256 signature verified), `query` and
- * `queryMore` through `nextRecordsUrl`, sobject retrieve/create/update, error arrays
- * `[{message, errorCode, fields}]`, an expiring token (401 INVALID_SESSION_ID) and the
- * `Sforce-Limit-Info` header. It records every request, so tests assert the exact SOQL received.
+ * A fake Salesforce org at the edge of the world, on test-support's fake-upstream harness (real HTTP
+ * on 127.0.0.1, request recording, scripted failures, hung requests, in-flight visibility, expiring
+ * tokens). It speaks the real REST wire format: the OAuth token endpoint (client credentials and JWT
+ * bearer, the assertion's RS256 signature verified), `query` and `queryMore` through
+ * `nextRecordsUrl`, sobject retrieve/create/update, error arrays `[{message, errorCode, fields}]`,
+ * 401 INVALID_SESSION_ID for an expired token and the `Sforce-Limit-Info` header. Every SOQL query
+ * is parsed (fake-soql.ts) and recorded, so tests assert the exact SOQL received.
  */
-import { createVerify, randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createVerify } from 'node:crypto';
+import {
+  type FakeRequest,
+  type FakeResponse,
+  type FakeUpstream,
+  startFakeUpstream,
+} from '@mcp-platform/test-support';
 import { seedRows } from '../src/backends/sandbox-seed.ts';
 import { STAGE_PROBABILITY } from '../src/model.ts';
 import { MalformedQuery, matches, parse, sortRecords } from './fake-soql.ts';
@@ -22,6 +28,7 @@ export interface RecordedRequest {
 }
 
 type SfRecord = Record<string, unknown>;
+type SfError = { message: string; errorCode: string; fields?: string[] };
 
 export interface FakeSalesforceOptions {
   clientId?: string;
@@ -39,32 +46,28 @@ export interface FakeSalesforceOptions {
 
 export interface FakeSalesforce {
   url: string;
+  /** The harness underneath: `inFlight` / `waitForInFlight` show requests still running. */
+  upstream: FakeUpstream;
+  /** Every request received, in order (token requests included). */
   readonly requests: RecordedRequest[];
   /** SOQL of every query received, in order. */
   soql(): string[];
   tables: Record<string, SfRecord[]>;
   /** Tokens the token endpoint issued, in order. */
-  readonly issuedTokens: string[];
+  readonly issuedTokens: readonly string[];
   /** Makes every token issued so far invalid (the next API call answers 401 INVALID_SESSION_ID). */
   expireTokens(): void;
   /** The next `count` API calls whose path matches fail with `status` and this error array. */
-  failNext(
-    match: RegExp,
-    status: number,
-    errors: Array<{ message: string; errorCode: string; fields?: string[] }>,
-    count?: number,
-  ): void;
+  failNext(match: RegExp, status: number, errors: SfError[], count?: number): void;
   /** API calls whose path matches are held open and never answered (a stuck org), until `reset()`. */
   hang(match: RegExp): void;
-  /** Held requests whose client has not closed the connection yet. */
-  readonly hanging: number;
   /** Refuse `action` on `object` for the integration user (INSUFFICIENT_ACCESS_OR_READONLY). */
   deny(object: string, action: 'read' | 'create' | 'edit'): void;
   apiUsage: { used: number; limit: number };
   batchSize: number;
   /** Forgets recorded requests. */
   clear(): void;
-  /** Forgets recorded requests, pending failures and denials; batch size back to 2000. */
+  /** Forgets recorded requests, pending failures, hangs and denials; batch size back to 2000. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -166,20 +169,61 @@ const PREFIX: Record<string, string> = {
   Contract: '800',
 };
 
+function recorded(request: FakeRequest): RecordedRequest {
+  const out: RecordedRequest = { method: request.method, path: request.path };
+  if (request.path.endsWith('/query') && request.query.q !== undefined) out.soql = request.query.q;
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined) out.authorization = authorization;
+  if (request.body !== '') out.body = request.json ?? request.body;
+  return out;
+}
+
 export async function startFakeSalesforce(options: FakeSalesforceOptions = {}): Promise<FakeSalesforce> {
   const clientId = options.clientId ?? 'fake-client-id';
   const clientSecret = options.clientSecret ?? 'fake-client-secret';
   const apiVersion = options.apiVersion ?? '62.0';
-  const requests: RecordedRequest[] = [];
-  const issuedTokens: string[] = [];
-  const validTokens = new Set<string>();
-  const failures: Array<{ match: RegExp; status: number; errors: unknown[]; count: number }> = [];
   const denied = new Set<string>();
   const cursors = new Map<string, { records: SfRecord[]; offset: number; object: string }>();
   let cursorN = 0;
   let createdN = 0;
   const tables = sobjects(options.anchorDate ?? new Date().toISOString().slice(0, 10));
+  // Token responses carry the org's instance URL and identity URL, known once the server listens.
+  const tokenFields: Record<string, unknown> = { token_type: 'Bearer' };
   let base = '';
+
+  /** A JWT bearer assertion is good when its RS256 signature verifies and iss/sub/aud/exp fit. */
+  const verifyAssertion = (assertion: string): boolean => {
+    const [header, claims, signature] = assertion.split('.');
+    if (!header || !claims || !signature || !options.jwtPublicKey) return false;
+    const verified = createVerify('RSA-SHA256')
+      .update(`${header}.${claims}`)
+      .verify(options.jwtPublicKey, Buffer.from(signature, 'base64url'));
+    const c = JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as Record<string, unknown>;
+    return (
+      verified &&
+      c.iss === clientId &&
+      c.sub === options.username &&
+      c.aud === base &&
+      Number(c.exp) * 1000 >= Date.now()
+    );
+  };
+
+  const upstream = await startFakeUpstream({
+    oauth: {
+      path: '/services/oauth2/token',
+      clientId,
+      clientSecret,
+      fields: tokenFields,
+      verifyAssertion,
+      unauthorized: {
+        status: 401,
+        body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }],
+      },
+    },
+  });
+  base = upstream.url;
+  tokenFields.instance_url = base;
+  tokenFields.id = `${base}/id/${ORG_ID}/${USER_ID}`;
 
   const byId = (object: string, id: unknown): SfRecord | undefined =>
     typeof id === 'string' ? tables[object]?.find((r) => r.Id === id) : undefined;
@@ -232,110 +276,39 @@ export async function startFakeSalesforce(options: FakeSalesforceOptions = {}): 
     return { 'sforce-limit-info': `api-usage=${fake.apiUsage.used}/${fake.apiUsage.limit}` };
   };
 
-  const send = (
-    res: http.ServerResponse,
-    status: number,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ) => {
-    res.writeHead(status, {
-      ...(body === undefined ? {} : { 'content-type': 'application/json;charset=UTF-8' }),
-      ...headers,
-    });
-    res.end(body === undefined ? undefined : JSON.stringify(body));
-  };
-  const error = (
-    res: http.ServerResponse,
-    status: number,
-    errorCode: string,
-    message: string,
-    fields: string[] = [],
-  ) => send(res, status, [{ message, errorCode, fields }], limitHeader());
+  const ok = (body: unknown, status = 200): FakeResponse => ({ status, body, headers: limitHeader() });
+  const error = (status: number, errorCode: string, message: string, fields: string[] = []): FakeResponse =>
+    ok([{ message, errorCode, fields }], status);
+  const notFound = () => error(404, 'NOT_FOUND', 'The requested resource does not exist');
 
-  const issue = (): string => {
-    const token = `00DSB!${randomBytes(24).toString('base64url')}`;
-    issuedTokens.push(token);
-    validTokens.add(token);
-    return token;
-  };
-
-  const tokenEndpoint = (params: URLSearchParams, res: http.ServerResponse) => {
-    const grant = params.get('grant_type');
-    const ok = () =>
-      send(res, 200, {
-        access_token: issue(),
-        instance_url: base,
-        id: `${base}/id/${ORG_ID}/${USER_ID}`,
-        token_type: 'Bearer',
-        issued_at: String(Date.now()),
-        signature: randomBytes(16).toString('base64'),
-      });
-    if (grant === 'client_credentials') {
-      if (params.get('client_id') !== clientId || params.get('client_secret') !== clientSecret) {
-        return send(res, 400, { error: 'invalid_client', error_description: 'invalid client credentials' });
-      }
-      return ok();
-    }
-    if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
-      const [header, claims, signature] = (params.get('assertion') ?? '').split('.');
-      if (!header || !claims || !signature || !options.jwtPublicKey) {
-        return send(res, 400, { error: 'invalid_grant', error_description: 'invalid assertion' });
-      }
-      const verified = createVerify('RSA-SHA256')
-        .update(`${header}.${claims}`)
-        .verify(options.jwtPublicKey, Buffer.from(signature, 'base64url'));
-      const c = JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as Record<string, unknown>;
-      if (
-        !verified ||
-        c.iss !== clientId ||
-        c.sub !== options.username ||
-        c.aud !== base ||
-        Number(c.exp) * 1000 < Date.now()
-      ) {
-        return send(res, 400, {
-          error: 'invalid_grant',
-          error_description: "user hasn't approved this consumer",
-        });
-      }
-      return ok();
-    }
-    return send(res, 400, { error: 'unsupported_grant_type', error_description: 'grant type not supported' });
-  };
-
-  const queryPage = (res: http.ServerResponse, id: string) => {
+  const queryPage = (id: string): FakeResponse => {
     const cursor = cursors.get(id);
-    if (!cursor) return error(res, 400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+    if (!cursor) return error(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
     const records = cursor.records.slice(cursor.offset, cursor.offset + fake.batchSize);
     cursor.offset += records.length;
     const done = cursor.offset >= cursor.records.length;
     if (done) cursors.delete(id);
-    return send(
-      res,
-      200,
-      {
-        totalSize: cursor.records.length,
-        done,
-        ...(done ? {} : { nextRecordsUrl: `/services/data/v${apiVersion}/query/${id}-${cursor.offset}` }),
-        records,
-      },
-      limitHeader(),
-    );
+    return ok({
+      totalSize: cursor.records.length,
+      done,
+      ...(done ? {} : { nextRecordsUrl: `/services/data/v${apiVersion}/query/${id}-${cursor.offset}` }),
+      records,
+    });
   };
 
-  const runQuery = (res: http.ServerResponse, soql: string) => {
+  const runQuery = (soql: string): FakeResponse => {
     let q: ReturnType<typeof parse>;
     try {
       q = parse(soql);
     } catch (e) {
-      if (e instanceof MalformedQuery) return error(res, 400, 'MALFORMED_QUERY', e.message);
+      if (e instanceof MalformedQuery) return error(400, 'MALFORMED_QUERY', e.message);
       throw e;
     }
     const table = tables[q.object];
-    if (!table) return error(res, 400, 'INVALID_TYPE', `sObject type '${q.object}' is not supported.`);
-    if (denied.has(`read:${q.object}`))
-      return error(res, 400, 'INVALID_TYPE', `sObject type '${q.object}' is not supported.`);
+    if (!table || denied.has(`read:${q.object}`))
+      return error(400, 'INVALID_TYPE', `sObject type '${q.object}' is not supported.`);
     if (q.offset !== undefined && q.offset > 2000)
-      return error(res, 400, 'NUMBER_OUTSIDE_VALID_RANGE', 'Maximum SOQL offset allowed is 2000');
+      return error(400, 'NUMBER_OUTSIDE_VALID_RANGE', 'Maximum SOQL offset allowed is 2000');
     const getter = get(q.object);
     let rows = table.filter((r) => matches(q.where, r, getter));
     rows = sortRecords(rows, q.orderBy, getter);
@@ -347,7 +320,7 @@ export async function startFakeSalesforce(options: FakeSalesforceOptions = {}): 
       offset: 0,
       object: q.object,
     });
-    return queryPage(res, id);
+    return queryPage(id);
   };
 
   const derive = (object: string, record: SfRecord) => {
@@ -369,155 +342,117 @@ export async function startFakeSalesforce(options: FakeSalesforceOptions = {}): 
     }
   };
 
-  const hangs: RegExp[] = [];
-  const held = new Set<http.ServerResponse>();
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => {
-      raw += chunk;
-    });
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', base);
-      const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname };
-      if (req.headers.authorization) recorded.authorization = req.headers.authorization;
-      if (url.pathname.endsWith('/query') && url.searchParams.has('q'))
-        recorded.soql = url.searchParams.get('q') ?? '';
-      if (raw) {
-        try {
-          recorded.body = req.headers['content-type']?.includes('json')
-            ? JSON.parse(raw)
-            : Object.fromEntries(new URLSearchParams(raw));
-        } catch {
-          recorded.body = raw;
-        }
-      }
-      requests.push(recorded);
-      if (hangs.some((h) => h.test(url.pathname))) {
-        held.add(res);
-        res.once('close', () => held.delete(res));
-        return;
-      }
+  const retrieve = (object: string, id: string, request: FakeRequest): FakeResponse => {
+    if (denied.has(`read:${object}`))
+      return error(403, 'INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id');
+    const record = byId(object, id);
+    if (!record) return notFound();
+    const fields = request.query.fields?.split(',') ?? Object.keys(record);
+    return ok(project(object, record, fields));
+  };
 
-      if (req.method === 'POST' && url.pathname === '/services/oauth2/token')
-        return tokenEndpoint(new URLSearchParams(raw), res);
+  const create = (object: string, body: SfRecord): FakeResponse => {
+    if (denied.has(`create:${object}`))
+      return error(
+        400,
+        'INSUFFICIENT_ACCESS_OR_READONLY',
+        'insufficient access rights on cross-reference id',
+      );
+    const required = object === 'Opportunity' ? ['Name', 'StageName', 'CloseDate'] : [];
+    const missing = required.filter((f) => body[f] === undefined || body[f] === null || body[f] === '');
+    if (missing.length)
+      return error(
+        400,
+        'REQUIRED_FIELD_MISSING',
+        `Required fields are missing: [${missing.join(', ')}]`,
+        missing,
+      );
+    const newId = `${PREFIX[object] ?? '0XX'}FK${String(++createdN).padStart(13, '0')}`;
+    const record: SfRecord = {
+      ...body,
+      Id: newId,
+      OwnerId: USER_ID,
+      CreatedDate: new Date().toISOString().replace('Z', '+0000'),
+    };
+    derive(object, record);
+    tables[object]!.push(record);
+    return ok({ id: newId, success: true, errors: [] }, 201);
+  };
 
-      const api = /^\/services\/data\/v(\d+\.\d)\/(.*)$/.exec(url.pathname);
-      if (!api)
-        return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
-      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-      if (!validTokens.has(token)) {
-        return send(res, 401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
-      }
-      if (api[1] !== apiVersion) return error(res, 404, 'NOT_FOUND', 'The requested resource does not exist');
-      const failure = failures.find((f) => f.match.test(`${req.method} ${url.pathname}${url.search}`));
-      if (failure) {
-        if (--failure.count <= 0) failures.splice(failures.indexOf(failure), 1);
-        return send(res, failure.status, failure.errors, limitHeader());
-      }
-      const rest = api[2]!;
-      if (req.method === 'GET' && rest === 'query') return runQuery(res, url.searchParams.get('q') ?? '');
-      const more = /^query\/(01gSB\d{10})-\d+$/.exec(rest);
-      if (req.method === 'GET' && more) return queryPage(res, more[1]!);
-      const sobject = /^sobjects\/([A-Za-z]+)(?:\/([A-Za-z0-9]{15,18}))?$/.exec(rest);
-      if (!sobject) return error(res, 404, 'NOT_FOUND', 'The requested resource does not exist');
-      const [, object, id] = sobject as unknown as [string, string, string | undefined];
-      const table = tables[object];
-      if (!table) return error(res, 404, 'NOT_FOUND', `The requested resource does not exist`);
-      if (req.method === 'GET' && id) {
-        if (denied.has(`read:${object}`))
-          return error(
-            res,
-            403,
-            'INSUFFICIENT_ACCESS_OR_READONLY',
-            'insufficient access rights on object id',
-          );
-        const record = byId(object, id);
-        if (!record) return error(res, 404, 'NOT_FOUND', 'The requested resource does not exist');
-        const fields = url.searchParams.get('fields')?.split(',') ?? Object.keys(record);
-        return send(res, 200, project(object, record, fields), limitHeader());
-      }
-      if (req.method === 'POST' && !id) {
-        if (denied.has(`create:${object}`)) {
-          return error(
-            res,
-            400,
-            'INSUFFICIENT_ACCESS_OR_READONLY',
-            'insufficient access rights on cross-reference id',
-          );
-        }
-        const body = recorded.body as SfRecord;
-        const required = object === 'Opportunity' ? ['Name', 'StageName', 'CloseDate'] : [];
-        const missing = required.filter((f) => body[f] === undefined || body[f] === null || body[f] === '');
-        if (missing.length)
-          return error(
-            res,
-            400,
-            'REQUIRED_FIELD_MISSING',
-            `Required fields are missing: [${missing.join(', ')}]`,
-            missing,
-          );
-        const newId = `${PREFIX[object] ?? '0XX'}FK${String(++createdN).padStart(13, '0')}`;
-        const record: SfRecord = {
-          ...body,
-          Id: newId,
-          OwnerId: USER_ID,
-          CreatedDate: new Date().toISOString().replace('Z', '+0000'),
-        };
-        derive(object, record);
-        table.push(record);
-        return send(res, 201, { id: newId, success: true, errors: [] }, limitHeader());
-      }
-      if (req.method === 'PATCH' && id) {
-        if (denied.has(`edit:${object}`))
-          return error(
-            res,
-            400,
-            'INSUFFICIENT_ACCESS_OR_READONLY',
-            'insufficient access rights on object id',
-          );
-        const record = byId(object, id);
-        if (!record) return error(res, 404, 'NOT_FOUND', 'The requested resource does not exist');
-        Object.assign(record, recorded.body as SfRecord);
-        derive(object, record);
-        res.writeHead(204, limitHeader());
-        return res.end();
-      }
-      return error(res, 405, 'METHOD_NOT_ALLOWED', `HTTP Method '${req.method}' not allowed`);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const update = (object: string, id: string, body: SfRecord): FakeResponse => {
+    if (denied.has(`edit:${object}`))
+      return error(400, 'INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id');
+    const record = byId(object, id);
+    if (!record) return notFound();
+    Object.assign(record, body);
+    derive(object, record);
+    return { status: 204, headers: limitHeader() };
+  };
+
+  /** The REST API under `/services/data/v<version>/` (the harness has checked the bearer token). */
+  const api = (request: FakeRequest): FakeResponse => {
+    const match = /^\/services\/data\/v(\d+\.\d)\/(.*)$/.exec(request.path);
+    if (!match || match[1] !== apiVersion) return notFound();
+    const rest = match[2]!;
+    const { method } = request;
+    if (method === 'GET' && rest === 'query') return runQuery(request.query.q ?? '');
+    const more = /^query\/(01gSB\d{10})-\d+$/.exec(rest);
+    if (method === 'GET' && more) return queryPage(more[1]!);
+    const sobject = /^sobjects\/([A-Za-z]+)(?:\/([A-Za-z0-9]{15,18}))?$/.exec(rest);
+    if (!sobject || !tables[sobject[1]!]) return notFound();
+    const [, object, id] = sobject as unknown as [string, string, string | undefined];
+    if (method === 'GET' && id) return retrieve(object, id, request);
+    if (method === 'POST' && !id) return create(object, request.json as SfRecord);
+    if (method === 'PATCH' && id) return update(object, id, request.json as SfRecord);
+    return error(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed`);
+  };
+
+  for (const method of ['GET', 'POST', 'PATCH', 'PUT', 'DELETE']) {
+    upstream.route(method, /.*/, () => ({
+      status: 404,
+      body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }],
+    }));
+    upstream.route(method, /^\/services\/data\//, api);
+  }
 
   const fake: FakeSalesforce = {
     url: base,
-    requests,
-    soql: () => requests.flatMap((r) => (r.soql === undefined ? [] : [r.soql])),
-    tables,
-    issuedTokens,
-    expireTokens: () => validTokens.clear(),
-    failNext: (match, status, errors, count = 1) => failures.push({ match, status, errors, count }),
-    hang: (match) => hangs.push(match),
-    get hanging() {
-      return held.size;
+    upstream,
+    get requests() {
+      return upstream.requests.map(recorded);
     },
+    soql: () => upstream.requests.flatMap((r) => recorded(r).soql ?? []),
+    tables,
+    get issuedTokens() {
+      return upstream.issuedTokens;
+    },
+    expireTokens: () => upstream.expireTokens(),
+    failNext: (match, status, errors, count = 1) =>
+      // A getter: each failed response carries the org's API usage at the time it is sent.
+      upstream.failNext(
+        match,
+        {
+          status,
+          body: errors,
+          get headers() {
+            return limitHeader();
+          },
+        },
+        count,
+      ),
+    hang: (match) => upstream.hang(match),
     deny: (object, action) => denied.add(`${action}:${object}`),
     apiUsage: { used: 0, limit: options.apiLimit ?? 15_000 },
     batchSize: options.batchSize ?? 2000,
     clear: () => {
-      requests.length = 0;
+      upstream.requests.length = 0;
     },
     reset: () => {
-      requests.length = 0;
-      failures.length = 0;
+      upstream.reset();
       denied.clear();
-      hangs.length = 0;
-      for (const res of held) res.destroy();
       fake.batchSize = 2000;
     },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => upstream.close(),
   };
   return fake;
 }

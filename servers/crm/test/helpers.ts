@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { backgroundCall } from '@mcp-platform/server-kit';
 import { createTestDatabase, type TestDatabase } from '@mcp-platform/test-support';
 import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
@@ -7,6 +8,9 @@ import type { FakeSalesforce } from './fake-salesforce.ts';
 
 /** The fixed date the test data is generated around (the seed is deterministic given it). */
 export const ANCHOR = '2026-11-23';
+
+/** The call a test makes a backend operation under outside any MCP call (never cancelled). */
+export const background = backgroundCall();
 
 export const silentLog = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
 

@@ -1,3 +1,4 @@
+import type { UpstreamCall } from '@mcp-platform/server-kit';
 import type {
   Account,
   AccountOverview,
@@ -15,22 +16,28 @@ import type {
  * What the CRM server can do, as business operations. Each backend (Salesforce through jsforce, the
  * PostgreSQL sandbox) implements exactly this; tools never see SOQL or SQL. Inputs arrive validated
  * by the tools' schemas; backends still treat every string as hostile (escaping / parameters).
+ * Every operation takes the call (`UpstreamCall`: signal + trace; a tool passes its `ctx`) last, so a
+ * cancelled or timed-out call aborts its Salesforce request or cancels its sandbox query.
  */
 export interface CrmBackend {
   readonly kind: 'salesforce' | 'sandbox';
-  searchAccounts(query: AccountSearch): Promise<Page<Account>>;
+  searchAccounts(query: AccountSearch, call: UpstreamCall): Promise<Page<Account>>;
   /** `undefined` when the account does not exist (or is not visible to the integration user). */
-  getAccountOverview(accountId: string, options: OverviewOptions): Promise<AccountOverview | undefined>;
-  listOpenOpportunities(query: OpportunitySearch): Promise<Page<Opportunity>>;
-  getOpportunity(opportunityId: string): Promise<OpportunityDetail | undefined>;
-  findContacts(query: ContactSearch): Promise<Page<Contact>>;
-  listOpenCases(query: CaseSearch): Promise<Page<Case>>;
-  listRenewals(query: RenewalSearch): Promise<Page<Contract>>;
+  getAccountOverview(
+    accountId: string,
+    options: OverviewOptions,
+    call: UpstreamCall,
+  ): Promise<AccountOverview | undefined>;
+  listOpenOpportunities(query: OpportunitySearch, call: UpstreamCall): Promise<Page<Opportunity>>;
+  getOpportunity(opportunityId: string, call: UpstreamCall): Promise<OpportunityDetail | undefined>;
+  findContacts(query: ContactSearch, call: UpstreamCall): Promise<Page<Contact>>;
+  listOpenCases(query: CaseSearch, call: UpstreamCall): Promise<Page<Case>>;
+  listRenewals(query: RenewalSearch, call: UpstreamCall): Promise<Page<Contract>>;
   /** Name and type of an account, contact or opportunity (for previews and links). */
-  describeRecord(recordId: string): Promise<RecordLabel | undefined>;
-  logActivity(input: NewActivity): Promise<{ id: string; activity: Activity }>;
-  updateOpportunityStage(input: StageUpdate): Promise<OpportunityDetail>;
-  createOpportunity(input: NewOpportunity): Promise<OpportunityDetail>;
+  describeRecord(recordId: string, call: UpstreamCall): Promise<RecordLabel | undefined>;
+  logActivity(input: NewActivity, call: UpstreamCall): Promise<{ id: string; activity: Activity }>;
+  updateOpportunityStage(input: StageUpdate, call: UpstreamCall): Promise<OpportunityDetail>;
+  createOpportunity(input: NewOpportunity, call: UpstreamCall): Promise<OpportunityDetail>;
   /** Dependency check for `/readyz`. */
   ready(): Promise<{ ok: boolean; detail?: string }>;
   close(): Promise<void>;

@@ -1,6 +1,12 @@
-import { ToolError } from '@mcp-platform/protocol';
+import { runWithCallSignal, ToolError } from '@mcp-platform/protocol';
 import { callScopedAgent } from '@mcp-platform/runtime';
-import { type Credential, decodeKeyset, keysetPage, type TokenSource } from '@mcp-platform/server-kit';
+import {
+  type Credential,
+  decodeKeyset,
+  keysetPage,
+  type TokenSource,
+  type UpstreamCall,
+} from '@mcp-platform/server-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import { Connection } from 'jsforce';
 import { setDispatcher } from 'jsforce/lib/request.js';
@@ -100,18 +106,19 @@ export class SalesforceBackend implements CrmBackend {
   constructor(options: SalesforceBackendOptions) {
     this.options = options;
     this.auth = salesforceTokenSource(options.auth);
-    // jsforce takes no signal per request: its HTTP agent aborts a request when the signal of the
-    // call that made it fires (deadline, client gone, shutdown), so no request outlives its call.
+    // jsforce takes no signal per request: `call` runs each jsforce request in the scope of the
+    // signal it was given, and this agent aborts the request when that signal fires (deadline,
+    // client gone, shutdown), so no request outlives its call.
     setDispatcher(cancellableAgent);
   }
 
   // ---------------------------------------------------------------- session
 
   /** The shared connection carrying the current session (fetched when there is none). */
-  private async connect(): Promise<{ conn: Connection; credential: Credential }> {
+  private async connect(signal?: AbortSignal): Promise<{ conn: Connection; credential: Credential }> {
     let credential: Credential;
     try {
-      credential = await this.auth.get();
+      credential = await this.auth.get(signal);
     } catch (error) {
       throw mapAuthError(error);
     }
@@ -132,18 +139,22 @@ export class SalesforceBackend implements CrmBackend {
     return { conn: this.connection, credential };
   }
 
-  /** Runs `fn` on the shared connection, refreshing the session once on INVALID_SESSION_ID. */
-  private async call<T>(op: Operation, fn: (conn: Connection) => Promise<T>): Promise<T> {
-    let { conn, credential } = await this.connect();
+  /**
+   * Runs `fn` on the shared connection for `call`, refreshing the session once on INVALID_SESSION_ID.
+   * Every jsforce request `fn` makes runs in the scope of the call's signal, so it is aborted with it.
+   */
+  private async call<T>(op: Operation, call: UpstreamCall, fn: (conn: Connection) => Promise<T>): Promise<T> {
+    const { signal } = call;
+    let { conn, credential } = await this.connect(signal);
     try {
       try {
-        return await fn(conn);
+        return await runWithCallSignal(signal, () => fn(conn));
       } catch (error) {
         if (errorCodeOf(error) !== 'INVALID_SESSION_ID') throw error;
         this.options.log.info({ object: op.object }, 'salesforce session expired; refreshing once');
         this.auth.invalidate(credential);
-        ({ conn, credential } = await this.connect());
-        return await fn(conn);
+        ({ conn, credential } = await this.connect(signal));
+        return await runWithCallSignal(signal, () => fn(conn));
       }
     } catch (error) {
       throw mapSalesforceError(error, op);
@@ -158,8 +169,8 @@ export class SalesforceBackend implements CrmBackend {
   }
 
   /** Runs a query and follows `nextRecordsUrl` (queryMore) until `max` records or the end. */
-  private async query(object: string, text: string, max: number): Promise<SfRecord[]> {
-    return this.call({ object, action: 'read' }, async (conn) => {
+  private async query(object: string, text: string, max: number, call: UpstreamCall): Promise<SfRecord[]> {
+    return this.call({ object, action: 'read' }, call, async (conn) => {
       let result = (await conn.query(text)) as unknown as QueryResult;
       const records = [...result.records];
       while (!result.done && result.nextRecordsUrl && records.length < max) {
@@ -172,7 +183,7 @@ export class SalesforceBackend implements CrmBackend {
 
   // ---------------------------------------------------------------- reads
 
-  async searchAccounts(q: AccountSearch): Promise<Page<Account>> {
+  async searchAccounts(q: AccountSearch, call: UpstreamCall): Promise<Page<Account>> {
     const filters = { name: q.name, industry: q.industry, owner: q.owner };
     const after = decodeKeyset('accounts', filters, q.cursor, KEYSET);
     const where: string[] = [];
@@ -187,11 +198,15 @@ export class SalesforceBackend implements CrmBackend {
       orderBy: ['Name ASC', 'Id ASC'],
       limit: q.limit + 1,
     });
-    const rows = (await this.query('Account', text, q.limit + 1)).map(toAccount);
+    const rows = (await this.query('Account', text, q.limit + 1, call)).map(toAccount);
     return keysetPage('accounts', filters, rows, q.limit, (a) => a.name);
   }
 
-  async getAccountOverview(accountId: string, o: OverviewOptions): Promise<AccountOverview | undefined> {
+  async getAccountOverview(
+    accountId: string,
+    o: OverviewOptions,
+    call: UpstreamCall,
+  ): Promise<AccountOverview | undefined> {
     const id = idLiteral(accountId);
     const today = dateLiteral(o.today);
     const n = o.perList + 1;
@@ -205,6 +220,7 @@ export class SalesforceBackend implements CrmBackend {
           limit: 1,
         }),
         1,
+        call,
       ),
       this.query(
         'Opportunity',
@@ -216,6 +232,7 @@ export class SalesforceBackend implements CrmBackend {
           limit: n,
         }),
         n,
+        call,
       ),
       this.query(
         'Case',
@@ -227,6 +244,7 @@ export class SalesforceBackend implements CrmBackend {
           limit: n,
         }),
         n,
+        call,
       ),
       this.query(
         'Contact',
@@ -238,6 +256,7 @@ export class SalesforceBackend implements CrmBackend {
           limit: n,
         }),
         n,
+        call,
       ),
       this.query(
         'Task',
@@ -249,6 +268,7 @@ export class SalesforceBackend implements CrmBackend {
           limit: o.activities + 1,
         }),
         o.activities + 1,
+        call,
       ),
       this.query(
         'Contract',
@@ -260,6 +280,7 @@ export class SalesforceBackend implements CrmBackend {
           limit: n,
         }),
         n,
+        call,
       ),
     ]);
     const account = accounts[0];
@@ -275,7 +296,7 @@ export class SalesforceBackend implements CrmBackend {
     );
   }
 
-  async listOpenOpportunities(q: OpportunitySearch): Promise<Page<Opportunity>> {
+  async listOpenOpportunities(q: OpportunitySearch, call: UpstreamCall): Promise<Page<Opportunity>> {
     const filters = {
       owner: q.owner,
       stage: q.stage,
@@ -300,22 +321,22 @@ export class SalesforceBackend implements CrmBackend {
       orderBy: ['CloseDate ASC', 'Id ASC'],
       limit: q.limit + 1,
     });
-    const rows = (await this.query('Opportunity', text, q.limit + 1)).map(toOpportunity);
+    const rows = (await this.query('Opportunity', text, q.limit + 1, call)).map(toOpportunity);
     return keysetPage('opportunities', filters, rows, q.limit, (o) => o.closeDate);
   }
 
-  async getOpportunity(opportunityId: string): Promise<OpportunityDetail | undefined> {
+  async getOpportunity(opportunityId: string, call: UpstreamCall): Promise<OpportunityDetail | undefined> {
     const text = soql({
       select: OPPORTUNITY_DETAIL_FIELDS,
       from: 'Opportunity',
       where: [`Id = ${idLiteral(opportunityId)}`],
       limit: 1,
     });
-    const [row] = await this.query('Opportunity', text, 1);
+    const [row] = await this.query('Opportunity', text, 1, call);
     return row ? toOpportunityDetail(row) : undefined;
   }
 
-  async findContacts(q: ContactSearch): Promise<Page<Contact>> {
+  async findContacts(q: ContactSearch, call: UpstreamCall): Promise<Page<Contact>> {
     const filters = { name: q.name, email: q.email, title: q.title, accountId: q.accountId };
     const after = decodeKeyset('contacts', filters, q.cursor, KEYSET);
     const where: string[] = [];
@@ -331,11 +352,11 @@ export class SalesforceBackend implements CrmBackend {
       orderBy: ['Name ASC', 'Id ASC'],
       limit: q.limit + 1,
     });
-    const rows = (await this.query('Contact', text, q.limit + 1)).map(toContact);
+    const rows = (await this.query('Contact', text, q.limit + 1, call)).map(toContact);
     return keysetPage('contacts', filters, rows, q.limit, (c) => c.name);
   }
 
-  async listOpenCases(q: CaseSearch): Promise<Page<Case>> {
+  async listOpenCases(q: CaseSearch, call: UpstreamCall): Promise<Page<Case>> {
     const filters = { accountId: q.accountId, priority: q.priority };
     const after = decodeKeyset('cases', filters, q.cursor, KEYSET);
     const where = [`AccountId = ${idLiteral(q.accountId)}`, 'IsClosed = false'];
@@ -348,11 +369,11 @@ export class SalesforceBackend implements CrmBackend {
       orderBy: ['CreatedDate DESC', 'Id DESC'],
       limit: q.limit + 1,
     });
-    const rows = (await this.query('Case', text, q.limit + 1)).map(toCase);
+    const rows = (await this.query('Case', text, q.limit + 1, call)).map(toCase);
     return keysetPage('cases', filters, rows, q.limit, (c) => c.createdDate);
   }
 
-  async listRenewals(q: RenewalSearch): Promise<Page<Contract>> {
+  async listRenewals(q: RenewalSearch, call: UpstreamCall): Promise<Page<Contract>> {
     const filters = { from: q.from, to: q.to, owner: q.owner };
     const after = decodeKeyset('renewals', filters, q.cursor, KEYSET);
     const where = [
@@ -369,16 +390,16 @@ export class SalesforceBackend implements CrmBackend {
       orderBy: ['EndDate ASC', 'Id ASC'],
       limit: q.limit + 1,
     });
-    const rows = (await this.query('Contract', text, q.limit + 1)).map(toContract);
+    const rows = (await this.query('Contract', text, q.limit + 1, call)).map(toContract);
     return keysetPage('renewals', filters, rows, q.limit, (c) => c.endDate);
   }
 
-  async describeRecord(recordId: string): Promise<RecordLabel | undefined> {
+  async describeRecord(recordId: string, call: UpstreamCall): Promise<RecordLabel | undefined> {
     const type = recordTypeOf(recordId);
     if (!type) return undefined;
     const fields = type === 'Account' ? ['Id', 'Name'] : ['Id', 'Name', 'AccountId'];
     try {
-      const record = (await this.call({ object: type, action: 'read' }, (conn) =>
+      const record = (await this.call({ object: type, action: 'read' }, call, (conn) =>
         conn.retrieve(type, recordId, { fields }),
       )) as SfRecord;
       return {
@@ -395,7 +416,7 @@ export class SalesforceBackend implements CrmBackend {
 
   // ---------------------------------------------------------------- writes
 
-  async logActivity(input: NewActivity): Promise<{ id: string; activity: Activity }> {
+  async logActivity(input: NewActivity, call: UpstreamCall): Promise<{ id: string; activity: Activity }> {
     const { relatedTo } = input;
     const record: SfRecord = {
       Subject: input.subject,
@@ -408,9 +429,9 @@ export class SalesforceBackend implements CrmBackend {
         ? { WhoId: relatedTo.id, ...(relatedTo.accountId ? { WhatId: relatedTo.accountId } : {}) }
         : { WhatId: relatedTo.id }),
     };
-    const id = await this.create('Task', record);
+    const id = await this.create('Task', record, call);
     const text = soql({ select: TASK_FIELDS, from: 'Task', where: [`Id = ${idLiteral(id)}`], limit: 1 });
-    const [row] = await this.query('Task', text, 1);
+    const [row] = await this.query('Task', text, 1, call);
     const activity: Activity = row
       ? toActivity(row)
       : {
@@ -427,42 +448,46 @@ export class SalesforceBackend implements CrmBackend {
     return { id, activity };
   }
 
-  async updateOpportunityStage(input: StageUpdate): Promise<OpportunityDetail> {
+  async updateOpportunityStage(input: StageUpdate, call: UpstreamCall): Promise<OpportunityDetail> {
     idLiteral(input.opportunityId);
     const changes: SfRecord = {
       Id: input.opportunityId,
       StageName: input.stage,
       ...(input.nextStep === undefined ? {} : { NextStep: input.nextStep }),
     };
-    await this.call({ object: 'Opportunity', action: 'edit' }, async (conn) => {
+    await this.call({ object: 'Opportunity', action: 'edit' }, call, async (conn) => {
       const result = await conn.update('Opportunity', changes as never);
       assertSaved(result);
     });
-    const after = await this.getOpportunity(input.opportunityId);
+    const after = await this.getOpportunity(input.opportunityId, call);
     if (!after)
       throw mapSalesforceError({ errorCode: 'NOT_FOUND' }, { object: 'Opportunity', action: 'read' });
     return after;
   }
 
-  async createOpportunity(input: NewOpportunity): Promise<OpportunityDetail> {
+  async createOpportunity(input: NewOpportunity, call: UpstreamCall): Promise<OpportunityDetail> {
     idLiteral(input.accountId);
-    const id = await this.create('Opportunity', {
-      AccountId: input.accountId,
-      Name: input.name,
-      StageName: input.stage,
-      CloseDate: dateLiteral(input.closeDate),
-      ...(input.amount === undefined ? {} : { Amount: input.amount }),
-      ...(input.nextStep === undefined ? {} : { NextStep: input.nextStep }),
-      ...(input.description === undefined ? {} : { Description: input.description }),
-    });
-    const created = await this.getOpportunity(id);
+    const id = await this.create(
+      'Opportunity',
+      {
+        AccountId: input.accountId,
+        Name: input.name,
+        StageName: input.stage,
+        CloseDate: dateLiteral(input.closeDate),
+        ...(input.amount === undefined ? {} : { Amount: input.amount }),
+        ...(input.nextStep === undefined ? {} : { NextStep: input.nextStep }),
+        ...(input.description === undefined ? {} : { Description: input.description }),
+      },
+      call,
+    );
+    const created = await this.getOpportunity(id, call);
     if (!created)
       throw mapSalesforceError({ errorCode: 'NOT_FOUND' }, { object: 'Opportunity', action: 'read' });
     return created;
   }
 
-  private async create(object: string, record: SfRecord): Promise<string> {
-    return this.call({ object, action: 'create' }, async (conn) => {
+  private async create(object: string, record: SfRecord, call: UpstreamCall): Promise<string> {
+    return this.call({ object, action: 'create' }, call, async (conn) => {
       const result = await conn.create(object, record as never);
       assertSaved(result);
       return String((result as unknown as { id: string }).id);

@@ -1,4 +1,5 @@
-import { decodeKeyset, keysetPage } from '@mcp-platform/server-kit';
+import { queryWithCallSignal } from '@mcp-platform/runtime';
+import { decodeKeyset, keysetPage, type UpstreamCall } from '@mcp-platform/server-kit';
 import pg from 'pg';
 import {
   type Account,
@@ -169,12 +170,13 @@ export class SandboxBackend implements CrmBackend {
     });
   }
 
-  private async rows(text: string, params: Params | unknown[]): Promise<Row[]> {
+  /** Runs one statement; the call's signal cancels it on the server (no query outlives its call). */
+  private async rows(text: string, params: Params | unknown[], call: UpstreamCall): Promise<Row[]> {
     const values = params instanceof Params ? params.values : params;
-    return (await this.pool.query(text, values)).rows as Row[];
+    return (await queryWithCallSignal(this.pool, text, values, call.signal)).rows as Row[];
   }
 
-  async searchAccounts(q: AccountSearch): Promise<Page<Account>> {
+  async searchAccounts(q: AccountSearch, call: UpstreamCall): Promise<Page<Account>> {
     const filters = { name: q.name, industry: q.industry, owner: q.owner };
     const after = decodeKeyset('accounts', filters, q.cursor, KEYSET);
     const p = new Params();
@@ -187,42 +189,53 @@ export class SandboxBackend implements CrmBackend {
       `SELECT ${ACCOUNT_COLUMNS} FROM ${S}.accounts a LEFT JOIN ${S}.users u ON u.id = a.owner_id
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.name COLLATE "C", a.id LIMIT ${p.add(q.limit + 1)}`,
       p,
+      call,
     );
     return keysetPage('accounts', filters, rows.map(toAccount), q.limit, (a) => a.name);
   }
 
-  async getAccountOverview(accountId: string, o: OverviewOptions): Promise<AccountOverview | undefined> {
+  async getAccountOverview(
+    accountId: string,
+    o: OverviewOptions,
+    call: UpstreamCall,
+  ): Promise<AccountOverview | undefined> {
     const k = o.perList + 1;
     const [accounts, opportunities, cases, contacts, tasks, contracts] = await Promise.all([
       this.rows(
         `SELECT ${ACCOUNT_COLUMNS}, a.description FROM ${S}.accounts a LEFT JOIN ${S}.users u ON u.id = a.owner_id WHERE a.id = $1`,
         [accountId],
+        call,
       ),
       this.rows(
         `SELECT ${OPPORTUNITY_COLUMNS} FROM ${OPPORTUNITY_FROM} WHERE o.account_id = $1 AND NOT o.is_closed
          ORDER BY o.close_date, o.id LIMIT $2`,
         [accountId, k],
+        call,
       ),
       this.rows(
         `SELECT ${CASE_COLUMNS} FROM ${S}.cases k LEFT JOIN ${S}.contacts c ON c.id = k.contact_id
          WHERE k.account_id = $1 AND NOT k.is_closed ORDER BY k.created_at DESC, k.id DESC LIMIT $2`,
         [accountId, k],
+        call,
       ),
       this.rows(
         `SELECT ${CONTACT_COLUMNS} FROM ${S}.contacts c LEFT JOIN ${S}.accounts a ON a.id = c.account_id
          WHERE c.account_id = $1 ORDER BY c.last_activity_date DESC NULLS LAST, c.id LIMIT $2`,
         [accountId, k],
+        call,
       ),
       this.rows(
         `SELECT ${TASK_COLUMNS} FROM ${S}.tasks t LEFT JOIN ${S}.users u ON u.id = t.owner_id
          WHERE t.account_id = $1 AND t.activity_date <= $2 ORDER BY t.activity_date DESC, t.id DESC LIMIT $3`,
         [accountId, o.today, o.activities + 1],
+        call,
       ),
       this.rows(
         `SELECT ${CONTRACT_COLUMNS} FROM ${S}.contracts k LEFT JOIN ${S}.accounts a ON a.id = k.account_id
          LEFT JOIN ${S}.users u ON u.id = k.owner_id
          WHERE k.account_id = $1 AND k.status = 'Activated' AND k.end_date >= $2 ORDER BY k.end_date, k.id LIMIT $3`,
         [accountId, o.today, k],
+        call,
       ),
     ]);
     const account = accounts[0];
@@ -238,7 +251,7 @@ export class SandboxBackend implements CrmBackend {
     );
   }
 
-  async listOpenOpportunities(q: OpportunitySearch): Promise<Page<Opportunity>> {
+  async listOpenOpportunities(q: OpportunitySearch, call: UpstreamCall): Promise<Page<Opportunity>> {
     const filters = {
       owner: q.owner,
       stage: q.stage,
@@ -261,21 +274,23 @@ export class SandboxBackend implements CrmBackend {
       `SELECT ${OPPORTUNITY_COLUMNS} FROM ${OPPORTUNITY_FROM} WHERE ${where.join(' AND ')}
        ORDER BY o.close_date, o.id LIMIT ${p.add(q.limit + 1)}`,
       p,
+      call,
     );
     return keysetPage('opportunities', filters, rows.map(toOpportunity), q.limit, (x) => x.closeDate);
   }
 
-  async getOpportunity(opportunityId: string): Promise<OpportunityDetail | undefined> {
+  async getOpportunity(opportunityId: string, call: UpstreamCall): Promise<OpportunityDetail | undefined> {
     const [row] = await this.rows(
       `SELECT ${OPPORTUNITY_COLUMNS}, o.type, o.lead_source, o.forecast_category, o.description, o.is_closed, o.is_won,
          o.created_at, o.updated_at
        FROM ${OPPORTUNITY_FROM} WHERE o.id = $1`,
       [opportunityId],
+      call,
     );
     return row ? toOpportunityDetail(row) : undefined;
   }
 
-  async findContacts(q: ContactSearch): Promise<Page<Contact>> {
+  async findContacts(q: ContactSearch, call: UpstreamCall): Promise<Page<Contact>> {
     const filters = { name: q.name, email: q.email, title: q.title, accountId: q.accountId };
     const after = decodeKeyset('contacts', filters, q.cursor, KEYSET);
     const p = new Params();
@@ -290,11 +305,12 @@ export class SandboxBackend implements CrmBackend {
       `SELECT ${CONTACT_COLUMNS} FROM ${S}.contacts c LEFT JOIN ${S}.accounts a ON a.id = c.account_id
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${name} COLLATE "C", c.id LIMIT ${p.add(q.limit + 1)}`,
       p,
+      call,
     );
     return keysetPage('contacts', filters, rows.map(toContact), q.limit, (c) => c.name);
   }
 
-  async listOpenCases(q: CaseSearch): Promise<Page<Case>> {
+  async listOpenCases(q: CaseSearch, call: UpstreamCall): Promise<Page<Case>> {
     const filters = { accountId: q.accountId, priority: q.priority };
     const after = decodeKeyset('cases', filters, q.cursor, KEYSET);
     const p = new Params();
@@ -306,11 +322,12 @@ export class SandboxBackend implements CrmBackend {
       `SELECT ${CASE_COLUMNS} FROM ${S}.cases k LEFT JOIN ${S}.contacts c ON c.id = k.contact_id
        WHERE ${where.join(' AND ')} ORDER BY k.created_at DESC, k.id DESC LIMIT ${p.add(q.limit + 1)}`,
       p,
+      call,
     );
     return keysetPage('cases', filters, rows.map(toCase), q.limit, (c) => c.createdDate);
   }
 
-  async listRenewals(q: RenewalSearch): Promise<Page<Contract>> {
+  async listRenewals(q: RenewalSearch, call: UpstreamCall): Promise<Page<Contract>> {
     const filters = { from: q.from, to: q.to, owner: q.owner };
     const after = decodeKeyset('renewals', filters, q.cursor, KEYSET);
     const p = new Params();
@@ -326,11 +343,12 @@ export class SandboxBackend implements CrmBackend {
        LEFT JOIN ${S}.users u ON u.id = k.owner_id
        WHERE ${where.join(' AND ')} ORDER BY k.end_date, k.id LIMIT ${p.add(q.limit + 1)}`,
       p,
+      call,
     );
     return keysetPage('renewals', filters, rows.map(toContract), q.limit, (c) => c.endDate);
   }
 
-  async describeRecord(recordId: string): Promise<RecordLabel | undefined> {
+  async describeRecord(recordId: string, call: UpstreamCall): Promise<RecordLabel | undefined> {
     const type = recordTypeOf(recordId);
     const query =
       type === 'Account'
@@ -341,20 +359,20 @@ export class SandboxBackend implements CrmBackend {
             ? `SELECT id, name, account_id FROM ${S}.opportunities WHERE id = $1`
             : undefined;
     if (!type || !query) return undefined;
-    const [row] = await this.rows(query, [recordId]);
+    const [row] = await this.rows(query, [recordId], call);
     return row
       ? { id: String(row.id), type, name: String(row.name), accountId: s(row.account_id) }
       : undefined;
   }
 
-  private async nextId(prefix: string): Promise<string> {
-    const [row] = await this.rows(`SELECT nextval('${S}.record_seq') AS n`, []);
+  private async nextId(prefix: string, call: UpstreamCall): Promise<string> {
+    const [row] = await this.rows(`SELECT nextval('${S}.record_seq') AS n`, [], call);
     return `${prefix}SB${String(row!.n).padStart(13, '0')}`;
   }
 
-  async logActivity(input: NewActivity): Promise<{ id: string; activity: Activity }> {
+  async logActivity(input: NewActivity, call: UpstreamCall): Promise<{ id: string; activity: Activity }> {
     const { relatedTo } = input;
-    const id = await this.nextId('00T');
+    const id = await this.nextId('00T', call);
     const whatId = relatedTo.type === 'Contact' ? relatedTo.accountId : relatedTo.id;
     const whoId = relatedTo.type === 'Contact' ? relatedTo.id : null;
     await this.rows(
@@ -371,15 +389,17 @@ export class SandboxBackend implements CrmBackend {
         INTEGRATION_USER.id,
         input.description ?? null,
       ],
+      call,
     );
     const [row] = await this.rows(
       `SELECT ${TASK_COLUMNS} FROM ${S}.tasks t LEFT JOIN ${S}.users u ON u.id = t.owner_id WHERE t.id = $1`,
       [id],
+      call,
     );
     return { id, activity: toActivity(row!) };
   }
 
-  async updateOpportunityStage(input: StageUpdate): Promise<OpportunityDetail> {
+  async updateOpportunityStage(input: StageUpdate, call: UpstreamCall): Promise<OpportunityDetail> {
     const closed = input.stage === 'Closed Won' || input.stage === 'Closed Lost';
     await this.rows(
       `UPDATE ${S}.opportunities SET stage = $2, probability = $3, is_closed = $4, is_won = $5,
@@ -392,14 +412,15 @@ export class SandboxBackend implements CrmBackend {
         input.stage === 'Closed Won',
         input.nextStep ?? null,
       ],
+      call,
     );
-    const after = await this.getOpportunity(input.opportunityId);
+    const after = await this.getOpportunity(input.opportunityId, call);
     if (!after) throw new Error(`opportunity ${input.opportunityId} vanished during update`);
     return after;
   }
 
-  async createOpportunity(input: NewOpportunity): Promise<OpportunityDetail> {
-    const id = await this.nextId('006');
+  async createOpportunity(input: NewOpportunity, call: UpstreamCall): Promise<OpportunityDetail> {
+    const id = await this.nextId('006', call);
     await this.rows(
       `INSERT INTO ${S}.opportunities (id, account_id, name, stage, amount, close_date, probability, owner_id, next_step,
          type, forecast_category, description, is_closed, is_won)
@@ -416,8 +437,9 @@ export class SandboxBackend implements CrmBackend {
         input.nextStep ?? null,
         input.description ?? null,
       ],
+      call,
     );
-    return (await this.getOpportunity(id))!;
+    return (await this.getOpportunity(id, call))!;
   }
 
   async ready(): Promise<{ ok: boolean; detail?: string }> {

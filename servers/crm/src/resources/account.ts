@@ -20,8 +20,8 @@ export function accountResource({ crm, today }: ToolDeps) {
       'An account with its open opportunities, open cases, key contacts, recent activities and contracts (JSON).',
     mimeType: 'application/json',
     variables,
-    read: async (uri, { id }) => {
-      const overview = await crm.getAccountOverview(id!, { activities: 5, perList: 10, today: today() });
+    read: async (uri, { id }, ctx) => {
+      const overview = await crm.getAccountOverview(id!, { activities: 5, perList: 10, today: today() }, ctx);
       if (!overview) {
         throw new ToolError('NOT_FOUND', `No account with id ${id}`, {
           hint: 'Use search_accounts to find account ids.',
@@ -30,9 +30,9 @@ export function accountResource({ crm, today }: ToolDeps) {
       return [{ uri, mimeType: 'application/json', text: JSON.stringify(flagged(overview), null, 2) }];
     },
     complete: {
-      id: async (value) => {
+      id: async (value, ctx) => {
         if (!/^[A-Za-z0-9]{0,18}$/.test(value)) return [];
-        const page = await crm.searchAccounts({ limit: 25 });
+        const page = await crm.searchAccounts({ limit: 25 }, ctx);
         return page.items.map((a) => a.id).filter((id) => id.startsWith(value));
       },
     },

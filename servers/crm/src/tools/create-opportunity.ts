@@ -1,4 +1,5 @@
 import { type ChangePreview, defineTool, ToolError } from '@mcp-platform/protocol';
+import type { UpstreamCall } from '@mcp-platform/server-kit';
 import { z } from 'zod';
 import type { CrmBackend, RecordLabel } from '../backends/crm-backend.ts';
 import { OPEN_STAGES, opportunityDetailSchema } from '../model.ts';
@@ -15,8 +16,8 @@ const input = z.object({
 });
 const output = z.object({ opportunity: opportunityDetailSchema, dataFlags });
 
-async function account(crm: CrmBackend, id: string): Promise<RecordLabel> {
-  const label = await crm.describeRecord(id);
+async function account(crm: CrmBackend, id: string, call: UpstreamCall): Promise<RecordLabel> {
+  const label = await crm.describeRecord(id, call);
   if (label?.type !== 'Account') {
     throw new ToolError('NOT_FOUND', `No account with id ${id}`, {
       hint: 'Use search_accounts to find the account id.',
@@ -36,8 +37,8 @@ export function createOpportunity({ crm }: ToolDeps) {
     output,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     policy: { approval: 'confirm', rateLimitPerMinute: 20 },
-    preview: async (args): Promise<ChangePreview> => {
-      const acct = await account(crm, args.accountId);
+    preview: async (args, ctx): Promise<ChangePreview> => {
+      const acct = await account(crm, args.accountId, ctx);
       return {
         summary: `Create opportunity "${args.name}" on ${acct.name} (${acct.id}): ${args.stage}, ${money(
           args.amount ?? null,
@@ -55,8 +56,8 @@ export function createOpportunity({ crm }: ToolDeps) {
       };
     },
     handler: async (args, ctx) => {
-      await account(crm, args.accountId);
-      const opportunity = await crm.createOpportunity(args);
+      await account(crm, args.accountId, ctx);
+      const opportunity = await crm.createOpportunity(args, ctx);
       ctx.touch(`${crm.kind}:Opportunity/${opportunity.id}`);
       ctx.log.info({ opportunityId: opportunity.id, accountId: args.accountId }, 'opportunity created');
       return flagged({ opportunity });

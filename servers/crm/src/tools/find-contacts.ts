@@ -39,7 +39,7 @@ export function findContacts({ crm }: ToolDeps) {
       cursorAfter: (item, args) => cursorAfter(CONTACTS, args, item as Contact),
     },
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
       if (!args.name && !args.email && !args.title && !args.accountId) {
         throw new ToolError(
           'INVALID_ARGUMENTS',
@@ -49,7 +49,7 @@ export function findContacts({ crm }: ToolDeps) {
           },
         );
       }
-      return pageResult(await crm.findContacts(args));
+      return pageResult(await crm.findContacts(args, ctx));
     },
     render: (out) =>
       listText(

@@ -25,12 +25,16 @@ export function getAccountOverview({ crm, today }: ToolDeps) {
     input,
     output: accountOverviewSchema.extend({ dataFlags }),
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
-      const overview = await crm.getAccountOverview(args.accountId, {
-        activities: args.activities,
-        perList: 10,
-        today: today(),
-      });
+    handler: async (args, ctx) => {
+      const overview = await crm.getAccountOverview(
+        args.accountId,
+        {
+          activities: args.activities,
+          perList: 10,
+          today: today(),
+        },
+        ctx,
+      );
       if (!overview) {
         throw new ToolError('NOT_FOUND', `No account with id ${args.accountId}`, {
           hint: 'Use search_accounts to find the account id by name.',

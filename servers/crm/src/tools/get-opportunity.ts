@@ -15,8 +15,8 @@ export function getOpportunity({ crm }: ToolDeps) {
     input,
     output: opportunityDetailSchema.extend({ dataFlags }),
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async ({ opportunityId }) => {
-      const opportunity = await crm.getOpportunity(opportunityId);
+    handler: async ({ opportunityId }, ctx) => {
+      const opportunity = await crm.getOpportunity(opportunityId, ctx);
       if (!opportunity) {
         throw new ToolError('NOT_FOUND', `No opportunity with id ${opportunityId}`, {
           hint: 'Use list_open_opportunities or get_account_overview to find opportunity ids.',

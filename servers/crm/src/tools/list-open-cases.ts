@@ -27,7 +27,7 @@ export function listOpenCases({ crm }: ToolDeps) {
       cursorAfter: (item, args) => cursorAfter(CASES, args, item as Case),
     },
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => pageResult(await crm.listOpenCases(args)),
+    handler: async (args, ctx) => pageResult(await crm.listOpenCases(args, ctx)),
     render: (out) =>
       listText(
         out,

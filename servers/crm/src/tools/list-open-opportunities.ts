@@ -43,11 +43,11 @@ export function listOpenOpportunities({ crm }: ToolDeps) {
       cursorAfter: (item, args) => cursorAfter(OPPORTUNITIES, args, item as Opportunity),
     },
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
       if (args.closeFrom && args.closeTo && args.closeFrom > args.closeTo) {
         throw new ToolError('INVALID_ARGUMENTS', 'closeFrom is after closeTo', { hint: 'Swap the dates.' });
       }
-      return pageResult(await crm.listOpenOpportunities(args));
+      return pageResult(await crm.listOpenOpportunities(args, ctx));
     },
     render: (out) =>
       listText(

@@ -48,7 +48,7 @@ export function listRenewalsDue({ crm, today }: ToolDeps) {
         cursorAfter(RENEWALS, { ...windowOf(args, today()), owner: args.owner }, item as Contract),
     },
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
+    handler: async (args, ctx) => {
       const { from, to } = windowOf(args, today());
       const span = (Date.parse(to) - Date.parse(from)) / DAY;
       if (span < 0)
@@ -58,13 +58,16 @@ export function listRenewalsDue({ crm, today }: ToolDeps) {
           hint: 'Ask for one year at a time.',
         });
       }
-      const page = await crm.listRenewals({
-        from,
-        to,
-        owner: args.owner,
-        limit: args.limit,
-        cursor: args.cursor,
-      });
+      const page = await crm.listRenewals(
+        {
+          from,
+          to,
+          owner: args.owner,
+          limit: args.limit,
+          cursor: args.cursor,
+        },
+        ctx,
+      );
       return { ...pageResult(page), from, to };
     },
     render: (out) =>

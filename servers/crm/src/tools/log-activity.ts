@@ -1,4 +1,5 @@
 import { type ChangePreview, defineTool, ToolError } from '@mcp-platform/protocol';
+import type { UpstreamCall } from '@mcp-platform/server-kit';
 import { z } from 'zod';
 import type { CrmBackend, RecordLabel } from '../backends/crm-backend.ts';
 import { activitySchema, TASK_TYPES } from '../model.ts';
@@ -30,8 +31,8 @@ const output = z.object({
   dataFlags,
 });
 
-async function resolve(crm: CrmBackend, id: string): Promise<RecordLabel> {
-  const label = await crm.describeRecord(id);
+async function resolve(crm: CrmBackend, id: string, call: UpstreamCall): Promise<RecordLabel> {
+  const label = await crm.describeRecord(id, call);
   if (!label) {
     throw new ToolError('NOT_FOUND', `No account, contact or opportunity with id ${id}`, {
       hint: 'Find the record with search_accounts, find_contacts or list_open_opportunities first.',
@@ -51,8 +52,8 @@ export function logActivity({ crm, today }: ToolDeps) {
     output,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     policy: { approval: 'confirm', rateLimitPerMinute: 30 },
-    preview: async (args): Promise<ChangePreview> => {
-      const related = await resolve(crm, args.relatedTo);
+    preview: async (args, ctx): Promise<ChangePreview> => {
+      const related = await resolve(crm, args.relatedTo, ctx);
       const date = args.date ?? today();
       return {
         summary: `Log a completed ${args.type} "${args.subject}" on ${date} against ${related.type.toLowerCase()} ${related.name} (${related.id}).`,
@@ -68,14 +69,17 @@ export function logActivity({ crm, today }: ToolDeps) {
       };
     },
     handler: async (args, ctx) => {
-      const related = await resolve(crm, args.relatedTo);
-      const { id, activity } = await crm.logActivity({
-        relatedTo: related,
-        type: args.type,
-        subject: args.subject,
-        description: args.description,
-        date: args.date ?? today(),
-      });
+      const related = await resolve(crm, args.relatedTo, ctx);
+      const { id, activity } = await crm.logActivity(
+        {
+          relatedTo: related,
+          type: args.type,
+          subject: args.subject,
+          description: args.description,
+          date: args.date ?? today(),
+        },
+        ctx,
+      );
       ctx.touch(`${crm.kind}:Task/${id}`);
       ctx.log.info({ taskId: id, relatedTo: related.id }, 'activity logged');
       return flagged({ activity, relatedTo: { id: related.id, type: related.type, name: related.name } });

@@ -29,8 +29,8 @@ export function searchAccounts({ crm }: ToolDeps) {
       cursorAfter: (item, args) => cursorAfter(ACCOUNTS, args, item as Account),
     },
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async (args) => {
-      return pageResult(await crm.searchAccounts(args));
+    handler: async (args, ctx) => {
+      return pageResult(await crm.searchAccounts(args, ctx));
     },
     render: (out) =>
       listText(

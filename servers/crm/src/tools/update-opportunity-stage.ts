@@ -1,4 +1,5 @@
 import { type ChangePreview, defineTool, ToolError } from '@mcp-platform/protocol';
+import type { UpstreamCall } from '@mcp-platform/server-kit';
 import { z } from 'zod';
 import type { CrmBackend } from '../backends/crm-backend.ts';
 import { OPPORTUNITY_STAGES, type OpportunityDetail, opportunityDetailSchema } from '../model.ts';
@@ -17,8 +18,8 @@ const input = z.object({
 });
 const output = z.object({ before: opportunityDetailSchema, after: opportunityDetailSchema, dataFlags });
 
-async function current(crm: CrmBackend, id: string): Promise<OpportunityDetail> {
-  const opportunity = await crm.getOpportunity(id);
+async function current(crm: CrmBackend, id: string, call: UpstreamCall): Promise<OpportunityDetail> {
+  const opportunity = await crm.getOpportunity(id, call);
   if (!opportunity) {
     throw new ToolError('NOT_FOUND', `No opportunity with id ${id}`, {
       hint: 'Use list_open_opportunities or get_account_overview to find opportunity ids.',
@@ -38,8 +39,8 @@ export function updateOpportunityStage({ crm }: ToolDeps) {
     output,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     policy: { approval: 'confirm', rateLimitPerMinute: 30 },
-    preview: async (args): Promise<ChangePreview> => {
-      const before = await current(crm, args.opportunityId);
+    preview: async (args, ctx): Promise<ChangePreview> => {
+      const before = await current(crm, args.opportunityId, ctx);
       const changes: Record<string, unknown> = { StageName: { from: before.stage, to: args.stage } };
       if (args.nextStep !== undefined) changes.NextStep = { from: before.nextStep, to: args.nextStep };
       return {
@@ -51,12 +52,15 @@ export function updateOpportunityStage({ crm }: ToolDeps) {
       };
     },
     handler: async (args, ctx) => {
-      const before = await current(crm, args.opportunityId);
-      const after = await crm.updateOpportunityStage({
-        opportunityId: args.opportunityId,
-        stage: args.stage,
-        nextStep: args.nextStep,
-      });
+      const before = await current(crm, args.opportunityId, ctx);
+      const after = await crm.updateOpportunityStage(
+        {
+          opportunityId: args.opportunityId,
+          stage: args.stage,
+          nextStep: args.nextStep,
+        },
+        ctx,
+      );
       ctx.touch(`${crm.kind}:Opportunity/${before.id}`);
       ctx.log.info(
         { opportunityId: before.id, from: before.stage, to: after.stage },

@@ -6,7 +6,7 @@ import { SandboxBackend } from '../../src/backends/sandbox.ts';
 import { migrateSandbox } from '../../src/backends/sandbox-schema.ts';
 import { crmTools } from '../../src/tools/index.ts';
 import { type FakeSalesforce, startFakeSalesforce } from '../fake-salesforce.ts';
-import { ANCHOR, freshDatabase, salesforceOn } from '../helpers.ts';
+import { ANCHOR, background, freshDatabase, salesforceOn } from '../helpers.ts';
 
 const ACME = '001SB0000000000001';
 
@@ -42,32 +42,32 @@ describeWithPostgres('crm list tools resume a trimmed page where the backend wou
       tool: 'search_accounts',
       args: { limit: 2 },
       other: { owner: 'Nobody' },
-      page: (crm) => crm.searchAccounts({ limit: 2 }),
+      page: (crm) => crm.searchAccounts({ limit: 2 }, background),
     },
     {
       tool: 'list_open_opportunities',
       args: { stage: 'Prospecting', limit: 2 },
       other: { owner: 'Nobody' },
-      page: (crm) => crm.listOpenOpportunities({ stage: 'Prospecting', limit: 2 }),
+      page: (crm) => crm.listOpenOpportunities({ stage: 'Prospecting', limit: 2 }, background),
     },
     {
       tool: 'find_contacts',
       args: { accountId: ACME, limit: 1 },
       other: { title: 'Nobody' },
-      page: (crm) => crm.findContacts({ accountId: ACME, limit: 1 }),
+      page: (crm) => crm.findContacts({ accountId: ACME, limit: 1 }, background),
     },
     {
       tool: 'list_open_cases',
       args: { accountId: ACME, limit: 1 },
       other: { priority: 'Low' },
-      page: (crm) => crm.listOpenCases({ accountId: ACME, limit: 1 }),
+      page: (crm) => crm.listOpenCases({ accountId: ACME, limit: 1 }, background),
     },
     {
       // No window given: the tool's default (today + 90 days) is what the cursor is bound to.
       tool: 'list_renewals_due',
       args: { limit: 1 },
       other: { owner: 'Nobody' },
-      page: (crm) => crm.listRenewals({ from: ANCHOR, to: '2027-02-21', limit: 1 }),
+      page: (crm) => crm.listRenewals({ from: ANCHOR, to: '2027-02-21', limit: 1 }, background),
     },
   ];
 

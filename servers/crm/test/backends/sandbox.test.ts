@@ -6,7 +6,7 @@ import { SandboxBackend } from '../../src/backends/sandbox.ts';
 import { migrateSandbox } from '../../src/backends/sandbox-schema.ts';
 import { seedRows } from '../../src/backends/sandbox-seed.ts';
 import { type FakeSalesforce, startFakeSalesforce } from '../fake-salesforce.ts';
-import { ANCHOR, freshDatabase, salesforceOn } from '../helpers.ts';
+import { ANCHOR, background, freshDatabase, salesforceOn } from '../helpers.ts';
 
 const ACME = '001SB0000000000001';
 
@@ -66,31 +66,44 @@ describeWithPostgres('sandbox backend on PostgreSQL', (adminUrl) => {
       [await fn(sandbox), await fn(salesforce)] as const;
 
     it.each<[string, (b: CrmBackend) => Promise<unknown>]>([
-      ['search by name', (b: CrmBackend) => b.searchAccounts({ name: 'corp', limit: 7 })],
-      ['search by industry', (b: CrmBackend) => b.searchAccounts({ industry: 'Technology', limit: 25 })],
-      ['search by owner', (b: CrmBackend) => b.searchAccounts({ owner: "o'connor", limit: 25 })],
+      ['search by name', (b: CrmBackend) => b.searchAccounts({ name: 'corp', limit: 7 }, background)],
+      [
+        'search by industry',
+        (b: CrmBackend) => b.searchAccounts({ industry: 'Technology', limit: 25 }, background),
+      ],
+      ['search by owner', (b: CrmBackend) => b.searchAccounts({ owner: "o'connor", limit: 25 }, background)],
       [
         'open opportunities window',
         (b: CrmBackend) =>
-          b.listOpenOpportunities({
-            closeFrom: ANCHOR,
-            closeTo: '2027-02-21',
-            minAmount: 100_000,
-            limit: 50,
-          }),
+          b.listOpenOpportunities(
+            {
+              closeFrom: ANCHOR,
+              closeTo: '2027-02-21',
+              minAmount: 100_000,
+              limit: 50,
+            },
+            background,
+          ),
       ],
       [
         'open opportunities by stage',
-        (b: CrmBackend) => b.listOpenOpportunities({ stage: 'Negotiation/Review', limit: 10 }),
+        (b: CrmBackend) => b.listOpenOpportunities({ stage: 'Negotiation/Review', limit: 10 }, background),
       ],
-      ['contacts by title', (b: CrmBackend) => b.findContacts({ title: 'cfo', limit: 25 })],
-      ['contacts of an account', (b: CrmBackend) => b.findContacts({ accountId: ACME, limit: 25 })],
-      ['open cases', (b: CrmBackend) => b.listOpenCases({ accountId: ACME, limit: 50 })],
-      ['renewals', (b: CrmBackend) => b.listRenewals({ from: ANCHOR, to: '2027-05-23', limit: 50 })],
-      ['an opportunity', (b: CrmBackend) => b.getOpportunity('006SB0000000000003')],
+      ['contacts by title', (b: CrmBackend) => b.findContacts({ title: 'cfo', limit: 25 }, background)],
+      [
+        'contacts of an account',
+        (b: CrmBackend) => b.findContacts({ accountId: ACME, limit: 25 }, background),
+      ],
+      ['open cases', (b: CrmBackend) => b.listOpenCases({ accountId: ACME, limit: 50 }, background)],
+      [
+        'renewals',
+        (b: CrmBackend) => b.listRenewals({ from: ANCHOR, to: '2027-05-23', limit: 50 }, background),
+      ],
+      ['an opportunity', (b: CrmBackend) => b.getOpportunity('006SB0000000000003', background)],
       [
         'the overview',
-        (b: CrmBackend) => b.getAccountOverview(ACME, { activities: 5, perList: 10, today: ANCHOR }),
+        (b: CrmBackend) =>
+          b.getAccountOverview(ACME, { activities: 5, perList: 10, today: ANCHOR }, background),
       ],
     ])('%s', async (_name, fn) => {
       const [fromSandbox, fromSalesforce] = await both<unknown>(fn);
@@ -103,7 +116,7 @@ describeWithPostgres('sandbox backend on PostgreSQL', (adminUrl) => {
         const ids: string[] = [];
         let cursor: string | undefined;
         do {
-          const page = await b.listOpenOpportunities({ limit: 17, cursor });
+          const page = await b.listOpenOpportunities({ limit: 17, cursor }, background);
           ids.push(...page.items.map((o) => o.id));
           cursor = page.nextCursor;
         } while (cursor);
@@ -119,12 +132,17 @@ describeWithPostgres('sandbox backend on PostgreSQL', (adminUrl) => {
 
   describe('hostile input is data', () => {
     it('wildcards and quotes match literally; SQL in a search finds nothing and changes nothing', async () => {
-      expect((await sandbox.searchAccounts({ name: '%', limit: 5 })).items).toEqual([]);
-      expect((await sandbox.searchAccounts({ name: '_', limit: 5 })).items).toEqual([]);
+      expect((await sandbox.searchAccounts({ name: '%', limit: 5 }, background)).items).toEqual([]);
+      expect((await sandbox.searchAccounts({ name: '_', limit: 5 }, background)).items).toEqual([]);
       expect(
-        (await sandbox.searchAccounts({ name: "'; DROP TABLE crm_sandbox.accounts; --", limit: 5 })).items,
+        (
+          await sandbox.searchAccounts(
+            { name: "'; DROP TABLE crm_sandbox.accounts; --", limit: 5 },
+            background,
+          )
+        ).items,
       ).toEqual([]);
-      expect((await sandbox.findContacts({ email: '\\', limit: 5 })).items).toEqual([]);
+      expect((await sandbox.findContacts({ email: '\\', limit: 5 }, background)).items).toEqual([]);
       const { rows } = await sandbox.pool.query('SELECT count(*)::int AS n FROM crm_sandbox.accounts');
       expect(rows[0].n).toBe(60);
     });
@@ -132,14 +150,17 @@ describeWithPostgres('sandbox backend on PostgreSQL', (adminUrl) => {
 
   describe('writes', () => {
     it('logs an activity that the overview then shows first', async () => {
-      const related = (await sandbox.describeRecord('003SB0000000000002'))!;
+      const related = (await sandbox.describeRecord('003SB0000000000002', background))!;
       expect(related).toMatchObject({ type: 'Contact', accountId: ACME });
-      const { id, activity } = await sandbox.logActivity({
-        relatedTo: related,
-        subject: 'Renewal call',
-        type: 'Call',
-        date: ANCHOR,
-      });
+      const { id, activity } = await sandbox.logActivity(
+        {
+          relatedTo: related,
+          subject: 'Renewal call',
+          type: 'Call',
+          date: ANCHOR,
+        },
+        background,
+      );
       expect(id).toMatch(/^00TSB\d{13}$/);
       expect(activity).toMatchObject({
         subject: 'Renewal call',
@@ -147,34 +168,50 @@ describeWithPostgres('sandbox backend on PostgreSQL', (adminUrl) => {
         relatedToId: ACME,
         ownerName: 'MCP Integration User',
       });
-      const overview = await sandbox.getAccountOverview(ACME, { activities: 50, perList: 10, today: ANCHOR });
+      const overview = await sandbox.getAccountOverview(
+        ACME,
+        { activities: 50, perList: 10, today: ANCHOR },
+        background,
+      );
       expect(overview?.recentActivities.items.some((a) => a.id === id)).toBe(true);
     });
 
     it('moves an opportunity to Closed Won: closed, won, probability 100, gone from the open list', async () => {
-      const after = await sandbox.updateOpportunityStage({
-        opportunityId: '006SB0000000000004',
-        stage: 'Closed Won',
-      });
+      const after = await sandbox.updateOpportunityStage(
+        {
+          opportunityId: '006SB0000000000004',
+          stage: 'Closed Won',
+        },
+        background,
+      );
       expect(after).toMatchObject({ stage: 'Closed Won', isClosed: true, isWon: true, probability: 100 });
-      const open = await sandbox.listOpenOpportunities({ accountId: after.accountId!, limit: 50 });
+      const open = await sandbox.listOpenOpportunities(
+        { accountId: after.accountId!, limit: 50 },
+        background,
+      );
       expect(open.items.some((o) => o.id === '006SB0000000000004')).toBe(false);
     });
 
     it('creates opportunities with fresh ids', async () => {
-      const a = await sandbox.createOpportunity({
-        accountId: ACME,
-        name: 'New A',
-        stage: 'Prospecting',
-        closeDate: '2027-01-31',
-      });
-      const b = await sandbox.createOpportunity({
-        accountId: ACME,
-        name: 'New B',
-        stage: 'Qualification',
-        closeDate: '2027-02-28',
-        amount: 5000,
-      });
+      const a = await sandbox.createOpportunity(
+        {
+          accountId: ACME,
+          name: 'New A',
+          stage: 'Prospecting',
+          closeDate: '2027-01-31',
+        },
+        background,
+      );
+      const b = await sandbox.createOpportunity(
+        {
+          accountId: ACME,
+          name: 'New B',
+          stage: 'Qualification',
+          closeDate: '2027-02-28',
+          amount: 5000,
+        },
+        background,
+      );
       expect(a.id).not.toBe(b.id);
       expect(b).toMatchObject({
         accountName: 'Acme Corporation',

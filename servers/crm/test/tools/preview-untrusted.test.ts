@@ -3,7 +3,7 @@ import { describeWithPostgres } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxBackend } from '../../src/backends/sandbox.ts';
 import { migrateSandbox } from '../../src/backends/sandbox-schema.ts';
-import { ANCHOR, freshDatabase } from '../helpers.ts';
+import { ANCHOR, background, freshDatabase } from '../helpers.ts';
 import { type Client, connect, failure, startCrm, textOf } from '../support.ts';
 
 const ACME = '001SB0000000000001';
@@ -43,12 +43,15 @@ describeWithPostgres('approval previews mark backend text (issue 9, item 5)', (a
     await migrateSandbox(crm.pool, { anchorDate: ANCHOR, seed: 20_261 });
     // The hostile text sits in the system of record, as an editor of the CRM could put it there.
     opportunityId = (
-      await crm.createOpportunity({
-        accountId: ACME,
-        name: HOSTILE,
-        stage: 'Prospecting',
-        closeDate: '2027-01-31',
-      })
+      await crm.createOpportunity(
+        {
+          accountId: ACME,
+          name: HOSTILE,
+          stage: 'Prospecting',
+          closeDate: '2027-01-31',
+        },
+        background,
+      )
     ).id;
     stack = await startCrm(crm, db.url);
     token = await stack.token('crm:read crm:write', 'alice@example.com');

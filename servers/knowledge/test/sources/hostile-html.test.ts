@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { Worker } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
 import { describeWithPostgres } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHtml } from '../../src/index/html.ts';
@@ -88,11 +88,6 @@ describe('HTML parsing bounds its work', () => {
   });
 });
 
-/**
- * A heartbeat on its own thread of this process: it is starved by the same CPU contention as the
- * server under test (a loaded 2-core machine) but not by the server's event loop. Its lateness at
- * the time of each probe separates "the server's loop is blocked" from "this process is not scheduled".
- */
 /** Starts the uploader process and waits until it is ready; `go()` runs the uploads and returns their answers. */
 async function startUploader(url: string, token: string): Promise<{ go: () => Promise<string> }> {
   const child = spawn(process.execPath, ['--input-type=module', '-e', UPLOADER], {
@@ -120,30 +115,22 @@ async function startUploader(url: string, token: string): Promise<{ go: () => Pr
   };
 }
 
-function startHeartbeat(): { stop: () => Promise<Array<[at: number, lateMs: number]>> } {
-  const worker = new Worker(
-    `const { parentPort } = require('node:worker_threads');
-     const now = () => performance.timeOrigin + performance.now();
-     const beats = [];
-     let expected = now() + 5;
-     const timer = setInterval(() => {
-       const t = now();
-       beats.push([t, Math.max(0, t - expected)]);
-       expected = t + 5;
-     }, 5);
-     parentPort.on('message', () => { clearInterval(timer); parentPort.postMessage(beats); });`,
-    { eval: true },
-  );
-  return {
-    async stop() {
-      const beats = new Promise<Array<[number, number]>>((resolve) => worker.once('message', resolve));
-      worker.postMessage('stop');
-      const result = await beats;
-      await worker.terminate();
-      return result;
-    },
-  };
+/**
+ * CPU time (ms) the main thread of this process — the server's event loop: the stack runs in
+ * process — has used so far, from /proc (Linux). Wall-clock time is not the measure here: on a
+ * loaded 2-core machine a probe can wait for a CPU for any length of time without the loop being
+ * blocked. A loop blocked by parsing is a main thread busy on the CPU, and that is what this counts.
+ */
+function mainThreadCpuMs(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
 }
+
+/** Linux's USER_HZ, the unit of /proc's utime and stime (100 on every mainstream architecture). */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 describeWithPostgres('knowledge server: a 5 MB maximally nested HTML upload', (databaseUrl) => {
   let stack: KnowledgeStack;
@@ -153,22 +140,22 @@ describeWithPostgres('knowledge server: a 5 MB maximally nested HTML upload', (d
   });
   afterAll(async () => stack?.close());
 
-  it('is refused while /healthz keeps answering within 200 ms', async () => {
+  it('is refused while the event loop is never busy for 200 ms (every /healthz probe)', async () => {
     const token = await stack.token('knowledge:ingest:OPS', 'docs-pipeline');
-    const now = () => performance.timeOrigin + performance.now();
-    const probeOnce = async (): Promise<[start: number, end: number]> => {
-      const start = now();
+    // Per probe: wall time, and the CPU time the main thread (the server's event loop) used meanwhile.
+    const probeOnce = async (): Promise<{ wallMs: number; loopCpuMs: number }> => {
+      const startWall = performance.now();
+      const startCpu = mainThreadCpuMs();
       const response = await fetch(`${stack.url}/healthz`);
       await response.arrayBuffer();
       expect(response.status).toBe(200);
-      return [start, now()];
+      return { wallMs: performance.now() - startWall, loopCpuMs: mainThreadCpuMs() - startCpu };
     };
     await probeOnce(); // connection and client warm-up, before the upload starts
     // The uploader process is started (a fork of this big process) before the probes begin.
     const uploads = await startUploader(`${stack.url}/ingest/documents?space=OPS`, token);
-    const heartbeat = startHeartbeat();
     let done = false;
-    const probes: Array<[number, number]> = [];
+    const probes: Array<{ wallMs: number; loopCpuMs: number }> = [];
     const probe = (async () => {
       while (!done) probes.push(await probeOnce());
     })();
@@ -182,17 +169,12 @@ describeWithPostgres('knowledge server: a 5 MB maximally nested HTML upload', (d
       done = true;
       await probe;
     }
-    const beats = await heartbeat.stop();
     expect(probes.length).toBeGreaterThan(0);
-    // Every /healthz answer came within 200 ms, not counting the time this whole process was not
-    // scheduled (the heartbeat thread's worst lateness during that probe, plus one beat).
-    const excess = probes.map(([start, end]) => {
-      const starved = Math.max(
-        0,
-        ...beats.filter(([at]) => at >= start && at <= end + 50).map(([, late]) => late),
-      );
-      return end - start - starved;
-    });
-    expect(Math.max(...excess)).toBeLessThan(200);
+    // A /healthz answer waits on the event loop only as long as the loop is busy with other work.
+    // Parsing on the loop (the old code: 11–17 s per upload) shows as seconds of main-thread CPU
+    // inside one probe; off the loop, each probe's share stays far below 200 ms however long the
+    // machine keeps the probe waiting for a CPU.
+    const worst = Math.max(...probes.map((p) => Math.min(p.wallMs, p.loopCpuMs)));
+    expect(worst, JSON.stringify(probes.slice(0, 50))).toBeLessThan(200);
   }, 120_000);
 });
