@@ -41,6 +41,7 @@ export { type BackendOperations, instrumented, type OperationList } from './inst
 export { type MigrationSet, type RunMigrationsOptions, runMigrations } from './migrations.ts';
 export { jwtAssertion, type OAuthGrant, type OAuthTokenSourceOptions, oauthTokenSource } from './oauth.ts';
 export { type Observer, unobserved } from './observer.ts';
+export { createPgClient, createPgPool } from './pg.ts';
 export { type Random, seededRandom } from './random.ts';
 export { backoffDelay, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy, sleep } from './retry.ts';
 export { escapeLike, SqlParams } from './sql-params.ts';

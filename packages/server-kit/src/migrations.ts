@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { createPgClient } from './pg.ts';
 
 /**
  * The one migration runner: node-pg-migrate over a directory of migrations (plain `.sql` files or
@@ -38,7 +39,7 @@ export async function runMigrations(
   let client: pg.ClientBase;
   let release: () => Promise<void>;
   if (typeof database === 'string') {
-    const own = new pg.Client({ connectionString: database, connectionTimeoutMillis: 10_000 });
+    const own = createPgClient({ connectionString: database, connectionTimeoutMillis: 10_000 });
     await own.connect();
     client = own;
     release = () => own.end();

@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { runServer } from '@mcp-platform/runtime';
+import { createPgPool } from '@mcp-platform/server-kit';
 import pg from 'pg';
 import pino from 'pino';
 import { createBackend, crmDefinition, SERVER_NAME, todayUtc } from './app.ts';
@@ -21,7 +22,7 @@ await runServer({
   migrations: (config) => (chooseBackend(config).kind === 'sandbox' ? [SANDBOX_MIGRATIONS] : []),
   seed: async ({ config, databaseUrl, log }) => {
     if (chooseBackend(config).kind !== 'sandbox') return;
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+    const pool = createPgPool({ connectionString: databaseUrl, max: 1 });
     try {
       const anchorDate = config.SANDBOX_ANCHOR_DATE ?? todayUtc();
       const seeded = await seedSandbox(pool, { anchorDate, seed: config.SANDBOX_SEED });

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import { createPgPool } from '@mcp-platform/server-kit';
+import type pg from 'pg';
 import { type EmbeddingProvider, httpEmbeddingProvider } from './backends/embeddings.ts';
 import type { EmbeddingSettings } from './config.ts';
 import { Indexer } from './index/ingest.ts';
@@ -31,16 +32,14 @@ export interface KnowledgeBase extends SearchBackend {
 }
 
 function createPool(url: string, max: number, name: string): pg.Pool {
-  const pool = new pg.Pool({
+  // A dropped connection (database restart) must not crash the process; the next query reconnects.
+  return createPgPool({
     connectionString: url,
     max,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     application_name: name,
   });
-  // A dropped idle connection (database restart) must not crash the process; the next query reconnects.
-  pool.on('error', () => {});
-  return pool;
 }
 
 /**

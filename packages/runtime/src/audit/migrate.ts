@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { runMigrations } from '@mcp-platform/server-kit';
+import { createPgClient, runMigrations } from '@mcp-platform/server-kit';
 import pg from 'pg';
 
 /** The runtime's own migrations (audit trail, approvals), plain SQL run by the kit's one migration runner. */
@@ -43,7 +43,7 @@ export async function migrate(database: string | pg.Pool, options: MigrateOption
   if (options.runtimeRole !== undefined && options.server !== undefined) {
     const client =
       typeof database === 'string'
-        ? new pg.Client({ connectionString: database, connectionTimeoutMillis: 10_000 })
+        ? createPgClient({ connectionString: database, connectionTimeoutMillis: 10_000 })
         : database;
     if (client instanceof pg.Client) await client.connect();
     try {

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import { createPgPool } from '@mcp-platform/server-kit';
+import type pg from 'pg';
 
 export interface PoolOptions {
   /** Connections in the pool. */
@@ -11,7 +12,8 @@ export interface PoolOptions {
 
 /** A pg pool with the timeouts the audit trail and approvals rely on to fail fast. */
 export function createPool(databaseUrl: string, options: PoolOptions = {}): pg.Pool {
-  const pool = new pg.Pool({
+  // A database restart surfaces on the next query; it never crashes the process.
+  return createPgPool({
     connectionString: databaseUrl,
     max: options.max ?? 4,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 2_000,
@@ -19,7 +21,4 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): pg.P
     idleTimeoutMillis: 30_000,
     application_name: 'mcp-runtime',
   });
-  // An idle client losing its connection (database restart) must not crash the process.
-  pool.on('error', () => {});
-  return pool;
 }

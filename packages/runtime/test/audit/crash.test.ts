@@ -28,6 +28,8 @@ interface Served {
   url: string;
   lines: Array<Record<string, unknown>>;
   exited: Promise<number | null>;
+  /** What the process wrote that was not a log line (a crash's stack trace), and how it ended. */
+  state(): string;
 }
 
 async function serve(env: Record<string, string>): Promise<Served> {
@@ -64,12 +66,26 @@ async function serve(env: Record<string, string>): Promise<Served> {
     `the server to listen (stderr: ${stderr})`,
     30_000,
   );
-  return { child, url: String(lines.find((l) => l.msg === 'MCP server listening')?.url), lines, exited };
+  const state = () =>
+    `server process: exit code ${child.exitCode}, signal ${child.signalCode}; ` +
+    `last log lines: ${JSON.stringify(lines.slice(-5))}; stderr: ${stderr || '(none)'}`;
+  const url = String(lines.find((l) => l.msg === 'MCP server listening')?.url);
+  return { child, url, lines, exited, state };
 }
 
-async function call(url: string, id: string, query: string): Promise<'ok' | string> {
-  const res = await fetch(`${url}/mcp`, {
-    method: 'POST',
+/** fetch, but a failure names the server process's state (so a crash shows its cause). */
+async function post(served: Served, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(`${served.url}/mcp`, { method: 'POST', ...init });
+  } catch (error) {
+    throw new Error(`request to ${served.url} failed (${String(error)}); ${served.state()}`, {
+      cause: error,
+    });
+  }
+}
+
+async function call(served: Served, id: string, query: string): Promise<'ok' | string> {
+  const res = await post(served, {
     headers: {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
@@ -122,7 +138,7 @@ describe.skipIf(unavailable !== undefined)('audit rows survive a crash at spool 
     let n = 0;
     const wave = async () => {
       const ids = Array.from({ length: 8 }, () => `crash-${++n}`);
-      const outcomes = await Promise.all(ids.map((id) => call(first.url, id, `${id}-${big}`)));
+      const outcomes = await Promise.all(ids.map((id) => call(first, id, `${id}-${big}`)));
       outcomes.forEach((outcome, i) => {
         if (outcome === 'ok') answered.push(ids[i]!);
         else {
@@ -137,8 +153,7 @@ describe.skipIf(unavailable !== undefined)('audit rows survive a crash at spool 
     await wave(); // saturated: everything refused, nothing answered unrecorded
     expect(refused.length).toBeGreaterThan(0);
     // A write refused at saturation is still on record (the spool keeps headroom for refusals).
-    const refusedWrite = await fetch(`${first.url}/mcp`, {
-      method: 'POST',
+    const refusedWrite = await post(first, {
       headers: {
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',

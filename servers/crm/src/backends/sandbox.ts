@@ -1,5 +1,5 @@
 import { queryWithCallSignal } from '@mcp-platform/runtime';
-import { decodeKeyset, keysetPage, type UpstreamCall } from '@mcp-platform/server-kit';
+import { createPgPool, decodeKeyset, keysetPage, type UpstreamCall } from '@mcp-platform/server-kit';
 import pg from 'pg';
 import {
   type Account,
@@ -164,10 +164,8 @@ export class SandboxBackend implements CrmBackend {
   readonly pool: pg.Pool;
 
   constructor(databaseUrl: string, poolSize = 5) {
-    this.pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, types: TYPES });
-    this.pool.on('error', () => {
-      // Idle client errors (server restart) are surfaced by the next query; do not crash the process.
-    });
+    // A database restart surfaces on the next query; it never crashes the process.
+    this.pool = createPgPool({ connectionString: databaseUrl, max: poolSize, types: TYPES });
   }
 
   /** Runs one statement; the call's signal cancels it on the server (no query outlives its call). */

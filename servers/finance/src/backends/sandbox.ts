@@ -1,5 +1,12 @@
 import { queryWithCallSignal } from '@mcp-platform/runtime';
-import { decodeKeyset, escapeLike, keysetPage, SqlParams, type UpstreamCall } from '@mcp-platform/server-kit';
+import {
+  createPgPool,
+  decodeKeyset,
+  escapeLike,
+  keysetPage,
+  SqlParams,
+  type UpstreamCall,
+} from '@mcp-platform/server-kit';
 import pg from 'pg';
 import {
   APPROVAL_STATUS,
@@ -140,10 +147,8 @@ export class SandboxBackend implements FinanceBackend {
   readonly pool: pg.Pool;
 
   constructor(databaseUrl: string, poolSize = 5) {
-    this.pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, types: TYPES });
-    this.pool.on('error', () => {
-      // Idle client errors (server restart) surface on the next query; never crash the process.
-    });
+    // A database restart surfaces on the next query; it never crashes the process.
+    this.pool = createPgPool({ connectionString: databaseUrl, max: poolSize, types: TYPES });
   }
 
   private async rows(text: string, p: SqlParams, call: UpstreamCall): Promise<Row[]> {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { type MigrationSet, runMigrations } from '@mcp-platform/server-kit';
-import pg from 'pg';
+import { createPgClient, type MigrationSet, runMigrations } from '@mcp-platform/server-kit';
+import type pg from 'pg';
 import { SEED_TABLES, type SeedTable, seedTables } from './sandbox-seed.ts';
 
 /** Everything the sandbox owns lives in this schema, beside (never inside) the runtime's tables. */
@@ -30,7 +30,7 @@ export async function seedSandbox(
   databaseUrl: string,
   options: { anchorDate: string; seed: number },
 ): Promise<Record<string, number> | undefined> {
-  const client = new pg.Client({ connectionString: databaseUrl });
+  const client = createPgClient({ connectionString: databaseUrl });
   await client.connect();
   try {
     await client.query(`SELECT pg_advisory_lock(hashtext('${SCHEMA}'))`);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { queryWithCallSignal } from '@mcp-platform/runtime';
-import { escapeLike, SqlParams, type UpstreamCall } from '@mcp-platform/server-kit';
-import pg from 'pg';
+import { createPgPool, escapeLike, SqlParams, type UpstreamCall } from '@mcp-platform/server-kit';
+import type pg from 'pg';
 import type {
   Change,
   ChangeDetail,
@@ -88,7 +88,8 @@ export class SandboxBackend implements ItsmBackend {
   readonly pool: pg.Pool;
 
   constructor(databaseUrl: string, options: { max?: number } = {}) {
-    this.pool = new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 5 });
+    // A database restart surfaces on the next query; it never crashes the process.
+    this.pool = createPgPool({ connectionString: databaseUrl, max: options.max ?? 5 });
   }
 
   private query<R extends pg.QueryResultRow>(sql: string, params: unknown[], call: UpstreamCall) {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type MigrationSet, runMigrations } from '@mcp-platform/server-kit';
-import pg from 'pg';
+import { createPgClient, type MigrationSet, runMigrations } from '@mcp-platform/server-kit';
+import type pg from 'pg';
 import { MIGRATIONS_DIR, SQL_DIR } from '../assets.ts';
 import { IndexSchemaError } from '../errors.ts';
 
@@ -119,7 +119,7 @@ async function adoptEarlierMigrations(client: pg.Client): Promise<void> {
  */
 export async function migrate(databaseUrl: string, options: MigrateOptions = {}): Promise<MigrateResult> {
   const log = options.log ?? (() => {});
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+  const client = createPgClient({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
