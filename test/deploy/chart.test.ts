@@ -316,6 +316,21 @@ describe.skipIf(missing.length > 0)(SUITE, () => {
       expect(reserved.ok).toBe(false);
     });
 
+    it('passes the idle timeout and the keep-alive hint, and refuses a hint longer than the idle timeout', () => {
+      const all = render({ values: { servers: { knowledge: { httpIdleTimeoutMs: 125000 } } } });
+      const envFor = (server: string) => envOf(podSpec(one(all, 'Deployment', server)).containers[0]!);
+      expect(envFor('crm').get('HTTP_IDLE_TIMEOUT_MS')).toBe('72000');
+      expect(envFor('crm').get('HTTP_KEEP_ALIVE_HINT_MS')).toBe('5000');
+      expect(envFor('knowledge').get('HTTP_IDLE_TIMEOUT_MS')).toBe('125000');
+      const refused = helmTemplate({
+        values: { servers: { crm: { httpIdleTimeoutMs: 4000, httpKeepAliveHintMs: 5000 } } },
+      });
+      expect(refused.ok).toBe(false);
+      expect(refused.stderr).toContain(
+        'servers.crm.httpKeepAliveHintMs=5000 is longer than httpIdleTimeoutMs=4000',
+      );
+    });
+
     it('rejects unknown keys in server entries and serverDefaults', () => {
       for (const values of [
         { servers: { crm: { replicaCont: 3 } } },

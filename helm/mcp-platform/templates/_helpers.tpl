@@ -167,10 +167,13 @@ ctx: dict "root" "name" "entry"
 {{- end }}
 {{- /* Set by the chart from auditDatabase and tracing. */}}
 {{- $reservedTrail := list "AUDIT_DATABASE_URL" "AUDIT_MIGRATE_DATABASE_URL" "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" "OTEL_TRACES_SAMPLER" "OTEL_TRACES_SAMPLER_ARG" }}
+{{- if gt (int64 $s.httpKeepAliveHintMs) (int64 $s.httpIdleTimeoutMs) }}
+{{- fail (printf "%s.httpKeepAliveHintMs=%d is longer than httpIdleTimeoutMs=%d: the server must keep a connection at least as long as it tells clients it will." $p (int64 $s.httpKeepAliveHintMs) (int64 $s.httpIdleTimeoutMs)) }}
+{{- end }}
 {{- if and $s.autoscaling.enabled (gt (int64 $s.autoscaling.minReplicas) (int64 $s.autoscaling.maxReplicas)) }}
 {{- fail (printf "%s.autoscaling.minReplicas (%d) is above maxReplicas (%d)." $p (int64 $s.autoscaling.minReplicas) (int64 $s.autoscaling.maxReplicas)) }}
 {{- end }}
-{{- $reserved := list "HOST" "PORT" "LOG_LEVEL" "PUBLIC_URL" "AUTH_MODE" "OAUTH_ISSUER" "OAUTH_JWKS_URL" "OAUTH_AUDIENCE" "OAUTH_SCOPE_CLAIM" "OAUTH_ROLE_CLAIM" "OAUTH_ROLE_SCOPES" "OAUTH_SCOPE_PREFIX" "OAUTH_ALGORITHMS" "SERVICE_TOKENS" "ALLOWED_ORIGINS" "CORS_ALLOWED_ORIGINS" "TRUST_PROXY" "RATE_LIMIT_PER_MINUTE" "RATE_LIMIT_OVERRIDES" "DATABASE_URL" "REDIS_URL" "REQUEST_STATE_SECRET" "AUDIT_SPOOL_DIR" "AUDIT_SPOOL_MAX_BYTES" "MIGRATE_DATABASE_URL" "DATABASE_RUNTIME_ROLE" "TOOL_TIMEOUT_MS" "SHUTDOWN_GRACE_MS" "HTTP_REQUEST_TIMEOUT_MS" "HTTP_HEADERS_TIMEOUT_MS" "AUDIT_REFUSALS_PER_MINUTE" "CONSOLE_OIDC_ISSUER" "CONSOLE_OIDC_CLIENT_ID" "CONSOLE_OIDC_CLIENT_SECRET" "CONSOLE_SESSION_SECRET" "APPROVAL_WEBHOOK_URLS" "APPROVAL_WEBHOOK_FORMAT" "APPROVAL_WEBHOOK_SECRET" "NODE_ENV" "HTTPS_PROXY" "NO_PROXY" "NODE_USE_ENV_PROXY" }}
+{{- $reserved := list "HOST" "PORT" "LOG_LEVEL" "PUBLIC_URL" "AUTH_MODE" "OAUTH_ISSUER" "OAUTH_JWKS_URL" "OAUTH_AUDIENCE" "OAUTH_SCOPE_CLAIM" "OAUTH_ROLE_CLAIM" "OAUTH_ROLE_SCOPES" "OAUTH_SCOPE_PREFIX" "OAUTH_ALGORITHMS" "SERVICE_TOKENS" "ALLOWED_ORIGINS" "CORS_ALLOWED_ORIGINS" "TRUST_PROXY" "RATE_LIMIT_PER_MINUTE" "RATE_LIMIT_OVERRIDES" "DATABASE_URL" "REDIS_URL" "REQUEST_STATE_SECRET" "AUDIT_SPOOL_DIR" "AUDIT_SPOOL_MAX_BYTES" "MIGRATE_DATABASE_URL" "DATABASE_RUNTIME_ROLE" "TOOL_TIMEOUT_MS" "SHUTDOWN_GRACE_MS" "HTTP_REQUEST_TIMEOUT_MS" "HTTP_HEADERS_TIMEOUT_MS" "HTTP_IDLE_TIMEOUT_MS" "HTTP_KEEP_ALIVE_HINT_MS" "AUDIT_REFUSALS_PER_MINUTE" "CONSOLE_OIDC_ISSUER" "CONSOLE_OIDC_CLIENT_ID" "CONSOLE_OIDC_CLIENT_SECRET" "CONSOLE_SESSION_SECRET" "APPROVAL_WEBHOOK_URLS" "APPROVAL_WEBHOOK_FORMAT" "APPROVAL_WEBHOOK_SECRET" "NODE_ENV" "HTTPS_PROXY" "NO_PROXY" "NODE_USE_ENV_PROXY" }}
 {{- range $key, $_ := $s.env }}
 {{- if or (has $key $reserved) (has $key $reservedTrail) }}
 {{- fail (printf "%s.env.%s is set by the chart from its own value; use that value instead (see values.yaml)." $p $key) }}
@@ -255,6 +258,10 @@ inline, every credential from an existing Secret. ctx: dict "root" "s"
   value: {{ $s.httpRequestTimeoutMs | int64 | quote }}
 - name: HTTP_HEADERS_TIMEOUT_MS
   value: {{ $s.httpHeadersTimeoutMs | int64 | quote }}
+- name: HTTP_IDLE_TIMEOUT_MS
+  value: {{ $s.httpIdleTimeoutMs | int64 | quote }}
+- name: HTTP_KEEP_ALIVE_HINT_MS
+  value: {{ $s.httpKeepAliveHintMs | int64 | quote }}
 - name: AUDIT_REFUSALS_PER_MINUTE
   value: {{ $s.auditRefusalsPerMinute | int64 | quote }}
 - name: AUDIT_SPOOL_DIR

@@ -228,6 +228,28 @@ export const baseConfigSchema = z.object({
     .max(120_000)
     .default(10_000)
     .describe('milliseconds, 1000-120000'),
+  // How long the server keeps an idle kept-alive connection open, in milliseconds. Longer than the
+  // idle timeout of a load balancer in front (AWS ALB and ingress-nginx keep 60 s), so the balancer,
+  // not the server, closes an idle connection: a balancer that sends on a connection the server is
+  // closing gets an error it does not retry for a POST.
+  HTTP_IDLE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(3_600_000)
+    .default(72_000)
+    .describe('milliseconds, 1000-3600000'),
+  // The idle time the server advertises (`Keep-Alive: timeout=N`, whole seconds), in milliseconds.
+  // Clients that honour it (fetch/undici, hence the MCP SDKs) drop an idle connection before then, so
+  // a draining server can close connections that have been quiet longer without racing a client
+  // that is about to send on one. At most HTTP_IDLE_TIMEOUT_MS.
+  HTTP_KEEP_ALIVE_HINT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(600_000)
+    .default(5_000)
+    .describe('milliseconds, 1000-600000'),
   // How long in-flight calls may run after SIGTERM before they are aborted, in milliseconds.
   SHUTDOWN_GRACE_MS: z.coerce
     .number()
@@ -397,6 +419,12 @@ export function loadConfig<S extends z.ZodType<ParsedBase>>(
     problems.push(
       'DATABASE_URL: is required for the audit trail (expected postgres://user:password@host:5432/database); ' +
         'AUDIT_ENABLED=false runs without any record of who called what and is not for production',
+    );
+  }
+  if (config.HTTP_KEEP_ALIVE_HINT_MS > config.HTTP_IDLE_TIMEOUT_MS) {
+    problems.push(
+      `HTTP_KEEP_ALIVE_HINT_MS: ${config.HTTP_KEEP_ALIVE_HINT_MS} is longer than HTTP_IDLE_TIMEOUT_MS=${config.HTTP_IDLE_TIMEOUT_MS}; ` +
+        'the server must keep a connection at least as long as it tells clients it will (lower the hint or raise the idle timeout)',
     );
   }
   let secret = config.REQUEST_STATE_SECRET;

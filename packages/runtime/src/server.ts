@@ -163,12 +163,16 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
       return logger.child(traceId === undefined ? bindings : { ...bindings, traceId }, opts);
     },
     return503OnClosing: true,
+    // Advertise a short keep-alive (clients that honour it drop idle connections first), keep idle
+    // connections open for the longer idle timeout (a load balancer in front closes first).
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_HINT_MS,
     // Slow-body and slow-header connections are cut by the server itself, not only by an ingress.
     requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
     http: {
       headersTimeout: Math.min(config.HTTP_HEADERS_TIMEOUT_MS, config.HTTP_REQUEST_TIMEOUT_MS),
       // Node checks these timeouts on an interval (30 s by default): check often enough to honour them.
       connectionsCheckingInterval: Math.min(1000, config.HTTP_HEADERS_TIMEOUT_MS),
+      keepAliveTimeoutBuffer: config.HTTP_IDLE_TIMEOUT_MS - config.HTTP_KEEP_ALIVE_HINT_MS,
     },
   });
   const log = app.log;
@@ -424,7 +428,13 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
         return app.listen({ host: config.HOST, port: config.PORT });
       },
       async shutdown(graceMs = config.SHUTDOWN_GRACE_MS) {
-        await drainAndClose({ app, lifecycle, log, graceMs });
+        await drainAndClose({
+          app,
+          lifecycle,
+          log,
+          graceMs,
+          keepAliveHintMs: config.HTTP_KEEP_ALIVE_HINT_MS,
+        });
       },
     };
   } catch (error) {
@@ -434,8 +444,12 @@ export async function createServer(options: CreateServerOptions): Promise<Runtim
   }
 }
 
-/** How long a connection must carry no request before the drain closes it (see `closeQuietConnections`). */
-const DRAIN_QUIET_MS = 2_000;
+/**
+ * How long past the advertised keep-alive a connection must carry no request before the drain closes
+ * it: a client that honours `Keep-Alive: timeout=N` has dropped it by then (undici drops it 2 s
+ * before N), so closing it cannot race a request (see `closeQuietConnections`).
+ */
+const DRAIN_QUIET_MARGIN_MS = 1_000;
 
 /**
  * The shutdown sequence, separate so it can be driven (and tested) step by step. The whole of it is
@@ -444,7 +458,7 @@ const DRAIN_QUIET_MS = 2_000;
  * no client loses one. In-flight calls get the grace period minus a reserve for closing; calls still
  * running then are aborted, which answers them UNAVAILABLE at once (the dispatcher does not wait for
  * a handler that ignores its signal) and queues their audit rows. Then each connection is closed
- * once it has been quiet for a moment, then the server: closing flushes the audit rows to
+ * once it has been quiet for longer than the keep-alive it advertised, then the server: closing flushes the audit rows to
  * PostgreSQL or the fsync'd spool within the reserve; whatever is still open after that is left to
  * the process exit.
  */
@@ -453,8 +467,10 @@ export async function drainAndClose(input: {
   lifecycle: Lifecycle;
   log: FastifyBaseLogger;
   graceMs: number;
+  /** The keep-alive the server advertises (HTTP_KEEP_ALIVE_HINT_MS). */
+  keepAliveHintMs: number;
 }): Promise<void> {
-  const { app, lifecycle, log, graceMs } = input;
+  const { app, lifecycle, log, graceMs, keepAliveHintMs } = input;
   const started = performance.now();
   const left = () => Math.max(0, graceMs - (performance.now() - started));
   const closeReserveMs = Math.min(2_000, Math.floor(graceMs / 4));
@@ -479,7 +495,8 @@ export async function drainAndClose(input: {
     }
   }
   const connections = await lifecycle.closeQuietConnections(
-    Math.min(DRAIN_QUIET_MS, Math.floor(graceMs / 4)),
+    // A short grace period wins: the quiet time then takes at most a third of it.
+    Math.min(keepAliveHintMs + DRAIN_QUIET_MARGIN_MS, Math.floor(graceMs / 3)),
     Math.max(0, left() - closeReserveMs),
   );
   log.info(connections, 'drained: connections closed once quiet');
