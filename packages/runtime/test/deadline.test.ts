@@ -1,7 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { createTestDatabase, describeWithPostgres, type TestDatabase } from '@mcp-platform/test-support';
+import {
+  createTestDatabase,
+  describeWithPostgres,
+  type ServerProcess,
+  type TestDatabase,
+} from '@mcp-platform/test-support';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { AuditFeature } from '../src/audit/feature.ts';
@@ -9,6 +11,7 @@ import { migrate } from '../src/audit/migrate.ts';
 import type { RuntimeServer } from '../src/server.ts';
 import { tempDir } from './audit/support.ts';
 import { resultOf, rpc, testServer } from './helpers.ts';
+import { serveFixture } from './support/serve-process.ts';
 import { type StuckBackend, startStuckBackend, stuckDefinition } from './support/stuck-backend.ts';
 import { waitFor } from './support/throwaway-redis.ts';
 
@@ -39,7 +42,7 @@ describeWithPostgres('call deadlines and bounded shutdown', (databaseUrl) => {
   let db: TestDatabase;
   let backend: StuckBackend;
   let server: RuntimeServer | undefined;
-  let child: ChildProcess | undefined;
+  let served: ServerProcess | undefined;
   let spool: { path: string; remove: () => Promise<void> };
   const previousUrl = process.env.STUCK_BACKEND_URL;
 
@@ -54,7 +57,7 @@ describeWithPostgres('call deadlines and bounded shutdown', (databaseUrl) => {
     await server?.app.close();
     server = undefined;
     backend.drop();
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (served && served.child.exitCode === null) served.child.kill('SIGKILL');
   });
   afterAll(async () => {
     if (previousUrl === undefined) delete process.env.STUCK_BACKEND_URL;
@@ -104,46 +107,18 @@ describeWithPostgres('call deadlines and bounded shutdown', (databaseUrl) => {
   });
 
   it('SIGTERM with calls stuck on the backend: every call is answered UNAVAILABLE and audited, the process exits 0', async () => {
-    const script = fileURLToPath(new URL('./support/serve-fixture.ts', import.meta.url));
-    child = spawn(process.execPath, ['--conditions=@mcp-platform/source', script], {
-      env: {
-        ...process.env,
-        AUTH_MODE: 'none',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        LOG_LEVEL: 'info',
-        AUDIT_ENABLED: 'true',
-        AUDIT_SPOOL_DIR: `${spool.path}/process`,
-        DATABASE_URL: db.url,
-        REDIS_URL: '',
-        REQUEST_STATE_SECRET: 'deadline-test-request-state-secret-0123456789',
-        STUCK_BACKEND_URL: backend.url,
-        TOOL_TIMEOUT_MS: '600000',
-        SHUTDOWN_GRACE_MS: '3000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    served = await serveFixture({
+      AUDIT_ENABLED: 'true',
+      AUDIT_SPOOL_DIR: `${spool.path}/process`,
+      DATABASE_URL: db.url,
+      REQUEST_STATE_SECRET: 'deadline-test-request-state-secret-0123456789',
+      STUCK_BACKEND_URL: backend.url,
+      TOOL_TIMEOUT_MS: '600000',
+      SHUTDOWN_GRACE_MS: '3000',
     });
-    const lines: Array<Record<string, unknown>> = [];
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => {
-      stderr += String(chunk);
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        stderr += `${line}\n`;
-      }
-    });
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-    await waitFor(
-      () => lines.some((l) => l.msg === 'MCP server listening'),
-      `the server to listen (stderr: ${stderr})`,
-      20_000,
-    );
-    const url = String(lines.find((l) => l.msg === 'MCP server listening')?.url);
+    const { child, exited, lines, fetch: request } = served;
     const call = async (name: string, id: number) => {
-      const res = await fetch(`${url}/mcp`, {
+      const res = await request('/mcp', {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

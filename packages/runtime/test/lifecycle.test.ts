@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import type { ServerProcess } from '@mcp-platform/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RuntimeFeature } from '../src/feature.ts';
 import type { RuntimeServer } from '../src/server.ts';
 import { handled, openGate } from './fixtures.ts';
 import { resultOf, rpc, testServer } from './helpers.ts';
+import { serveFixture } from './support/serve-process.ts';
 import { waitFor } from './support/throwaway-redis.ts';
 
 function recorder(closed: string[]): RuntimeFeature[] {
@@ -218,47 +217,19 @@ function keepAliveClient(url: string, pauseMs: number, message: (n: number) => R
 }
 
 describe('graceful shutdown of a real process on SIGTERM', () => {
-  let child: ChildProcess | undefined;
+  let served: ServerProcess | undefined;
   afterEach(() => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (served && served.child.exitCode === null) served.child.kill('SIGKILL');
   });
 
   it('keeps answering kept-alive clients while draining (Connection: close), finishes the in-flight call, closes quiet connections, exits 0', async () => {
-    const script = fileURLToPath(new URL('./support/serve-fixture.ts', import.meta.url));
-    child = spawn(process.execPath, ['--conditions=@mcp-platform/source', script], {
-      env: {
-        ...process.env,
-        AUTH_MODE: 'none',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        LOG_LEVEL: 'info',
-        AUDIT_ENABLED: 'false',
-        REDIS_URL: '',
-        DATABASE_URL: '',
-        RATE_LIMIT_PER_MINUTE: '0',
-        SHUTDOWN_GRACE_MS: '30000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    served = await serveFixture({
+      AUDIT_ENABLED: 'false',
+      DATABASE_URL: '',
+      RATE_LIMIT_PER_MINUTE: '0',
+      SHUTDOWN_GRACE_MS: '30000',
     });
-    const lines: Array<Record<string, unknown>> = [];
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => {
-      stderr += String(chunk);
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        stderr += `${line}\n`;
-      }
-    });
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-    await waitFor(
-      () => lines.some((l) => l.msg === 'MCP server listening'),
-      `the server to listen (stderr: ${stderr})`,
-      20_000,
-    );
-    const url = String(lines.find((l) => l.msg === 'MCP server listening')?.url);
+    const { child, url, exited, lines, fetch: request } = served;
 
     // A call held in flight by the gate keeps the drain open while the clients keep calling.
     const inflight = postOn(new Agent(), url, {
@@ -266,7 +237,7 @@ describe('graceful shutdown of a real process on SIGTERM', () => {
       params: { name: 'gated', arguments: {} },
     });
     await waitFor(async () => {
-      const text = await (await fetch(`${url}/metrics`)).text();
+      const text = await (await request('/metrics')).text();
       return /^mcp_inflight_calls\{server="acme"\} 1$/m.test(text);
     }, 'the gated call to be in flight');
 
@@ -292,7 +263,7 @@ describe('graceful shutdown of a real process on SIGTERM', () => {
 
     child.kill('SIGTERM');
     await waitFor(() => lines.some((l) => String(l.msg).startsWith('draining')), 'the drain to start');
-    expect((await fetch(`${url}/readyz`)).status).toBe(503);
+    expect((await request('/readyz')).status).toBe(503);
     // An answer of an early hook (the browser guard refusing a foreign Origin) says it too.
     const refused = await postOn(new Agent({ keepAlive: true }), url, list(), {
       origin: 'https://evil.example',

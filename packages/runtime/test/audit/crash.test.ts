@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { loudSkip } from '@mcp-platform/test-support';
+import type { ChildProcess } from 'node:child_process';
+import { loudSkip, type ServerProcess } from '@mcp-platform/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, verifyChains } from '../../src/audit/index.ts';
+import { serveFixture } from '../support/serve-process.ts';
 import { waitFor } from '../support/throwaway-redis.ts';
 import { tempDir } from './support.ts';
 import {
@@ -21,70 +20,21 @@ import {
 const unavailable = throwawayUnavailable();
 if (unavailable) loudSkip('audit crash at spool saturation (own PostgreSQL stopped)', unavailable);
 
-const SCRIPT = fileURLToPath(new URL('../support/serve-fixture.ts', import.meta.url));
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  lines: Array<Record<string, unknown>>;
-  exited: Promise<number | null>;
-  /** What the process wrote that was not a log line (a crash's stack trace), and how it ended. */
-  state(): string;
+/** A POST to /mcp; a failure names the server process's state (so a crash shows its cause). */
+function post(served: ServerProcess, init: RequestInit): Promise<Response> {
+  return served.fetch('/mcp', { method: 'POST', ...init });
 }
 
-async function serve(env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, ['--conditions=@mcp-platform/source', SCRIPT], {
-    env: {
-      ...process.env,
-      AUTH_MODE: 'none',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      AUDIT_ENABLED: 'true',
-      REDIS_URL: '',
-      RATE_LIMIT_PER_MINUTE: '0',
-      REQUEST_STATE_SECRET: 'crash-test-request-state-secret-0123456789abc',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function serve(env: Record<string, string>): Promise<ServerProcess> {
+  return serveFixture({
+    AUDIT_ENABLED: 'true',
+    RATE_LIMIT_PER_MINUTE: '0',
+    REQUEST_STATE_SECRET: 'crash-test-request-state-secret-0123456789abc',
+    ...env,
   });
-  const lines: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    try {
-      lines.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      stderr += `${line}\n`;
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await waitFor(
-    () => lines.some((l) => l.msg === 'MCP server listening'),
-    `the server to listen (stderr: ${stderr})`,
-    30_000,
-  );
-  const state = () =>
-    `server process: exit code ${child.exitCode}, signal ${child.signalCode}; ` +
-    `last log lines: ${JSON.stringify(lines.slice(-5))}; stderr: ${stderr || '(none)'}`;
-  const url = String(lines.find((l) => l.msg === 'MCP server listening')?.url);
-  return { child, url, lines, exited, state };
 }
 
-/** fetch, but a failure names the server process's state (so a crash shows its cause). */
-async function post(served: Served, init: RequestInit): Promise<Response> {
-  try {
-    return await fetch(`${served.url}/mcp`, { method: 'POST', ...init });
-  } catch (error) {
-    throw new Error(`request to ${served.url} failed (${String(error)}); ${served.state()}`, {
-      cause: error,
-    });
-  }
-}
-
-async function call(served: Served, id: string, query: string): Promise<'ok' | string> {
+async function call(served: ServerProcess, id: string, query: string): Promise<'ok' | string> {
   const res = await post(served, {
     headers: {
       'content-type': 'application/json',
