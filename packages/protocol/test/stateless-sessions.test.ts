@@ -4,8 +4,8 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { type Caller, Dispatcher, defineTool, type Interceptor, mcpPlugin } from '../src/index.ts';
+import { type Caller, Dispatcher, mcpPlugin } from '../src/index.ts';
+import { askForName, askName } from './ask-name.ts';
 import { SECRET } from './helpers.ts';
 import { listen, roundRobinProxy } from './legacy/support.ts';
 
@@ -14,35 +14,6 @@ import { listen, roundRobinProxy } from './legacy/support.ts';
  * at initialize, so a tool can ask it for input (elicitation) mid-call, and the client's answer —
  * a separate POST — reaches the call on whichever replica holds it.
  */
-const askName = defineTool({
-  name: 'ask_name',
-  description: 'Asks the user for their name, then greets them.',
-  input: z.object({}),
-  annotations: { readOnlyHint: true },
-  interactive: true,
-  handler: async () => ({ content: [{ type: 'text', text: 'no input' }] }),
-});
-
-const askForName: Interceptor = async (call, next) => {
-  if (call.name !== 'ask_name') return next();
-  const answer = call.inputResponses?.name as { action?: string; content?: { name?: string } } | undefined;
-  if (answer?.action === 'accept')
-    return { content: [{ type: 'text', text: `Hello ${answer.content?.name}` }] };
-  return {
-    resultType: 'input_required',
-    inputRequests: {
-      name: {
-        method: 'elicitation/create',
-        params: {
-          mode: 'form',
-          message: 'What is your name?',
-          requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-        },
-      },
-    },
-  };
-};
-
 async function replica(redis?: Redis): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   app.addHook('onRequest', async (request) => {

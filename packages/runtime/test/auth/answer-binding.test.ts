@@ -1,9 +1,9 @@
-import { defineTool, type Interceptor, type ServerDefinition } from '@mcp-platform/protocol';
+import type { ServerDefinition } from '@mcp-platform/protocol';
 import { describeWithPostgres } from '@mcp-platform/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { z } from 'zod';
+import { askForName, askName } from '../../../protocol/test/ask-name.ts';
 import { type FullStack, startFullStack } from '../../src/testing/full-stack.ts';
 import { createTestDatabase } from '../audit/support.ts';
 import { bearer, postMcp } from '../helpers.ts';
@@ -16,36 +16,7 @@ import { bearer, postMcp } from '../helpers.ts';
 const definition: ServerDefinition = {
   name: 'asker',
   version: '1.0.0',
-  tools: [
-    defineTool({
-      name: 'ask_name',
-      description: 'Asks the user for their name, then greets them.',
-      input: z.object({}),
-      annotations: { readOnlyHint: true },
-      interactive: true,
-      handler: async () => ({ content: [{ type: 'text', text: 'no input' }] }),
-    }),
-  ],
-};
-
-const askForName: Interceptor = async (call, next) => {
-  if (call.name !== 'ask_name') return next();
-  const answer = call.inputResponses?.name as { action?: string; content?: { name?: string } } | undefined;
-  if (answer?.action === 'accept')
-    return { content: [{ type: 'text', text: `Hello ${answer.content?.name}` }] };
-  return {
-    resultType: 'input_required',
-    inputRequests: {
-      name: {
-        method: 'elicitation/create',
-        params: {
-          mode: 'form',
-          message: 'What is your name?',
-          requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-        },
-      },
-    },
-  };
+  tools: [askName],
 };
 
 describeWithPostgres('answers to server-to-client requests are bound to their recipient', (databaseUrl) => {
