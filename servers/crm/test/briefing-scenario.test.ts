@@ -1,10 +1,10 @@
 import type { FullStack } from '@mcp-platform/runtime/testing';
-import { auditQuery, describeWithPostgres } from '@mcp-platform/test-support';
+import { auditEvents, describeWithPostgres, expectAuditedWrite } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SandboxBackend } from '../src/backends/sandbox.ts';
 import { migrateSandbox } from '../src/backends/sandbox-schema.ts';
 import { ANCHOR, freshDatabase } from './helpers.ts';
-import { auditRowsFor, type Client, connect, failure, ok, startCrm, textOf } from './support.ts';
+import { type Client, connect, failure, ok, startCrm, textOf } from './support.ts';
 
 // The story from the issue: before a call a rep asks for a briefing on an account, checks renewals,
 // and logs the call, confirming the write when asked; afterwards the audit query (the same CLI an
@@ -89,25 +89,11 @@ describeWithPostgres('sales briefing scenario', (adminUrl) => {
     expect(overviewAfter.recentActivities.items.map((a) => a.id)).toContain(activity.id);
 
     const record = `sandbox:Task/${activity.id}`;
-    await auditRowsFor(db.url, record); // the audit trail writes asynchronously; wait for the row
-    const run = await auditQuery(db.url, record);
-    expect(run.code, run.stderr).toBe(0);
-    const rows = JSON.parse(run.stdout) as Array<{
-      event: string;
-      name: string;
-      outcome: string;
-      principal: { subject: string };
-      touched: string[];
-      approval: { approvedBy: string | null } | null;
-    }>;
-    const call = rows.find((r) => r.event === 'call');
-    expect(call).toMatchObject({
-      name: 'log_activity',
-      outcome: 'ok',
-      principal: { subject: 'rep.jane@example.com' },
-    });
-    expect(call?.touched).toContain(record);
-    expect(call?.approval?.approvedBy).toBe('rep.jane@example.com');
+    const events = await auditEvents(db.url, { record });
+    expectAuditedWrite(
+      events.find((e) => e.event === 'call'),
+      { name: 'log_activity', record, subject: 'rep.jane@example.com', approvedBy: 'rep.jane@example.com' },
+    );
   });
 
   it('when the person declines, nothing is written', async () => {

@@ -1,5 +1,4 @@
 import { type FullStack, startFullStack } from '@mcp-platform/runtime/testing';
-import pg from 'pg';
 import { financeDefinition } from '../src/app.ts';
 import type { FinanceBackend } from '../src/backends/finance-backend.ts';
 import type { ToolDeps } from '../src/tools/inputs.ts';
@@ -41,20 +40,3 @@ export async function decide(
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
-
-/** Audit rows that touched `record`, waiting (bounded) for the asynchronous audit writer. */
-export async function waitForAudit(databaseUrl: string, record: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const { rows } = await client.query('SELECT 1 FROM audit_log WHERE $1 = ANY(touched)', [record]);
-      if (rows.length > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  } finally {
-    await client.end();
-  }
-}
-
-export { auditQuery } from '@mcp-platform/test-support';

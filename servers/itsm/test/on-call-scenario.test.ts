@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { parseEnv } from '@mcp-platform/runtime';
 import { type FullStack, startFullStack } from '@mcp-platform/runtime/testing';
 import { ingestDemoCorpus, knowledgeDefinition, knowledgeFeature } from '@mcp-platform/server-knowledge';
 import {
+  auditEvents,
   connectMcpClient,
   describeWithPostgres,
+  expectAuditedWrite,
   type McpTestClient,
   resultOk,
 } from '@mcp-platform/test-support';
@@ -21,7 +18,7 @@ import { type KnowledgeBase, openKnowledgeBase } from '../../knowledge/src/knowl
 import { SandboxBackend } from '../src/backends/sandbox.ts';
 import { migrateSandbox } from '../src/backends/sandbox-schema.ts';
 import { ALERT, ANCHOR, freshDatabase, SEED } from './helpers.ts';
-import { auditRowsFor, startItsm } from './support.ts';
+import { startItsm } from './support.ts';
 
 // The on-call story as a host runs it, one MCP client per server: an alert fires → ITSM finds the
 // related incidents and the recent payments-db change → the knowledge server gives the matching
@@ -29,24 +26,7 @@ import { auditRowsFor, startItsm } from './support.ts';
 // incident → `pnpm audit query --record <incident>` shows who wrote it, from which client, and
 // `--trace` the calls that led to it, on both servers.
 
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const AUDIT_SCRIPT = (
-  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { audit: string } }
-).scripts.audit;
-const NODE_ARGS = AUDIT_SCRIPT.split(/\s+/).slice(1);
 const ENGINEER = 'oncall.ana@example.com';
-
-interface AuditEvent {
-  server: string;
-  event: string;
-  name: string;
-  outcome: string;
-  principal: { subject: string; clientId: string | null };
-  client: { name: string | null };
-  touched: string[];
-  approval: { approvedBy: string | null } | null;
-}
 
 describeWithPostgres('on-call scenario across ITSM and knowledge, through to the audit query', (adminUrl) => {
   const traceId = randomBytes(16).toString('hex');
@@ -58,18 +38,6 @@ describeWithPostgres('on-call scenario across ITSM and knowledge, through to the
   let knowledge: FullStack;
   let itsmClient: McpTestClient;
   let knowledgeClient: McpTestClient;
-
-  const audit = async (args: string[]): Promise<AuditEvent[]> => {
-    const { stdout } = await run(
-      process.execPath,
-      [...NODE_ARGS, 'query', ...args, '--events', 'all', '--json'],
-      {
-        cwd: ROOT,
-        env: { ...process.env, DATABASE_URL: db.url },
-      },
-    );
-    return JSON.parse(stdout) as AuditEvent[];
-  };
 
   beforeAll(async () => {
     db = await freshDatabase(adminUrl, 'oncall');
@@ -174,18 +142,19 @@ describeWithPostgres('on-call scenario across ITSM and knowledge, through to the
 
     // 4. The audit query: who wrote it, from which client — and the calls that led to it.
     const record = `sandbox:incident/${incident.sysId}`;
-    await auditRowsFor(db.url, record);
-    const byRecord = await audit(['--record', record]);
-    const write = byRecord.find((e) => e.event === 'call' && e.name === 'add_incident_note');
-    expect(write).toMatchObject({
-      server: 'itsm',
-      outcome: 'ok',
-      principal: { subject: ENGINEER },
-      client: { name: 'oncall-host' },
-      approval: { approvedBy: ENGINEER },
-    });
-    expect(write!.touched).toContain(record);
-    const byTrace = await audit(['--trace', traceId]);
+    const byRecord = await auditEvents(db.url, { record });
+    expectAuditedWrite(
+      byRecord.find((e) => e.event === 'call' && e.name === 'add_incident_note'),
+      {
+        name: 'add_incident_note',
+        record,
+        subject: ENGINEER,
+        approvedBy: ENGINEER,
+        client: 'oncall-host',
+        server: 'itsm',
+      },
+    );
+    const byTrace = await auditEvents(db.url, { trace: traceId });
     // The write shows twice: the call that asked the person (input_required), then the confirmed one.
     const calls = byTrace
       .filter((e) => e.event === 'call' && e.outcome === 'ok')

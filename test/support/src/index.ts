@@ -1,4 +1,10 @@
-export { type AuditRowView, auditQuery, auditRowsFor } from './audit.ts';
+export {
+  type AuditEventView,
+  type AuditRowView,
+  auditEvents,
+  auditRowsFor,
+  expectAuditedWrite,
+} from './audit.ts';
 export { createTestDatabase, type TestDatabase } from './database.ts';
 export {
   describeOrSkip,
