@@ -1,35 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, makeRecord } from '../../src/audit/index.ts';
 import type { AuditRecord } from '../../src/audit/record.ts';
+import { recordFields } from './support.ts';
 
 function record(overrides: Partial<AuditRecord>): AuditRecord {
-  return {
+  return recordFields({
     id: '6f1c2d1e-1111-4222-8333-444455556666',
-    at: new Date().toISOString(),
     server: 'acme',
-    event: 'call',
-    kind: 'tool',
     name: 'update_account',
     subject: 'mallory',
-    principalKind: 'user',
-    clientId: null,
-    clientName: null,
-    clientVersion: null,
-    protocolEra: null,
-    protocolVersion: null,
-    correlationId: null,
-    traceId: null,
-    arguments: {},
     outcome: 'denied',
     errorCode: 'INSUFFICIENT_SCOPE',
     durationMs: 0,
-    resultBytes: null,
-    resultSha256: null,
-    touched: [],
-    approvalId: null,
-    detail: null,
     ...overrides,
-  };
+  });
 }
 
 /** What PostgreSQL jsonb refuses: a \u0000 escape or an escaped lone surrogate anywhere in the text. */

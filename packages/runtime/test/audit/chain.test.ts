@@ -9,38 +9,24 @@ import {
   canonicalRow,
   chainRecords,
   GENESIS_HASH,
-  makeRecord,
   migrate,
   verifyChains,
 } from '../../src/audit/index.ts';
-import { createTestDatabase, SERVER, tempDir } from './support.ts';
+import { auditRecord, createTestDatabase, tempDir } from './support.ts';
 
 function record(name: string, args: unknown): AuditRecord {
-  return makeRecord({
-    id: randomUUID(),
-    at: new Date().toISOString(),
-    server: SERVER,
-    event: 'call',
-    kind: 'tool',
+  return auditRecord({
     name,
     subject: 'alice',
-    principalKind: 'user',
     clientId: 'c1',
-    clientName: null,
-    clientVersion: null,
     protocolEra: '2026',
     protocolVersion: '2026-07-28',
     correlationId: randomUUID(),
-    traceId: null,
     arguments: args,
-    outcome: 'ok',
-    errorCode: null,
     durationMs: Math.random() * 10,
     resultBytes: 12,
     resultSha256: 'a'.repeat(64),
     touched: ['crm:Account/001'],
-    approvalId: null,
-    detail: null,
   });
 }
 

@@ -1,9 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { describeWithPostgres } from '@mcp-platform/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AuditTrail, makeRecord, migrate, verifyChains } from '../../src/audit/index.ts';
-import { createTestDatabase, SERVER, tempDir } from './support.ts';
+import { AuditTrail, migrate, verifyChains } from '../../src/audit/index.ts';
+import { auditRecord, createTestDatabase, tempDir } from './support.ts';
 
 describeWithPostgres('audit_log is append-only', (databaseUrl) => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -40,31 +40,12 @@ describeWithPostgres('audit_log is append-only', (databaseUrl) => {
     const trail = new AuditTrail({ pool: runtime, spoolDir: spool.path });
     await trail.start();
     await trail.recordNow(
-      makeRecord({
-        id: randomUUID(),
-        at: new Date().toISOString(),
-        server: SERVER,
+      auditRecord({
         event: 'intent',
-        kind: 'tool',
         name: 'update_stage',
         subject: 'alice',
-        principalKind: 'user',
-        clientId: null,
-        clientName: null,
-        clientVersion: null,
-        protocolEra: null,
-        protocolVersion: null,
-        correlationId: null,
-        traceId: null,
         arguments: { id: '006A' },
         outcome: 'pending',
-        errorCode: null,
-        durationMs: null,
-        resultBytes: null,
-        resultSha256: null,
-        touched: [],
-        approvalId: null,
-        detail: null,
       }),
     );
     await trail.close();

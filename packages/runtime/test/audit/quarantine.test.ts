@@ -1,42 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeWithPostgres } from '@mcp-platform/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AuditTrail, makeRecord, migrate, verifyChains } from '../../src/audit/index.ts';
+import { AuditTrail, migrate, verifyChains } from '../../src/audit/index.ts';
 import { QUARANTINE_FILE } from '../../src/audit/quarantine.ts';
 import type { AuditRecord } from '../../src/audit/record.ts';
 import { SPOOL_FILE } from '../../src/audit/spool.ts';
-import { createTestDatabase, tempDir } from './support.ts';
+import { auditRecord, createTestDatabase, tempDir } from './support.ts';
 
 function row(name: string, args: unknown): AuditRecord {
-  return makeRecord({
-    id: randomUUID(),
-    at: new Date().toISOString(),
-    server: 'acme',
-    event: 'call',
-    kind: 'tool',
-    name,
-    subject: 'mallory',
-    principalKind: 'user',
-    clientId: null,
-    clientName: null,
-    clientVersion: null,
-    protocolEra: null,
-    protocolVersion: null,
-    correlationId: null,
-    traceId: null,
-    arguments: args,
-    outcome: 'ok',
-    errorCode: null,
-    durationMs: 1,
-    resultBytes: null,
-    resultSha256: null,
-    touched: [],
-    approvalId: null,
-    detail: null,
-  });
+  return auditRecord({ server: 'acme', name, subject: 'mallory', arguments: args, durationMs: 1 });
 }
 
 // A data error the sanitiser cannot foresee (standing in for any value PostgreSQL refuses): this

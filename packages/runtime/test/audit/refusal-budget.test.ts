@@ -4,12 +4,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { verifyChains } from '../../src/audit/index.ts';
-import { makeRecord } from '../../src/audit/record.ts';
 import { RefusalBudget } from '../../src/audit/refusal-budget.ts';
 import type { AuditTrail } from '../../src/audit/trail.ts';
 import { type FullStack, startFullStack } from '../../src/testing/full-stack.ts';
 import { bearer, postMcp } from '../helpers.ts';
-import { createTestDatabase } from './support.ts';
+import { auditRecord, createTestDatabase } from './support.ts';
 
 /**
  * Issue 9, item 6: a principal flooding refused calls cannot write unbounded audit volume. Past its
@@ -145,31 +144,15 @@ describeWithPostgres(
 
 describe('RefusalBudget windows', () => {
   function row(subject: string, name: string) {
-    return makeRecord({
-      id: crypto.randomUUID(),
+    return auditRecord({
       at: new Date(0).toISOString(),
       server: 'ledger',
-      event: 'call',
-      kind: 'tool',
       name,
       subject,
-      principalKind: 'user',
-      clientId: null,
-      clientName: null,
-      clientVersion: null,
-      protocolEra: null,
-      protocolVersion: null,
-      correlationId: null,
-      traceId: null,
       arguments: { memo: name },
       outcome: 'denied',
       errorCode: 'INSUFFICIENT_SCOPE',
       durationMs: 0,
-      resultBytes: null,
-      resultSha256: null,
-      touched: [],
-      approvalId: null,
-      detail: null,
     });
   }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeWithPostgres } from '@mcp-platform/test-support';
@@ -14,6 +13,7 @@ import {
 } from '../../src/audit/index.ts';
 import { SPOOL_FILE, Spool } from '../../src/audit/spool.ts';
 import {
+  auditRecord,
   buildApp,
   connectClient,
   createTestDatabase,
@@ -26,32 +26,7 @@ import {
 import { tcpSwitch } from './tcp-switch.ts';
 
 function row(name = 'get_record'): AuditRecord {
-  return makeRecord({
-    id: randomUUID(),
-    at: new Date().toISOString(),
-    server: SERVER,
-    event: 'call',
-    kind: 'tool',
-    name,
-    subject: 'alice',
-    principalKind: 'user',
-    clientId: null,
-    clientName: null,
-    clientVersion: null,
-    protocolEra: null,
-    protocolVersion: null,
-    correlationId: null,
-    traceId: null,
-    arguments: { id: '006A' },
-    outcome: 'ok',
-    errorCode: null,
-    durationMs: 1.5,
-    resultBytes: null,
-    resultSha256: null,
-    touched: [],
-    approvalId: null,
-    detail: null,
-  });
+  return auditRecord({ name, subject: 'alice', arguments: { id: '006A' }, durationMs: 1.5 });
 }
 
 describe('the local spool', () => {

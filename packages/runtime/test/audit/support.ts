@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { connectMcpClient, type McpTestClient, type McpTestClientOptions } from 
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { withApprovalArgument } from '../../src/approvals/index.ts';
+import { type AuditRecord, makeRecord } from '../../src/audit/index.ts';
 import type { RuntimeFeature } from '../../src/feature.ts';
 
 export const SECRET = 'audit-approvals-test-state-secret-0123456789';
@@ -25,6 +27,47 @@ export { createTestDatabase } from '@mcp-platform/test-support';
 export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `${prefix}-`));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/**
+ * The fields of an audit row as the runtime builds them (not yet through makeRecord): a tool call by a
+ * user, answered ok, now, with a fresh id; every optional column null unless `fields` sets it.
+ */
+export function recordFields(
+  fields: Pick<AuditRecord, 'name' | 'subject'> & Partial<AuditRecord>,
+): AuditRecord {
+  return {
+    id: randomUUID(),
+    at: new Date().toISOString(),
+    server: SERVER,
+    event: 'call',
+    kind: 'tool',
+    principalKind: 'user',
+    clientId: null,
+    clientName: null,
+    clientVersion: null,
+    protocolEra: null,
+    protocolVersion: null,
+    correlationId: null,
+    traceId: null,
+    arguments: {},
+    outcome: 'ok',
+    errorCode: null,
+    durationMs: null,
+    resultBytes: null,
+    resultSha256: null,
+    touched: [],
+    approvalId: null,
+    detail: null,
+    ...fields,
+  };
+}
+
+/** An audit row as the trail receives it: recordFields through makeRecord (bounded, sealed). */
+export function auditRecord(
+  fields: Pick<AuditRecord, 'name' | 'subject'> & Partial<AuditRecord>,
+): AuditRecord {
+  return makeRecord(recordFields(fields));
 }
 
 /** In-memory "system of record" the test tools read and change. */
