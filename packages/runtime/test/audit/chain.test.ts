@@ -107,7 +107,16 @@ describeWithPostgres('hash chains in PostgreSQL', (databaseUrl) => {
     const dir = await tempDir(`chain-${label}`);
     dirs.push(dir);
     const chainId = `test/${label}/${randomUUID().slice(0, 8)}`;
-    const trail = new AuditTrail({ pool, spoolDir: dir.path, flushIntervalMs: 5, batchRows: 5_000, chainId });
+    // The rows must reach PostgreSQL at close: on a loaded machine writing thousands of them can take
+    // longer than the default shutdown budget (half a second), after which they would go to the spool.
+    const trail = new AuditTrail({
+      pool,
+      spoolDir: dir.path,
+      flushIntervalMs: 5,
+      batchRows: 5_000,
+      chainId,
+      closeTimeoutMs: 60_000,
+    });
     await trail.start();
     for (let i = 0; i < count; i++) {
       trail.record({ ...record(`tool_${i % 3}`, { i }), approvalId: i % 2 ? randomUUID() : null });
