@@ -9,10 +9,9 @@ import {
   canonicalRow,
   chainRecords,
   GENESIS_HASH,
-  migrate,
   verifyChains,
 } from '../../src/audit/index.ts';
-import { auditRecord, createTestDatabase, tempDir } from './support.ts';
+import { auditDatabase, auditRecord, type TestDatabase, tempDir } from './support.ts';
 
 function record(name: string, args: unknown): AuditRecord {
   return auditRecord({
@@ -51,13 +50,12 @@ describe('canonical JSON and chaining', () => {
 });
 
 describeWithPostgres('hash chains in PostgreSQL', (databaseUrl) => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let pool: pg.Pool;
   let dirs: Array<Awaited<ReturnType<typeof tempDir>>>;
 
   beforeAll(async () => {
-    db = await createTestDatabase(databaseUrl, 'audit_chain');
-    await migrate(db.url);
+    db = await auditDatabase(databaseUrl, 'audit_chain');
     pool = new pg.Pool({ connectionString: db.url, max: 4 });
     dirs = [await tempDir('chain-a'), await tempDir('chain-b')];
   });

@@ -9,13 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApprovalsFeature } from '../../src/approvals/index.ts';
 import { createAuditFeature, migrate, parseSince } from '../../src/audit/index.ts';
 import {
+  auditDatabase,
   buildApp,
   connectClient,
-  createTestDatabase,
   errorOf,
   mintState,
   RecordStore,
   SERVER,
+  type TestDatabase,
   tempDir,
   testDefinition,
 } from './support.ts';
@@ -29,7 +30,7 @@ const AUDIT_SCRIPT = (
 const NODE_ARGS = AUDIT_SCRIPT.split(/\s+/).slice(1);
 
 describeWithPostgres('pnpm audit (query, verify, migrate)', (databaseUrl) => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let spool: Awaited<ReturnType<typeof tempDir>>;
   const cli = (args: string[]) =>
     run(process.execPath, [...NODE_ARGS, ...args], {
@@ -38,8 +39,7 @@ describeWithPostgres('pnpm audit (query, verify, migrate)', (databaseUrl) => {
     });
 
   beforeAll(async () => {
-    db = await createTestDatabase(databaseUrl, 'audit_cli');
-    await migrate(db.url);
+    db = await auditDatabase(databaseUrl, 'audit_cli');
     spool = await tempDir('audit-cli');
     // A realistic history: alice changes 006A after confirming; bob closes 006B after carol approves.
     const store = new RecordStore();

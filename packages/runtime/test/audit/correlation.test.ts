@@ -10,13 +10,12 @@ import {
   GENESIS_HASH,
   makeRecord,
   mcpSessionDigest,
-  migrate,
   rowHash,
   sha256Hex,
   traceCorrelation,
   verifyChains,
 } from '../../src/audit/index.ts';
-import { createTestDatabase, SERVER, tempDir } from './support.ts';
+import { auditDatabase, SERVER, type TestDatabase, tempDir } from './support.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';
@@ -156,13 +155,12 @@ describe('trace context of a request', () => {
 });
 
 describeWithPostgres('correlated rows in PostgreSQL', (databaseUrl) => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let pool: pg.Pool;
   let dir: Awaited<ReturnType<typeof tempDir>>;
 
   beforeAll(async () => {
-    db = await createTestDatabase(databaseUrl, 'audit_corr');
-    await migrate(db.url);
+    db = await auditDatabase(databaseUrl, 'audit_corr');
     pool = new pg.Pool({ connectionString: db.url, max: 2 });
     dir = await tempDir('audit-corr');
   });

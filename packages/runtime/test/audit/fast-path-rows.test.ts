@@ -1,11 +1,10 @@
-import { createTestDatabase, describeWithPostgres, type TestDatabase } from '@mcp-platform/test-support';
+import { describeWithPostgres, type TestDatabase } from '@mcp-platform/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AuditFeature } from '../../src/audit/feature.ts';
-import { migrate } from '../../src/audit/migrate.ts';
 import type { RuntimeServer } from '../../src/server.ts';
 import { testServer } from '../helpers.ts';
-import { tempDir } from './support.ts';
+import { auditDatabase, tempDir } from './support.ts';
 
 /**
  * The same call through the fast path and through the SDK path leaves the same audit row, field by
@@ -25,8 +24,7 @@ describeWithPostgres('audit rows: fast path = SDK path', (databaseUrl) => {
   let sdk: RuntimeServer;
 
   beforeAll(async () => {
-    db = await createTestDatabase(databaseUrl, 'runtime_fast_rows');
-    await migrate(db.url);
+    db = await auditDatabase(databaseUrl, 'runtime_fast_rows');
     spool = await tempDir('fast-rows');
     const env = (name: string) => ({
       DATABASE_URL: db.url,

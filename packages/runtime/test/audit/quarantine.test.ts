@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { describeWithPostgres } from '@mcp-platform/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AuditTrail, migrate, verifyChains } from '../../src/audit/index.ts';
+import { AuditTrail, verifyChains } from '../../src/audit/index.ts';
 import { QUARANTINE_FILE } from '../../src/audit/quarantine.ts';
 import type { AuditRecord } from '../../src/audit/record.ts';
 import { SPOOL_FILE } from '../../src/audit/spool.ts';
-import { auditRecord, createTestDatabase, tempDir } from './support.ts';
+import { auditDatabase, auditRecord, type TestDatabase, tempDir } from './support.ts';
 
 function row(name: string, args: unknown): AuditRecord {
   return auditRecord({ server: 'acme', name, subject: 'mallory', arguments: args, durationMs: 1 });
@@ -26,12 +26,11 @@ END $$;
 CREATE TRIGGER refuse_poison BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_poison();`;
 
 describeWithPostgres('audit: a row PostgreSQL refuses is quarantined, never an outage', (databaseUrl) => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    db = await createTestDatabase(databaseUrl, 'audit_quarantine');
-    await migrate(db.url);
+    db = await auditDatabase(databaseUrl, 'audit_quarantine');
     pool = new pg.Pool({ connectionString: db.url, max: 3 });
     await pool.query(POISON_TRIGGER);
   });

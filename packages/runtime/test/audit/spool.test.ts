@@ -4,22 +4,17 @@ import { describeWithPostgres } from '@mcp-platform/test-support';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type AuditRecord,
-  AuditTrail,
-  createAuditFeature,
-  makeRecord,
-  migrate,
-} from '../../src/audit/index.ts';
+import { type AuditRecord, AuditTrail, createAuditFeature, makeRecord } from '../../src/audit/index.ts';
 import { SPOOL_FILE, Spool } from '../../src/audit/spool.ts';
 import {
+  auditDatabase,
   auditRecord,
   buildApp,
   connectClient,
-  createTestDatabase,
   errorOf,
   RecordStore,
   SERVER,
+  type TestDatabase,
   tempDir,
   testDefinition,
 } from './support.ts';
@@ -94,13 +89,12 @@ describe('the local spool', () => {
 });
 
 describeWithPostgres('audit spool at its cap', (databaseUrl) => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let proxy: Awaited<ReturnType<typeof tcpSwitch>>;
 
   beforeAll(async () => {
-    db = await createTestDatabase(databaseUrl, 'audit_cap');
-    await migrate(db.url);
+    db = await auditDatabase(databaseUrl, 'audit_cap');
     dir = await tempDir('audit-cap');
     const target = new URL(db.url);
     proxy = await tcpSwitch({ host: target.hostname, port: Number(target.port || 5432) });

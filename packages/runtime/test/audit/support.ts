@@ -12,17 +12,35 @@ import {
   type ServerDefinition,
   ToolError,
 } from '@mcp-platform/protocol';
-import { connectMcpClient, type McpTestClient, type McpTestClientOptions } from '@mcp-platform/test-support';
+import {
+  connectMcpClient,
+  createTestDatabase,
+  type McpTestClient,
+  type McpTestClientOptions,
+  type TestDatabase,
+} from '@mcp-platform/test-support';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { withApprovalArgument } from '../../src/approvals/index.ts';
-import { type AuditRecord, makeRecord } from '../../src/audit/index.ts';
+import { type AuditRecord, makeRecord, migrate } from '../../src/audit/index.ts';
 import type { RuntimeFeature } from '../../src/feature.ts';
 
 export const SECRET = 'audit-approvals-test-state-secret-0123456789';
 export const SERVER = 'crm-test';
 
-export { createTestDatabase } from '@mcp-platform/test-support';
+export { createTestDatabase, type TestDatabase } from '@mcp-platform/test-support';
+
+/** A test database of its own with the audit schema migrated (dropped again if migrating fails). */
+export async function auditDatabase(baseUrl: string, prefix: string): Promise<TestDatabase> {
+  const db = await createTestDatabase(baseUrl, prefix);
+  try {
+    await migrate(db.url);
+  } catch (error) {
+    await db.drop();
+    throw error;
+  }
+  return db;
+}
 
 export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `${prefix}-`));

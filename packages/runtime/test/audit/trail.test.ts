@@ -3,20 +3,21 @@ import { describeWithPostgres } from '@mcp-platform/test-support';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type AuditFeature, createAuditFeature, migrate, verifyChains } from '../../src/audit/index.ts';
+import { type AuditFeature, createAuditFeature, verifyChains } from '../../src/audit/index.ts';
 import {
+  auditDatabase,
   buildApp,
   connectClient,
-  createTestDatabase,
   errorOf,
   RecordStore,
   SERVER,
+  type TestDatabase,
   tempDir,
   testDefinition,
 } from './support.ts';
 
 describeWithPostgres('audit trail through the MCP stack', (databaseUrl) => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let spool: Awaited<ReturnType<typeof tempDir>>;
   let pool: pg.Pool;
   let audit: AuditFeature;
@@ -25,8 +26,7 @@ describeWithPostgres('audit trail through the MCP stack', (databaseUrl) => {
   const store = new RecordStore();
 
   beforeAll(async () => {
-    db = await createTestDatabase(databaseUrl, 'audit_trail');
-    await migrate(db.url);
+    db = await auditDatabase(databaseUrl, 'audit_trail');
     pool = new pg.Pool({ connectionString: db.url, max: 2 });
     spool = await tempDir('audit-trail');
     audit = await createAuditFeature({
@@ -154,12 +154,11 @@ describeWithPostgres('audit trail through the MCP stack', (databaseUrl) => {
 });
 
 describeWithPostgres('audit trail while PostgreSQL is unreachable', (databaseUrl) => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let spool: Awaited<ReturnType<typeof tempDir>>;
 
   beforeAll(async () => {
-    db = await createTestDatabase(databaseUrl, 'audit_down');
-    await migrate(db.url);
+    db = await auditDatabase(databaseUrl, 'audit_down');
     spool = await tempDir('audit-down');
   });
   afterAll(async () => {
