@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describeWithPostgres } from '@mcp-platform/test-support';
+import { describeWithPostgres, listen } from '@mcp-platform/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApprovalsFeature } from '../../src/approvals/index.ts';
@@ -51,8 +51,7 @@ describeWithPostgres('pnpm audit (query, verify, migrate)', (databaseUrl) => {
       mintState,
     });
     const app = await buildApp(testDefinition(store), [audit, approvals]);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const base = await listen(app);
 
     const alice = await connectClient(base, {
       user: 'alice@example.com',

@@ -1,4 +1,4 @@
-import { loudSkip } from '@mcp-platform/test-support';
+import { listen, loudSkip } from '@mcp-platform/test-support';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,8 +47,7 @@ describe.skipIf(unavailable !== undefined)('audit outage: PostgreSQL stopped und
       retryMaxMs: 200,
     });
     app = await buildApp(testDefinition(store), [audit]);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    base = await listen(app);
   });
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeWithPostgres } from '@mcp-platform/test-support';
+import { describeWithPostgres, listen } from '@mcp-platform/test-support';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -122,11 +122,7 @@ describeWithPostgres('audit spool at its cap', (databaseUrl) => {
       registry,
     });
     const app = await buildApp(testDefinition(new RecordStore()), [audit]);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const client = await connectClient(
-      `http://127.0.0.1:${(app.server.address() as { port: number }).port}`,
-      { user: 'eve' },
-    );
+    const client = await connectClient(await listen(app), { user: 'eve' });
 
     await proxy.off();
     let served = 0;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { describeWithPostgres } from '@mcp-platform/test-support';
+import { describeWithPostgres, listen } from '@mcp-platform/test-support';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -36,8 +36,7 @@ describeWithPostgres('audit trail through the MCP stack', (databaseUrl) => {
       flushIntervalMs: 20,
     });
     app = await buildApp(testDefinition(store), [audit]);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    base = await listen(app);
   });
 
   afterAll(async () => {
@@ -176,8 +175,7 @@ describeWithPostgres('audit trail while PostgreSQL is unreachable', (databaseUrl
       flushIntervalMs: 20,
     });
     const app = await buildApp(testDefinition(store), [down]);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const base = await listen(app);
     const client = await connectClient(base, { user: 'dave' });
 
     const write = errorOf(await client.callTool({ name: 'add_note', arguments: { id: '006A', text: 'x' } }));
