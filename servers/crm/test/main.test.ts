@@ -1,11 +1,10 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Contract, verifyServer } from '@mcp-platform/runtime';
-import { runInspectorCli } from '@mcp-platform/test-support';
+import { runInspectorCli, type ServerProcess, startServerProcess } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // What `pnpm start` runs: src/main.ts with no DATABASE_URL and no Salesforce credentials, so the
@@ -14,16 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
-interface Server {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  output: () => string;
-}
-
-function startMain(dataDir: string): Promise<Server> {
+function startMain(dataDir: string): Promise<ServerProcess> {
   const { DATABASE_URL: _db, SALESFORCE_CLIENT_ID: _sf, ...env } = process.env;
-  const child = spawn(process.execPath, ['--conditions=@mcp-platform/source', MAIN], {
-    env: {
+  return startServerProcess(
+    MAIN,
+    {
       ...env,
       HOST: '127.0.0.1',
       PORT: '0',
@@ -35,48 +29,19 @@ function startMain(dataDir: string): Promise<Server> {
       AUDIT_SPOOL_DIR: join(dataDir, '..', 'spool'),
       SANDBOX_ANCHOR_DATE: '2026-11-23',
     },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start:\n${output}`));
-    }, 90_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)".*"msg":"MCP server listening"/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]!, output: () => output });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited ${code}:\n${output}`));
-    });
-  });
-}
-
-function stop(server: Server): Promise<number | null> {
-  return new Promise((resolve) => {
-    server.child.removeAllListeners('exit');
-    server.child.once('exit', (code) => resolve(code));
-    server.child.kill('SIGTERM');
-  });
+    90_000,
+  );
 }
 
 describe('pnpm start: the CRM server on embedded PostgreSQL', { timeout: 180_000 }, () => {
   let dir: string;
-  let server: Server | undefined;
+  let server: ServerProcess | undefined;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'crm-main-'));
   });
   afterAll(async () => {
-    if (server && server.child.exitCode === null) await stop(server);
+    await server?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -115,7 +80,7 @@ describe('pnpm start: the CRM server on embedded PostgreSQL', { timeout: 180_000
     expect(result.structuredContent.account.name).toBe('Acme Corporation');
     expect(result.structuredContent.openOpportunities.items.length).toBeGreaterThan(0);
 
-    expect(await stop(server)).toBe(0);
+    expect(await server.stop()).toBe(0);
   });
 
   it('starts again on the same data directory without reseeding', async () => {
@@ -145,6 +110,6 @@ describe('pnpm start: the CRM server on embedded PostgreSQL', { timeout: 180_000
     ) as Contract;
     const verified = await verifyServer({ url: `${server.url}/mcp`, pinned: committed });
     expect(verified.problems).toEqual([]);
-    expect(await stop(server)).toBe(0);
+    expect(await server.stop()).toBe(0);
   });
 });
