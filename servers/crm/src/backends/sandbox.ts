@@ -1,5 +1,12 @@
 import { queryWithCallSignal } from '@mcp-platform/runtime';
-import { createPgPool, decodeKeyset, keysetPage, type UpstreamCall } from '@mcp-platform/server-kit';
+import {
+  createPgPool,
+  decodeKeyset,
+  escapeLike,
+  keysetPage,
+  SqlParams,
+  type UpstreamCall,
+} from '@mcp-platform/server-kit';
 import pg from 'pg';
 import {
   type Account,
@@ -42,20 +49,6 @@ const TYPES = {
     return pg.types.getTypeParser(oid, format as 'text');
   },
 };
-
-/** Escapes text for a LIKE/ILIKE pattern (backslash is PostgreSQL's default escape character). */
-export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-}
-
-/** Collects parameters so each condition reads `column op ${p(value)}`. */
-class Params {
-  readonly values: unknown[] = [];
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
 
 const S = SCHEMA;
 const ACCOUNT_COLUMNS = `a.id, a.name, a.industry, a.type, u.name AS owner_name, a.billing_city, a.billing_country,
@@ -169,15 +162,15 @@ export class SandboxBackend implements CrmBackend {
   }
 
   /** Runs one statement; the call's signal cancels it on the server (no query outlives its call). */
-  private async rows(text: string, params: Params | unknown[], call: UpstreamCall): Promise<Row[]> {
-    const values = params instanceof Params ? params.values : params;
+  private async rows(text: string, params: SqlParams | unknown[], call: UpstreamCall): Promise<Row[]> {
+    const values = params instanceof SqlParams ? params.values : params;
     return (await queryWithCallSignal(this.pool, text, values, call.signal)).rows as Row[];
   }
 
   async searchAccounts(q: AccountSearch, call: UpstreamCall): Promise<Page<Account>> {
     const filters = { name: q.name, industry: q.industry, owner: q.owner };
     const after = decodeKeyset('accounts', filters, q.cursor, KEYSET);
-    const p = new Params();
+    const p = new SqlParams();
     const where: string[] = [];
     if (q.name !== undefined) where.push(`a.name ILIKE '%' || ${p.add(escapeLike(q.name))} || '%'`);
     if (q.industry !== undefined) where.push(`a.industry = ${p.add(q.industry)}`);
@@ -259,7 +252,7 @@ export class SandboxBackend implements CrmBackend {
       minAmount: q.minAmount,
     };
     const after = decodeKeyset('opportunities', filters, q.cursor, KEYSET);
-    const p = new Params();
+    const p = new SqlParams();
     const where = ['NOT o.is_closed'];
     if (q.owner !== undefined) where.push(`u.name ILIKE '%' || ${p.add(escapeLike(q.owner))} || '%'`);
     if (q.stage !== undefined) where.push(`o.stage = ${p.add(q.stage)}`);
@@ -291,7 +284,7 @@ export class SandboxBackend implements CrmBackend {
   async findContacts(q: ContactSearch, call: UpstreamCall): Promise<Page<Contact>> {
     const filters = { name: q.name, email: q.email, title: q.title, accountId: q.accountId };
     const after = decodeKeyset('contacts', filters, q.cursor, KEYSET);
-    const p = new Params();
+    const p = new SqlParams();
     const name = `concat_ws(' ', c.first_name, c.last_name)`;
     const where: string[] = [];
     if (q.name !== undefined) where.push(`${name} ILIKE '%' || ${p.add(escapeLike(q.name))} || '%'`);
@@ -311,7 +304,7 @@ export class SandboxBackend implements CrmBackend {
   async listOpenCases(q: CaseSearch, call: UpstreamCall): Promise<Page<Case>> {
     const filters = { accountId: q.accountId, priority: q.priority };
     const after = decodeKeyset('cases', filters, q.cursor, KEYSET);
-    const p = new Params();
+    const p = new SqlParams();
     const where = [`k.account_id = ${p.add(q.accountId)}`, 'NOT k.is_closed'];
     if (q.priority !== undefined) where.push(`k.priority = ${p.add(q.priority)}`);
     if (after)
@@ -328,7 +321,7 @@ export class SandboxBackend implements CrmBackend {
   async listRenewals(q: RenewalSearch, call: UpstreamCall): Promise<Page<Contract>> {
     const filters = { from: q.from, to: q.to, owner: q.owner };
     const after = decodeKeyset('renewals', filters, q.cursor, KEYSET);
-    const p = new Params();
+    const p = new SqlParams();
     const where = [
       `k.status = 'Activated'`,
       `k.end_date >= ${p.add(q.from)}`,
