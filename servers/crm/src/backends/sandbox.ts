@@ -1,12 +1,5 @@
 import { queryWithCallSignal } from '@mcp-platform/runtime';
-import {
-  createPgPool,
-  decodeKeyset,
-  escapeLike,
-  keysetPage,
-  SqlParams,
-  type UpstreamCall,
-} from '@mcp-platform/server-kit';
+import { createPgPool, escapeLike, SqlParams, type UpstreamCall } from '@mcp-platform/server-kit';
 import pg from 'pg';
 import {
   type Account,
@@ -35,10 +28,10 @@ import type {
   StageUpdate,
 } from './crm-backend.ts';
 import { recordTypeOf } from './crm-backend.ts';
+import { ACCOUNTS, CASES, CONTACTS, keysetList, OPPORTUNITIES, RENEWALS } from './lists.ts';
 import { assembleOverview } from './overview.ts';
 import { SCHEMA } from './sandbox-schema.ts';
 import { INTEGRATION_USER } from './sandbox-seed.ts';
-import { KEYSET } from './soql.ts';
 
 // Dates and timestamps come back as text so both backends return the same shapes.
 const TYPES = {
@@ -168,8 +161,7 @@ export class SandboxBackend implements CrmBackend {
   }
 
   async searchAccounts(q: AccountSearch, call: UpstreamCall): Promise<Page<Account>> {
-    const filters = { name: q.name, industry: q.industry, owner: q.owner };
-    const after = decodeKeyset('accounts', filters, q.cursor, KEYSET);
+    const { after, page } = keysetList(ACCOUNTS, q);
     const p = new SqlParams();
     const where: string[] = [];
     if (q.name !== undefined) where.push(`a.name ILIKE '%' || ${p.add(escapeLike(q.name))} || '%'`);
@@ -182,7 +174,7 @@ export class SandboxBackend implements CrmBackend {
       p,
       call,
     );
-    return keysetPage('accounts', filters, rows.map(toAccount), q.limit, (a) => a.name);
+    return page(rows.map(toAccount));
   }
 
   async getAccountOverview(
@@ -243,15 +235,7 @@ export class SandboxBackend implements CrmBackend {
   }
 
   async listOpenOpportunities(q: OpportunitySearch, call: UpstreamCall): Promise<Page<Opportunity>> {
-    const filters = {
-      owner: q.owner,
-      stage: q.stage,
-      accountId: q.accountId,
-      closeFrom: q.closeFrom,
-      closeTo: q.closeTo,
-      minAmount: q.minAmount,
-    };
-    const after = decodeKeyset('opportunities', filters, q.cursor, KEYSET);
+    const { after, page } = keysetList(OPPORTUNITIES, q);
     const p = new SqlParams();
     const where = ['NOT o.is_closed'];
     if (q.owner !== undefined) where.push(`u.name ILIKE '%' || ${p.add(escapeLike(q.owner))} || '%'`);
@@ -267,7 +251,7 @@ export class SandboxBackend implements CrmBackend {
       p,
       call,
     );
-    return keysetPage('opportunities', filters, rows.map(toOpportunity), q.limit, (x) => x.closeDate);
+    return page(rows.map(toOpportunity));
   }
 
   async getOpportunity(opportunityId: string, call: UpstreamCall): Promise<OpportunityDetail | undefined> {
@@ -282,8 +266,7 @@ export class SandboxBackend implements CrmBackend {
   }
 
   async findContacts(q: ContactSearch, call: UpstreamCall): Promise<Page<Contact>> {
-    const filters = { name: q.name, email: q.email, title: q.title, accountId: q.accountId };
-    const after = decodeKeyset('contacts', filters, q.cursor, KEYSET);
+    const { after, page } = keysetList(CONTACTS, q);
     const p = new SqlParams();
     const name = `concat_ws(' ', c.first_name, c.last_name)`;
     const where: string[] = [];
@@ -298,12 +281,11 @@ export class SandboxBackend implements CrmBackend {
       p,
       call,
     );
-    return keysetPage('contacts', filters, rows.map(toContact), q.limit, (c) => c.name);
+    return page(rows.map(toContact));
   }
 
   async listOpenCases(q: CaseSearch, call: UpstreamCall): Promise<Page<Case>> {
-    const filters = { accountId: q.accountId, priority: q.priority };
-    const after = decodeKeyset('cases', filters, q.cursor, KEYSET);
+    const { after, page } = keysetList(CASES, q);
     const p = new SqlParams();
     const where = [`k.account_id = ${p.add(q.accountId)}`, 'NOT k.is_closed'];
     if (q.priority !== undefined) where.push(`k.priority = ${p.add(q.priority)}`);
@@ -315,12 +297,11 @@ export class SandboxBackend implements CrmBackend {
       p,
       call,
     );
-    return keysetPage('cases', filters, rows.map(toCase), q.limit, (c) => c.createdDate);
+    return page(rows.map(toCase));
   }
 
   async listRenewals(q: RenewalSearch, call: UpstreamCall): Promise<Page<Contract>> {
-    const filters = { from: q.from, to: q.to, owner: q.owner };
-    const after = decodeKeyset('renewals', filters, q.cursor, KEYSET);
+    const { after, page } = keysetList(RENEWALS, q);
     const p = new SqlParams();
     const where = [
       `k.status = 'Activated'`,
@@ -336,7 +317,7 @@ export class SandboxBackend implements CrmBackend {
       p,
       call,
     );
-    return keysetPage('renewals', filters, rows.map(toContract), q.limit, (c) => c.endDate);
+    return page(rows.map(toContract));
   }
 
   async describeRecord(recordId: string, call: UpstreamCall): Promise<RecordLabel | undefined> {
