@@ -35,3 +35,20 @@ export const roleName = () =>
 /** A positive integer number of milliseconds within [min, max]. */
 export const milliseconds = (fallback: number, min = 1, max = 600_000) =>
   z.coerce.number().int().min(min).max(max).default(fallback).describe(`milliseconds, ${min}-${max}`);
+
+/** A directory path the server writes to (data directories, spools). */
+export const directoryPath = (fallback: string) =>
+  z.string().min(1).default(fallback).describe('a writable directory path');
+
+/** The date a sandbox's demo data is generated around (YYYY-MM-DD); unset = today, fixed at first seeding. */
+export const sandboxAnchorDate = () => z.iso.date().optional().describe('a date like 2026-11-23');
+
+/** The seed of a sandbox's demo data generator (same seed and anchor date, same data). */
+export const sandboxSeed = (fallback = 20_261) =>
+  z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .default(fallback)
+    .describe('an integer');

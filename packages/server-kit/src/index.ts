@@ -13,7 +13,17 @@ export {
   UpstreamHttpError,
   UpstreamTimeoutError,
 } from './classify.ts';
-export { commaList, httpUrl, milliseconds, port, postgresUrl, roleName } from './config-fields.ts';
+export {
+  commaList,
+  directoryPath,
+  httpUrl,
+  milliseconds,
+  port,
+  postgresUrl,
+  roleName,
+  sandboxAnchorDate,
+  sandboxSeed,
+} from './config-fields.ts';
 export {
   type CursorPosition,
   cursorOffset,

@@ -25,10 +25,7 @@ const STARTUP_THEN_TERMINATED = Buffer.concat([
   message('Z', Buffer.from('I', 'latin1')),
   message(
     'E',
-    Buffer.from(
-      'SFATAL\0VFATAL\0C57P01\0Mterminating connection due to administrator command\0\0',
-      'latin1',
-    ),
+    Buffer.from('SFATAL\0VFATAL\0C57P01\0Mterminating connection due to administrator command\0\0', 'latin1'),
   ),
 ]);
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baseConfigSchema, ConfigError } from '@mcp-platform/runtime';
-import { httpUrl } from '@mcp-platform/server-kit';
+import { directoryPath, httpUrl, port, sandboxAnchorDate, sandboxSeed } from '@mcp-platform/server-kit';
 import { z } from 'zod';
 import type { SalesforceAuth } from './backends/salesforce-auth.ts';
 
@@ -14,13 +14,9 @@ const httpsUrl = () => httpUrl('an absolute URL like https://example.my.salesfor
  */
 export const crmConfigSchema = baseConfigSchema.extend({
   // TCP port (the CRM server's conventional port is 3001).
-  PORT: z.coerce.number().int().min(0).max(65535).default(3001).describe('a TCP port 0-65535'),
+  PORT: port(3001),
   // Audit spool directory; per server by default so servers started side by side (`pnpm start`) never share one.
-  AUDIT_SPOOL_DIR: z
-    .string()
-    .min(1)
-    .default(join(tmpdir(), 'mcp-audit-spool', 'crm'))
-    .describe('a writable directory path'),
+  AUDIT_SPOOL_DIR: directoryPath(join(tmpdir(), 'mcp-audit-spool', 'crm')),
   // Which backend: `salesforce`, `sandbox` (demo org in PostgreSQL), or `auto` (Salesforce when SALESFORCE_CLIENT_ID is set).
   CRM_BACKEND: z
     .enum(['auto', 'salesforce', 'sandbox'])
@@ -62,17 +58,11 @@ export const crmConfigSchema = baseConfigSchema.extend({
     .default('62.0')
     .describe('a version like 62.0'),
   // Embedded PostgreSQL (PGlite) data directory for the sandbox when DATABASE_URL is unset; use /tmp/... in containers.
-  SANDBOX_DATA_DIR: z.string().min(1).default('.data/crm').describe('a writable directory path'),
+  SANDBOX_DATA_DIR: directoryPath('.data/crm'),
   // Date the demo data is generated around (YYYY-MM-DD; default: today, fixed at first seeding).
-  SANDBOX_ANCHOR_DATE: z.iso.date().optional().describe('a date like 2026-11-23'),
+  SANDBOX_ANCHOR_DATE: sandboxAnchorDate(),
   // Seed of the demo data generator (same seed and anchor date, same data).
-  SANDBOX_SEED: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31)
-    .default(20_261)
-    .describe('an integer'),
+  SANDBOX_SEED: sandboxSeed(),
 });
 
 export type CrmConfig = z.output<typeof crmConfigSchema>;

@@ -6,7 +6,6 @@
 import { resolve } from 'node:path';
 import { runServer } from '@mcp-platform/runtime';
 import { createPgPool } from '@mcp-platform/server-kit';
-import pg from 'pg';
 import pino from 'pino';
 import { createBackend, crmDefinition, SERVER_NAME, todayUtc } from './app.ts';
 import { SANDBOX_MIGRATIONS, seedSandbox } from './backends/sandbox-schema.ts';

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baseConfigSchema, ConfigError } from '@mcp-platform/runtime';
+import { directoryPath, port, sandboxAnchorDate, sandboxSeed } from '@mcp-platform/server-kit';
 import { z } from 'zod';
 import { CURRENCY_CODE, type Money } from './money.ts';
 import { DEFAULT_PAYMENT_TERMS, parsePaymentTerms, type TermsMap } from './payment-terms.ts';
@@ -11,13 +12,9 @@ import { DEFAULT_PAYMENT_TERMS, parsePaymentTerms, type TermsMap } from './payme
  */
 export const financeConfigSchema = baseConfigSchema.extend({
   // TCP port (the finance server's conventional port is 3003).
-  PORT: z.coerce.number().int().min(0).max(65535).default(3003).describe('a TCP port 0-65535'),
+  PORT: port(3003),
   // Audit spool directory; per server by default so servers started side by side never share one.
-  AUDIT_SPOOL_DIR: z
-    .string()
-    .min(1)
-    .default(join(tmpdir(), 'mcp-audit-spool', 'finance'))
-    .describe('a writable directory path'),
+  AUDIT_SPOOL_DIR: directoryPath(join(tmpdir(), 'mcp-audit-spool', 'finance')),
   // Which backend: `sap` (S/4HANA OData), `sandbox` (demo data in PostgreSQL), or `auto` (SAP when SAP_BASE_URL is set).
   FINANCE_BACKEND: z.enum(['auto', 'sap', 'sandbox']).default('auto').describe('auto, sap or sandbox'),
   // S/4HANA host serving /sap/opu/odata/sap/... (the communication arrangement's URL), e.g. https://my123456-api.s4hana.cloud.sap.
@@ -92,17 +89,11 @@ export const financeConfigSchema = baseConfigSchema.extend({
     })
     .describe('an amount and currency like 25000 EUR, or none'),
   // Embedded PostgreSQL (PGlite) data directory for the sandbox when DATABASE_URL is unset; use /tmp/... in containers.
-  FINANCE_DATA_DIR: z.string().min(1).default('.data/finance').describe('a writable directory path'),
+  FINANCE_DATA_DIR: directoryPath('.data/finance'),
   // Date the demo data is generated around (YYYY-MM-DD; default: today, fixed at first seeding).
-  SANDBOX_ANCHOR_DATE: z.iso.date().optional().describe('a date like 2026-11-23'),
+  SANDBOX_ANCHOR_DATE: sandboxAnchorDate(),
   // Seed of the demo data generator (same seed and anchor date, same data).
-  SANDBOX_SEED: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31)
-    .default(20_261)
-    .describe('an integer'),
+  SANDBOX_SEED: sandboxSeed(),
 });
 
 export type FinanceConfig = z.output<typeof financeConfigSchema>;

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baseConfigSchema, ConfigError } from '@mcp-platform/runtime';
-import { httpUrl, port } from '@mcp-platform/server-kit';
+import { directoryPath, httpUrl, port, sandboxAnchorDate, sandboxSeed } from '@mcp-platform/server-kit';
 import { z } from 'zod';
 
 /**
@@ -12,11 +12,7 @@ export const itsmConfigSchema = baseConfigSchema.extend({
   // TCP port (the ITSM server's conventional port is 3002).
   PORT: port(3002),
   // Audit spool directory; per server by default so servers started side by side (`pnpm start`) never share one.
-  AUDIT_SPOOL_DIR: z
-    .string()
-    .min(1)
-    .default(join(tmpdir(), 'mcp-audit-spool', 'itsm'))
-    .describe('a writable directory path'),
+  AUDIT_SPOOL_DIR: directoryPath(join(tmpdir(), 'mcp-audit-spool', 'itsm')),
   // Which backend: `servicenow`, `sandbox` (demo instance in PostgreSQL), or `auto` (ServiceNow when SERVICENOW_INSTANCE_URL is set).
   ITSM_BACKEND: z
     .enum(['auto', 'servicenow', 'sandbox'])
@@ -47,17 +43,11 @@ export const itsmConfigSchema = baseConfigSchema.extend({
     .describe('milliseconds'),
   // Embedded PostgreSQL (PGlite) data directory for the sandbox when DATABASE_URL is unset; use /tmp/... in containers.
   // Its own name (not crm's SANDBOX_DATA_DIR): `pnpm start` passes one environment to every server.
-  ITSM_SANDBOX_DATA_DIR: z.string().min(1).default('.data/itsm').describe('a writable directory path'),
+  ITSM_SANDBOX_DATA_DIR: directoryPath('.data/itsm'),
   // Date the demo data is generated around (YYYY-MM-DD; default: today, fixed at first seeding).
-  SANDBOX_ANCHOR_DATE: z.iso.date().optional().describe('a date like 2026-11-23'),
+  SANDBOX_ANCHOR_DATE: sandboxAnchorDate(),
   // Seed of the demo data generator (same seed and anchor date, same data).
-  SANDBOX_SEED: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31)
-    .default(20_261)
-    .describe('an integer'),
+  SANDBOX_SEED: sandboxSeed(),
 });
 
 export type ItsmConfig = z.output<typeof itsmConfigSchema>;

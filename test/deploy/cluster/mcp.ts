@@ -20,11 +20,22 @@ interface ListedTool {
   annotations?: { readOnlyHint?: boolean };
 }
 
-/** A read-only tool that needs no argument: what a load driver can call on any server. */
-export function argumentFreeReadTool(tools: readonly ListedTool[]): string | undefined {
-  return tools.find(
+/**
+ * A read-only tool that answers a call without arguments: what a load driver can call on any
+ * server. A schema without required properties is not enough (a tool may need one of several, like
+ * itsm's find_related_to_alert), so each candidate is called once and the first that answers
+ * without an error is taken.
+ */
+export async function argumentFreeReadTool(client: Client): Promise<string | undefined> {
+  const { tools } = (await client.listTools()) as { tools: ListedTool[] };
+  const candidates = tools.filter(
     (t) => t.annotations?.readOnlyHint === true && (t.inputSchema.required ?? []).length === 0,
-  )?.name;
+  );
+  for (const { name } of candidates) {
+    const result = await client.callTool({ name, arguments: {} });
+    if (!result.isError) return name;
+  }
+  return undefined;
 }
 
 export interface Load {

@@ -5,15 +5,17 @@
  * page, so a trimmed list resumes exactly where the kept items end (test/backends/lists.test.ts
  * checks both agree).
  */
-import { encodeCursor } from '@mcp-platform/server-kit';
+import { decodeKeyset, encodeCursor, type KeysetPosition, keysetPage } from '@mcp-platform/server-kit';
 import type { Account, Case, Contact, Contract, Opportunity } from '../model.ts';
 import type {
   AccountSearch,
   CaseSearch,
   ContactSearch,
   OpportunitySearch,
+  Page,
   RenewalSearch,
 } from './crm-backend.ts';
+import { KEYSET } from './soql.ts';
 
 type Query<Q> = Omit<Q, 'limit' | 'cursor'>;
 
@@ -67,4 +69,20 @@ export function cursorAfter<Q, T extends { id: string }>(
   item: T,
 ): string {
   return encodeCursor(list.scope, list.filters(query), { v: list.sortValue(item) ?? '', id: item.id });
+}
+
+/**
+ * One keyset page of `list` for `query`, as both backends run it: `after` is the validated position of
+ * the query's cursor (undefined on the first page); `page` cuts the `limit + 1` fetched items into the
+ * page and the cursor for the next one.
+ */
+export function keysetList<
+  Q extends { limit: number; cursor?: string | undefined },
+  T extends { id: string },
+>(list: ListSpec<Q, T>, query: Q): { after: KeysetPosition | undefined; page: (items: T[]) => Page<T> } {
+  const filters = list.filters(query);
+  return {
+    after: decodeKeyset(list.scope, filters, query.cursor, KEYSET),
+    page: (items) => keysetPage(list.scope, filters, items, query.limit, list.sortValue),
+  };
 }

@@ -1,12 +1,6 @@
 import { runWithCallSignal, ToolError } from '@mcp-platform/protocol';
 import { callScopedAgent } from '@mcp-platform/runtime';
-import {
-  type Credential,
-  decodeKeyset,
-  keysetPage,
-  type TokenSource,
-  type UpstreamCall,
-} from '@mcp-platform/server-kit';
+import type { Credential, TokenSource, UpstreamCall } from '@mcp-platform/server-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import { Connection } from 'jsforce';
 import { setDispatcher } from 'jsforce/lib/request.js';
@@ -39,6 +33,7 @@ import type {
   StageUpdate,
 } from './crm-backend.ts';
 import { recordTypeOf } from './crm-backend.ts';
+import { ACCOUNTS, CASES, CONTACTS, keysetList, OPPORTUNITIES, RENEWALS } from './lists.ts';
 import { assembleOverview } from './overview.ts';
 import { type SalesforceAuth, salesforceTokenSource } from './salesforce-auth.ts';
 import { errorCodeOf, mapSalesforceError, type Operation } from './salesforce-errors.ts';
@@ -46,7 +41,6 @@ import {
   dateLiteral,
   datetimeLiteral,
   idLiteral,
-  KEYSET,
   keysetAfter,
   likeContains,
   numberLiteral,
@@ -184,8 +178,7 @@ export class SalesforceBackend implements CrmBackend {
   // ---------------------------------------------------------------- reads
 
   async searchAccounts(q: AccountSearch, call: UpstreamCall): Promise<Page<Account>> {
-    const filters = { name: q.name, industry: q.industry, owner: q.owner };
-    const after = decodeKeyset('accounts', filters, q.cursor, KEYSET);
+    const { after, page } = keysetList(ACCOUNTS, q);
     const where: string[] = [];
     if (q.name !== undefined) where.push(`Name LIKE ${likeContains(q.name)}`);
     if (q.industry !== undefined) where.push(`Industry = ${picklistLiteral(q.industry, INDUSTRIES)}`);
@@ -199,7 +192,7 @@ export class SalesforceBackend implements CrmBackend {
       limit: q.limit + 1,
     });
     const rows = (await this.query('Account', text, q.limit + 1, call)).map(toAccount);
-    return keysetPage('accounts', filters, rows, q.limit, (a) => a.name);
+    return page(rows);
   }
 
   async getAccountOverview(
@@ -297,15 +290,7 @@ export class SalesforceBackend implements CrmBackend {
   }
 
   async listOpenOpportunities(q: OpportunitySearch, call: UpstreamCall): Promise<Page<Opportunity>> {
-    const filters = {
-      owner: q.owner,
-      stage: q.stage,
-      accountId: q.accountId,
-      closeFrom: q.closeFrom,
-      closeTo: q.closeTo,
-      minAmount: q.minAmount,
-    };
-    const after = decodeKeyset('opportunities', filters, q.cursor, KEYSET);
+    const { after, page } = keysetList(OPPORTUNITIES, q);
     const where = ['IsClosed = false'];
     if (q.owner !== undefined) where.push(`Owner.Name LIKE ${likeContains(q.owner)}`);
     if (q.stage !== undefined) where.push(`StageName = ${picklistLiteral(q.stage, OPPORTUNITY_STAGES)}`);
@@ -322,7 +307,7 @@ export class SalesforceBackend implements CrmBackend {
       limit: q.limit + 1,
     });
     const rows = (await this.query('Opportunity', text, q.limit + 1, call)).map(toOpportunity);
-    return keysetPage('opportunities', filters, rows, q.limit, (o) => o.closeDate);
+    return page(rows);
   }
 
   async getOpportunity(opportunityId: string, call: UpstreamCall): Promise<OpportunityDetail | undefined> {
@@ -337,8 +322,7 @@ export class SalesforceBackend implements CrmBackend {
   }
 
   async findContacts(q: ContactSearch, call: UpstreamCall): Promise<Page<Contact>> {
-    const filters = { name: q.name, email: q.email, title: q.title, accountId: q.accountId };
-    const after = decodeKeyset('contacts', filters, q.cursor, KEYSET);
+    const { after, page } = keysetList(CONTACTS, q);
     const where: string[] = [];
     if (q.name !== undefined) where.push(`Name LIKE ${likeContains(q.name)}`);
     if (q.email !== undefined) where.push(`Email LIKE ${likeContains(q.email)}`);
@@ -353,12 +337,11 @@ export class SalesforceBackend implements CrmBackend {
       limit: q.limit + 1,
     });
     const rows = (await this.query('Contact', text, q.limit + 1, call)).map(toContact);
-    return keysetPage('contacts', filters, rows, q.limit, (c) => c.name);
+    return page(rows);
   }
 
   async listOpenCases(q: CaseSearch, call: UpstreamCall): Promise<Page<Case>> {
-    const filters = { accountId: q.accountId, priority: q.priority };
-    const after = decodeKeyset('cases', filters, q.cursor, KEYSET);
+    const { after, page } = keysetList(CASES, q);
     const where = [`AccountId = ${idLiteral(q.accountId)}`, 'IsClosed = false'];
     if (q.priority !== undefined) where.push(`Priority = ${picklistLiteral(q.priority, CASE_PRIORITIES)}`);
     if (after) where.push(keysetAfter('CreatedDate', datetimeLiteral(String(after.v)), after.id, 'DESC'));
@@ -370,12 +353,11 @@ export class SalesforceBackend implements CrmBackend {
       limit: q.limit + 1,
     });
     const rows = (await this.query('Case', text, q.limit + 1, call)).map(toCase);
-    return keysetPage('cases', filters, rows, q.limit, (c) => c.createdDate);
+    return page(rows);
   }
 
   async listRenewals(q: RenewalSearch, call: UpstreamCall): Promise<Page<Contract>> {
-    const filters = { from: q.from, to: q.to, owner: q.owner };
-    const after = decodeKeyset('renewals', filters, q.cursor, KEYSET);
+    const { after, page } = keysetList(RENEWALS, q);
     const where = [
       `Status = 'Activated'`,
       `EndDate >= ${dateLiteral(q.from)}`,
@@ -391,7 +373,7 @@ export class SalesforceBackend implements CrmBackend {
       limit: q.limit + 1,
     });
     const rows = (await this.query('Contract', text, q.limit + 1, call)).map(toContract);
-    return keysetPage('renewals', filters, rows, q.limit, (c) => c.endDate);
+    return page(rows);
   }
 
   async describeRecord(recordId: string, call: UpstreamCall): Promise<RecordLabel | undefined> {

@@ -1,5 +1,5 @@
 import { queryWithCallSignal } from '@mcp-platform/runtime';
-import { createPgPool, decodeKeyset, keysetPage, type UpstreamCall } from '@mcp-platform/server-kit';
+import { createPgPool, escapeLike, SqlParams, type UpstreamCall } from '@mcp-platform/server-kit';
 import pg from 'pg';
 import {
   type Account,
@@ -28,10 +28,10 @@ import type {
   StageUpdate,
 } from './crm-backend.ts';
 import { recordTypeOf } from './crm-backend.ts';
+import { ACCOUNTS, CASES, CONTACTS, keysetList, OPPORTUNITIES, RENEWALS } from './lists.ts';
 import { assembleOverview } from './overview.ts';
 import { SCHEMA } from './sandbox-schema.ts';
 import { INTEGRATION_USER } from './sandbox-seed.ts';
-import { KEYSET } from './soql.ts';
 
 // Dates and timestamps come back as text so both backends return the same shapes.
 const TYPES = {
@@ -42,20 +42,6 @@ const TYPES = {
     return pg.types.getTypeParser(oid, format as 'text');
   },
 };
-
-/** Escapes text for a LIKE/ILIKE pattern (backslash is PostgreSQL's default escape character). */
-export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-}
-
-/** Collects parameters so each condition reads `column op ${p(value)}`. */
-class Params {
-  readonly values: unknown[] = [];
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
 
 const S = SCHEMA;
 const ACCOUNT_COLUMNS = `a.id, a.name, a.industry, a.type, u.name AS owner_name, a.billing_city, a.billing_country,
@@ -169,15 +155,14 @@ export class SandboxBackend implements CrmBackend {
   }
 
   /** Runs one statement; the call's signal cancels it on the server (no query outlives its call). */
-  private async rows(text: string, params: Params | unknown[], call: UpstreamCall): Promise<Row[]> {
-    const values = params instanceof Params ? params.values : params;
+  private async rows(text: string, params: SqlParams | unknown[], call: UpstreamCall): Promise<Row[]> {
+    const values = params instanceof SqlParams ? params.values : params;
     return (await queryWithCallSignal(this.pool, text, values, call.signal)).rows as Row[];
   }
 
   async searchAccounts(q: AccountSearch, call: UpstreamCall): Promise<Page<Account>> {
-    const filters = { name: q.name, industry: q.industry, owner: q.owner };
-    const after = decodeKeyset('accounts', filters, q.cursor, KEYSET);
-    const p = new Params();
+    const { after, page } = keysetList(ACCOUNTS, q);
+    const p = new SqlParams();
     const where: string[] = [];
     if (q.name !== undefined) where.push(`a.name ILIKE '%' || ${p.add(escapeLike(q.name))} || '%'`);
     if (q.industry !== undefined) where.push(`a.industry = ${p.add(q.industry)}`);
@@ -189,7 +174,7 @@ export class SandboxBackend implements CrmBackend {
       p,
       call,
     );
-    return keysetPage('accounts', filters, rows.map(toAccount), q.limit, (a) => a.name);
+    return page(rows.map(toAccount));
   }
 
   async getAccountOverview(
@@ -250,16 +235,8 @@ export class SandboxBackend implements CrmBackend {
   }
 
   async listOpenOpportunities(q: OpportunitySearch, call: UpstreamCall): Promise<Page<Opportunity>> {
-    const filters = {
-      owner: q.owner,
-      stage: q.stage,
-      accountId: q.accountId,
-      closeFrom: q.closeFrom,
-      closeTo: q.closeTo,
-      minAmount: q.minAmount,
-    };
-    const after = decodeKeyset('opportunities', filters, q.cursor, KEYSET);
-    const p = new Params();
+    const { after, page } = keysetList(OPPORTUNITIES, q);
+    const p = new SqlParams();
     const where = ['NOT o.is_closed'];
     if (q.owner !== undefined) where.push(`u.name ILIKE '%' || ${p.add(escapeLike(q.owner))} || '%'`);
     if (q.stage !== undefined) where.push(`o.stage = ${p.add(q.stage)}`);
@@ -274,7 +251,7 @@ export class SandboxBackend implements CrmBackend {
       p,
       call,
     );
-    return keysetPage('opportunities', filters, rows.map(toOpportunity), q.limit, (x) => x.closeDate);
+    return page(rows.map(toOpportunity));
   }
 
   async getOpportunity(opportunityId: string, call: UpstreamCall): Promise<OpportunityDetail | undefined> {
@@ -289,9 +266,8 @@ export class SandboxBackend implements CrmBackend {
   }
 
   async findContacts(q: ContactSearch, call: UpstreamCall): Promise<Page<Contact>> {
-    const filters = { name: q.name, email: q.email, title: q.title, accountId: q.accountId };
-    const after = decodeKeyset('contacts', filters, q.cursor, KEYSET);
-    const p = new Params();
+    const { after, page } = keysetList(CONTACTS, q);
+    const p = new SqlParams();
     const name = `concat_ws(' ', c.first_name, c.last_name)`;
     const where: string[] = [];
     if (q.name !== undefined) where.push(`${name} ILIKE '%' || ${p.add(escapeLike(q.name))} || '%'`);
@@ -305,13 +281,12 @@ export class SandboxBackend implements CrmBackend {
       p,
       call,
     );
-    return keysetPage('contacts', filters, rows.map(toContact), q.limit, (c) => c.name);
+    return page(rows.map(toContact));
   }
 
   async listOpenCases(q: CaseSearch, call: UpstreamCall): Promise<Page<Case>> {
-    const filters = { accountId: q.accountId, priority: q.priority };
-    const after = decodeKeyset('cases', filters, q.cursor, KEYSET);
-    const p = new Params();
+    const { after, page } = keysetList(CASES, q);
+    const p = new SqlParams();
     const where = [`k.account_id = ${p.add(q.accountId)}`, 'NOT k.is_closed'];
     if (q.priority !== undefined) where.push(`k.priority = ${p.add(q.priority)}`);
     if (after)
@@ -322,13 +297,12 @@ export class SandboxBackend implements CrmBackend {
       p,
       call,
     );
-    return keysetPage('cases', filters, rows.map(toCase), q.limit, (c) => c.createdDate);
+    return page(rows.map(toCase));
   }
 
   async listRenewals(q: RenewalSearch, call: UpstreamCall): Promise<Page<Contract>> {
-    const filters = { from: q.from, to: q.to, owner: q.owner };
-    const after = decodeKeyset('renewals', filters, q.cursor, KEYSET);
-    const p = new Params();
+    const { after, page } = keysetList(RENEWALS, q);
+    const p = new SqlParams();
     const where = [
       `k.status = 'Activated'`,
       `k.end_date >= ${p.add(q.from)}`,
@@ -343,7 +317,7 @@ export class SandboxBackend implements CrmBackend {
       p,
       call,
     );
-    return keysetPage('renewals', filters, rows.map(toContract), q.limit, (c) => c.endDate);
+    return page(rows.map(toContract));
   }
 
   async describeRecord(recordId: string, call: UpstreamCall): Promise<RecordLabel | undefined> {

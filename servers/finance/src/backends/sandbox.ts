@@ -11,12 +11,9 @@ import pg from 'pg';
 import {
   APPROVAL_STATUS,
   approvalStatusOf,
-  CATEGORIES,
   type Category,
   type Contract,
-  type DeliveryStatus,
   type Invoice,
-  type InvoiceProgress,
   type PaymentStatus,
   type PurchaseOrder,
   type PurchaseOrderDetail,
@@ -39,8 +36,8 @@ import type {
   SupplierSearch,
 } from './finance-backend.ts';
 import { CONTRACTS, INVOICES, PURCHASE_ORDERS, SUPPLIERS } from './lists.ts';
+import { deliveryStatus, invoiceOfOrder, invoiceProgress, toInvoice, toSupplier } from './records.ts';
 import { SCHEMA } from './sandbox-schema.ts';
-import { daysBetween } from './sandbox-seed.ts';
 
 const S = SCHEMA;
 type Row = Record<string, unknown>;
@@ -55,28 +52,19 @@ const TYPES = {
 
 const where = (parts: string[]) => (parts.length ? `WHERE ${parts.join(' AND ')}` : '');
 
-function toSupplier(r: Row): Supplier {
-  const category = (r.category as Category | null) ?? null;
-  return {
+const supplierOf = (r: Row): Supplier =>
+  toSupplier({
     id: String(r.id),
     name: String(r.name),
     country: (r.country as string | null) ?? null,
     city: (r.city as string | null) ?? null,
-    category,
-    categoryName: category ? (CATEGORIES[category] ?? null) : null,
+    category: (r.category as Category | null) ?? null,
     purchasingBlocked: r.purchasing_blocked === true,
     paymentBlocked: r.payment_blocked === true,
-  };
-}
+  });
 
-function paymentStatus(r: Row): PaymentStatus {
-  if (r.paid_date !== null) return 'paid';
-  return r.payment_block !== null ? 'blocked' : 'open';
-}
-
-function toInvoice(r: Row): Invoice {
-  const paid = (r.paid_date as string | null) ?? null;
-  return {
+const invoiceOf = (r: Row): Invoice =>
+  toInvoice({
     id: String(r.id),
     fiscalYear: String(r.fiscal_year),
     supplierId: String(r.supplier_id),
@@ -84,14 +72,11 @@ function toInvoice(r: Row): Invoice {
     purchaseOrder: (r.po_id as string | null) ?? null,
     documentDate: String(r.document_date),
     dueDate: (r.due_date as string | null) ?? null,
-    paidDate: paid,
-    daysToPay: paid === null ? null : daysBetween(String(r.document_date), paid),
+    paidDate: (r.paid_date as string | null) ?? null,
     gross: money(String(r.gross_amount), String(r.currency)),
     paymentTerms: (r.payment_terms as string | null) ?? null,
-    status: paymentStatus(r),
-    paymentBlockReason: paid === null ? ((r.payment_block as string | null) ?? null) : null,
-  };
-}
+    paymentBlock: (r.payment_block as string | null) ?? null,
+  });
 
 function toContract(r: Row): Contract {
   return {
@@ -118,13 +103,6 @@ const PO_FACTS = `
   LEFT JOIN ${S}.suppliers s ON s.id = po.supplier_id
   GROUP BY po.id, s.name`;
 
-function deliveryOf(r: Row): DeliveryStatus {
-  return r.all_delivered ? 'delivered' : r.any_received ? 'partially_delivered' : 'not_delivered';
-}
-function invoicingOf(r: Row): InvoiceProgress {
-  return r.all_invoiced ? 'invoiced' : r.any_invoiced ? 'partially_invoiced' : 'not_invoiced';
-}
-
 function toPurchaseOrder(r: Row): PurchaseOrder {
   return {
     id: String(r.id),
@@ -135,8 +113,8 @@ function toPurchaseOrder(r: Row): PurchaseOrder {
     orderDate: String(r.order_date),
     netValue: money(String(r.net_value), String(r.currency)),
     approvalStatus: approvalStatusOf(String(r.approval_code)),
-    deliveryStatus: deliveryOf(r),
-    invoiceStatus: invoicingOf(r),
+    deliveryStatus: deliveryStatus(r.all_delivered === true, r.any_received === true),
+    invoiceStatus: invoiceProgress(r.all_invoiced === true, r.any_invoiced === true),
     nextDeliveryDate: (r.next_delivery as string | null) ?? null,
   };
 }
@@ -171,13 +149,13 @@ export class SandboxBackend implements FinanceBackend {
       p,
       call,
     );
-    return keysetPage(SUPPLIERS.scope, filters, rows.map(toSupplier), q.limit, SUPPLIERS.sortValue);
+    return keysetPage(SUPPLIERS.scope, filters, rows.map(supplierOf), q.limit, SUPPLIERS.sortValue);
   }
 
   async getSupplier(supplierId: string, call: UpstreamCall): Promise<Supplier | undefined> {
     const p = new SqlParams();
     const rows = await this.rows(`SELECT * FROM ${S}.suppliers WHERE id = ${p.add(supplierId)}`, p, call);
-    return rows[0] && toSupplier(rows[0]);
+    return rows[0] && supplierOf(rows[0]);
   }
 
   async supplierTerms(
@@ -287,10 +265,7 @@ export class SandboxBackend implements FinanceBackend {
         deliveryCompleted: i.delivery_completed === true,
         finallyInvoiced: i.finally_invoiced === true,
       })),
-      invoices: invoices.map((r) => {
-        const inv = toInvoice(r);
-        return { id: inv.id, fiscalYear: inv.fiscalYear, gross: inv.gross, status: inv.status };
-      }),
+      invoices: invoices.map((r) => invoiceOfOrder(invoiceOf(r))),
     };
   }
 
@@ -323,7 +298,7 @@ export class SandboxBackend implements FinanceBackend {
       p,
       call,
     );
-    return keysetPage(INVOICES.scope, filters, rows.map(toInvoice), q.limit, INVOICES.sortValue);
+    return keysetPage(INVOICES.scope, filters, rows.map(invoiceOf), q.limit, INVOICES.sortValue);
   }
 
   async invoiceFacts(q: InvoiceFactsQuery, call: UpstreamCall): Promise<Bounded<Invoice>> {
@@ -334,7 +309,7 @@ export class SandboxBackend implements FinanceBackend {
       p,
       call,
     );
-    return { complete: rows.length <= q.bound, rows: rows.slice(0, q.bound).map(toInvoice) };
+    return { complete: rows.length <= q.bound, rows: rows.slice(0, q.bound).map(invoiceOf) };
   }
 
   async listContracts(q: ContractSearch, call: UpstreamCall): Promise<Page<Contract>> {

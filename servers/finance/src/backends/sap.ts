@@ -14,13 +14,9 @@ import type { SapAuth } from '../config.ts';
 import {
   APPROVAL_STATUS,
   approvalStatusOf,
-  CATEGORIES,
   type Category,
   type Contract,
-  type DeliveryStatus,
   type Invoice,
-  type InvoiceProgress,
-  type PaymentStatus,
   type PurchaseOrder,
   type PurchaseOrderDetail,
   type PurchaseOrderItem,
@@ -58,7 +54,7 @@ import type {
   SupplierSearch,
 } from './finance-backend.ts';
 import { CONTRACTS, INVOICES, PURCHASE_ORDERS, SUPPLIERS } from './lists.ts';
-import { daysBetween } from './sandbox-seed.ts';
+import { deliveryStatus, invoiceOfOrder, invoiceProgress, toInvoice, toSupplier } from './records.ts';
 import { describeSapError, type ODataList, sapDate, toSapDate } from './sap-odata.ts';
 
 /** The released API services this adapter reads (and, for requisitions, writes). */
@@ -236,17 +232,15 @@ export class SapBackend implements FinanceBackend {
   }
 
   private toSupplier(r: Row, address: Row | undefined): Supplier {
-    const category = (s(r.Industry) || null) as Category | null;
-    return {
+    return toSupplier({
       id: s(r.Supplier),
       name: s(r.SupplierName),
       country: s(address?.Country) || null,
       city: s(address?.CityName) || null,
-      category,
-      categoryName: category ? (CATEGORIES[category] ?? null) : null,
+      category: (s(r.Industry) || null) as Category | null,
       purchasingBlocked: r.PurchasingIsBlocked === true,
       paymentBlocked: r.PaymentIsBlockedForSupplier === true,
-    };
+    });
   }
 
   async searchSuppliers(q: SupplierSearch, call: UpstreamCall): Promise<Page<Supplier>> {
@@ -427,16 +421,14 @@ export class SapBackend implements FinanceBackend {
     for (const i of items) totals.add(i.netValue);
     const all = (f: (i: PurchaseOrderItem) => boolean) => items.length > 0 && items.every(f);
     const any = (f: (i: PurchaseOrderItem) => boolean) => items.some(f);
-    const delivery: DeliveryStatus = all((i) => i.deliveryCompleted)
-      ? 'delivered'
-      : any((i) => decimal(i.receivedQuantity).gt(0))
-        ? 'partially_delivered'
-        : 'not_delivered';
-    const invoicing: InvoiceProgress = all((i) => i.finallyInvoiced)
-      ? 'invoiced'
-      : any((i) => decimal(i.invoicedQuantity).gt(0))
-        ? 'partially_invoiced'
-        : 'not_invoiced';
+    const delivery = deliveryStatus(
+      all((i) => i.deliveryCompleted),
+      any((i) => decimal(i.receivedQuantity).gt(0)),
+    );
+    const invoicing = invoiceProgress(
+      all((i) => i.finallyInvoiced),
+      any((i) => decimal(i.invoicedQuantity).gt(0)),
+    );
     const pending = items
       .filter((i) => !i.deliveryCompleted && i.deliveryDate !== null)
       .map((i) => i.deliveryDate!);
@@ -572,9 +564,7 @@ export class SapBackend implements FinanceBackend {
           ),
       );
       const invoices = await this.invoicesWhere(filter, po.supplierId, 200, call);
-      po.invoices = invoices.rows
-        .sort((a, b) => a.id.localeCompare(b.id))
-        .map((i) => ({ id: i.id, fiscalYear: i.fiscalYear, gross: i.gross, status: i.status }));
+      po.invoices = invoices.rows.sort((a, b) => a.id.localeCompare(b.id)).map(invoiceOfOrder);
     }
     return po;
   }
@@ -629,11 +619,8 @@ export class SapBackend implements FinanceBackend {
         const dueDate = new Date(Date.parse(`${base}T00:00:00Z`) + netDays * 86_400_000)
           .toISOString()
           .slice(0, 10);
-        const paid = cleared.get(`${s(r.SupplierInvoice)}${s(r.FiscalYear)}`) ?? null;
-        const block = s(r.PaymentBlockingReason) || null;
-        const status: PaymentStatus = paid !== null ? 'paid' : block !== null ? 'blocked' : 'open';
         const refs = SapBackend.results(r.to_SuplrInvcItemPurOrdRef);
-        return {
+        return toInvoice({
           id: s(r.SupplierInvoice),
           fiscalYear: s(r.FiscalYear),
           supplierId: s(r.InvoicingParty),
@@ -641,13 +628,11 @@ export class SapBackend implements FinanceBackend {
           purchaseOrder: refs[0] ? s(refs[0].PurchaseOrder) : null,
           documentDate,
           dueDate,
-          paidDate: paid,
-          daysToPay: paid === null ? null : daysBetween(documentDate, paid),
+          paidDate: cleared.get(`${s(r.SupplierInvoice)}${s(r.FiscalYear)}`) ?? null,
           gross: money(s(r.InvoiceGrossAmount), s(r.DocumentCurrency)),
           paymentTerms: s(r.PaymentTerms) || null,
-          status,
-          paymentBlockReason: paid === null ? block : null,
-        };
+          paymentBlock: s(r.PaymentBlockingReason) || null,
+        });
       }),
     };
   }

@@ -66,7 +66,12 @@ export function toIncident(r: SnRecord): Incident {
   };
 }
 
-export function toIncidentDetail(r: SnRecord, journal: JournalEntry[], slas: Sla[]): IncidentDetail {
+/** An incident with its journal (`sys_journal_field`) and SLA (`task_sla`) records. */
+export function toIncidentDetail(
+  r: SnRecord,
+  journal: readonly SnRecord[],
+  slas: readonly SnRecord[],
+): IncidentDetail {
   const problem = v(r, 'problem_id');
   const change = v(r, 'caused_by');
   return {
@@ -80,8 +85,8 @@ export function toIncidentDetail(r: SnRecord, journal: JournalEntry[], slas: Sla
     closeNotes: cap(v(r, 'close_notes')),
     problem: problem ? { sysId: problem, number: d(r, 'problem_id') } : null,
     causedByChange: change ? { sysId: change, number: d(r, 'caused_by') } : null,
-    journal,
-    slas,
+    journal: journal.map(toJournal),
+    slas: slas.map(toSla),
   };
 }
 
@@ -92,6 +97,26 @@ export function toJournal(r: SnRecord): JournalEntry {
     createdBy: v(r, 'sys_created_by'),
     text: cap(v(r, 'value')) ?? '',
   };
+}
+
+/** The journal field a note of `kind` goes into. */
+export function journalElement(kind: 'work_note' | 'comment'): 'work_notes' | 'comments' {
+  return kind === 'comment' ? 'comments' : 'work_notes';
+}
+
+/** The journal entry a backend has just written (`createdOn` in `YYYY-MM-DD HH:MM:SS`, UTC). */
+export function newJournalEntry(
+  kind: 'work_note' | 'comment',
+  text: string,
+  createdOn: string,
+  createdBy: string,
+): JournalEntry {
+  return toJournal({
+    element: { value: journalElement(kind), display_value: '' },
+    value: { value: text, display_value: text },
+    sys_created_on: { value: createdOn, display_value: createdOn },
+    sys_created_by: { value: createdBy, display_value: createdBy },
+  });
 }
 
 export function toSla(r: SnRecord): Sla {
@@ -143,6 +168,12 @@ export function toCi(r: SnRecord): Ci {
     supportGroup: ref(r, 'support_group'),
     ownedByGroup: ref(r, 'managed_by_group'),
   };
+}
+
+/** The sys_ids of the CIs on the other end of `rels` from `self`, each once. */
+export function relatedCiIds(rels: readonly SnRecord[], self: string): string[] {
+  const ids = rels.map((rel) => (v(rel, 'parent') === self ? v(rel, 'child') : v(rel, 'parent')));
+  return [...new Set(ids)].filter((id) => id !== '');
 }
 
 /**

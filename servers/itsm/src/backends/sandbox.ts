@@ -23,18 +23,18 @@ import type {
   Page,
   Resolution,
 } from './itsm-backend.ts';
-import { pageOf, positionOf } from './paging.ts';
+import { changePage, incidentPage, positionOf } from './paging.ts';
 import {
   CHOICE_LABELS,
+  journalElement,
+  newJournalEntry,
+  relatedCiIds,
   type SnRecord,
-  toChange,
   toChangeDetail,
   toCi,
   toCiDetail,
   toIncident,
   toIncidentDetail,
-  toJournal,
-  toSla,
 } from './records.ts';
 import { SCHEMA } from './sandbox-schema.ts';
 import { INTEGRATION_USER, snDateTime } from './sandbox-seed.ts';
@@ -124,7 +124,7 @@ export class SandboxBackend implements ItsmBackend {
     const sql = `${INCIDENT_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY i.number COLLATE "C" DESC, i.sys_id DESC LIMIT ${p.add(q.limit + 1)}`;
     const records = await this.rows('incident', sql, p.values, call);
-    return pageOf('incidents', q, records.map(toIncident), (i) => ({ v: i.number, id: i.sysId }));
+    return incidentPage(q, records);
   }
 
   async getIncident(
@@ -153,7 +153,7 @@ export class SandboxBackend implements ItsmBackend {
       [sysId],
       call,
     );
-    return toIncidentDetail(record, journal.map(toJournal), slas.map(toSla));
+    return toIncidentDetail(record, journal, slas);
   }
 
   async incidentsOn(
@@ -193,8 +193,7 @@ export class SandboxBackend implements ItsmBackend {
       p.values,
       call,
     );
-    const page = pageOf('changes', q, records, (r) => ({ v: r.start_date!.value, id: r.sys_id!.value }));
-    return { items: page.items.map(toChange), nextCursor: page.nextCursor };
+    return changePage(q, records);
   }
 
   async findCis(names: readonly string[], call: UpstreamCall): Promise<Ci[]> {
@@ -217,7 +216,7 @@ export class SandboxBackend implements ItsmBackend {
       [sysId],
       call,
     );
-    const otherIds = rels.map((r) => (r.parent!.value === sysId ? r.child!.value : r.parent!.value));
+    const otherIds = relatedCiIds(rels, sysId);
     const others = new Map(
       (await this.rows('cmdb_ci', `${CI_SELECT} WHERE c.sys_id = ANY($1)`, [otherIds], call)).map((c) => [
         c.sys_id!.value,
@@ -329,20 +328,13 @@ export class SandboxBackend implements ItsmBackend {
     call: UpstreamCall,
   ): Promise<JournalEntry> {
     const at = nowValue();
-    await this.journal(incident.sysId, kind === 'comment' ? 'comments' : 'work_notes', text, at, call);
+    await this.journal(incident.sysId, journalElement(kind), text, at, call);
     await this.query(
       `UPDATE ${S}.incident SET sys_updated_on = $2 WHERE sys_id = $1`,
       [incident.sysId, at],
       call,
     );
-    return toJournal(
-      snRecord('sys_journal_field', {
-        element: kind === 'comment' ? 'comments' : 'work_notes',
-        value: text,
-        sys_created_on: at,
-        sys_created_by: INTEGRATION_USER,
-      }),
-    );
+    return newJournalEntry(kind, text, at, INTEGRATION_USER);
   }
 
   async resolveIncident(input: Resolution, call: UpstreamCall): Promise<IncidentDetail> {

@@ -47,18 +47,18 @@ import type {
   Page,
   Resolution,
 } from './itsm-backend.ts';
-import { pageOf, positionOf } from './paging.ts';
+import { changePage, incidentPage, positionOf } from './paging.ts';
 import {
   isoTime,
+  journalElement,
+  newJournalEntry,
+  relatedCiIds,
   type SnRecord,
-  toChange,
   toChangeDetail,
   toCi,
   toCiDetail,
   toIncident,
   toIncidentDetail,
-  toJournal,
-  toSla,
 } from './records.ts';
 
 /** The fields read from each table (`sysparm_fields`): fixed in code, never from input. */
@@ -327,7 +327,7 @@ export class ServiceNowBackend implements ItsmBackend {
       after ? { sysId: after.id } : undefined,
     );
     const records = await this.list('searchIncidents', 'incident', query, q.limit + 1, call);
-    return pageOf('incidents', q, records.map(toIncident), (i) => ({ v: i.number, id: i.sysId }));
+    return incidentPage(q, records);
   }
 
   async getIncident(
@@ -360,7 +360,7 @@ export class ServiceNowBackend implements ItsmBackend {
         call,
       ),
     ]);
-    return toIncidentDetail(record, journal.map(toJournal), slas.map(toSla));
+    return toIncidentDetail(record, journal, slas);
   }
 
   async incidentsOn(
@@ -408,11 +408,7 @@ export class ServiceNowBackend implements ItsmBackend {
       after ? { sysId: after.id } : undefined,
     );
     const records = await this.list('listChanges', 'change_request', query, q.limit + 1, call);
-    const page = pageOf('changes', q, records, (r) => ({
-      v: r.start_date?.value ?? '',
-      id: r.sys_id?.value ?? '',
-    }));
-    return { items: page.items.map(toChange), nextCursor: page.nextCursor };
+    return changePage(q, records);
   }
 
   async findCis(names: readonly string[], call: UpstreamCall): Promise<Ci[]> {
@@ -448,9 +444,7 @@ export class ServiceNowBackend implements ItsmBackend {
         call,
       ),
     ]);
-    const otherIds = [
-      ...new Set(rels.map((r) => (r.parent?.value === id ? r.child?.value : r.parent?.value) ?? '')),
-    ].filter((v) => v !== '');
+    const otherIds = relatedCiIds(rels, id);
     const others = new Map<string, Ci>();
     if (otherIds.length > 0) {
       const othersQuery = new EncodedQuery('cmdb_ci').where('sys_id', 'IN', otherIds.map(sysId));
@@ -528,15 +522,10 @@ export class ServiceNowBackend implements ItsmBackend {
       'incident',
       'PATCH',
       target,
-      { [kind === 'comment' ? 'comments' : 'work_notes']: value },
+      { [journalElement(kind)]: value },
       call,
     );
-    return toJournal({
-      element: { value: kind === 'comment' ? 'comments' : 'work_notes', display_value: '' },
-      value: { value, display_value: value },
-      sys_created_on: record.sys_updated_on,
-      sys_created_by: { value: 'mcp.integration', display_value: 'mcp.integration' },
-    });
+    return newJournalEntry(kind, value, record.sys_updated_on?.value ?? '', 'mcp.integration');
   }
 
   async resolveIncident(input: Resolution, call: UpstreamCall): Promise<IncidentDetail> {
