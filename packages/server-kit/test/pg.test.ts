@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { runNode } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CHILD = fileURLToPath(new URL('./support/pg-terminated-at-connect.ts', import.meta.url));
@@ -29,22 +29,8 @@ const STARTUP_THEN_TERMINATED = Buffer.concat([
   ),
 ]);
 
-function run(port: number, mode: 'plain' | 'guarded') {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=@mcp-platform/source', CHILD, String(port), mode], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => {
-      stdout += String(c);
-    });
-    child.stderr.on('data', (c) => {
-      stderr += String(c);
-    });
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (port: number, mode: 'plain' | 'guarded') =>
+  runNode(['--conditions=@mcp-platform/source', CHILD, String(port), mode]);
 
 describe('createPgPool: a database that goes away never crashes the process', () => {
   let server: Server;
