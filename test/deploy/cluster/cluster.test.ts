@@ -487,7 +487,7 @@ describe.skipIf(why !== undefined)(SUITE, () => {
             `${INSTANCE},mcp-platform/role=server`,
             '--delete-emptydir-data',
             '--ignore-daemonsets',
-            '--timeout=60s',
+            '--timeout=30s',
           ],
           3 * MINUTE,
         ),
