@@ -355,12 +355,8 @@ step_kube_build() { # not in ALL_STEPS: run by step_kube
   # The project's helm (the gotools step; it need not exist yet) stands in for the sandbox's own
   # pin, which it would otherwise build (minutes).
   printf '#!/bin/sh\nexec %q "$@"\n' "$HELM_BIN" >"$tmp/bin/helm" && chmod +x "$tmp/bin/helm"
-  # kube-sandbox.sh compiles at `nice -n 19`, which leaves it only the CPU the tests do not use; but
-  # in CI the cluster suite waits for this build, so it is on the critical path. Started at -19, its
-  # compilers run at 0 and share the cores with the tests as equals. (Not root: nice warns and runs
-  # the build at 19 as before.)
   W="$tmp/work" BIN="$tmp/bin" KV=$MCP_KUBE_VERSION SV="v0.${MCP_KUBE_VERSION#v1.}" COREDNS_V=$MCP_COREDNS_VERSION \
-    nice -n -19 bash "$KUBE_SANDBOX" build
+    bash "$KUBE_SANDBOX" build
   local prom
   prom=$(go_module_dir "$tmp" "github.com/prometheus-operator/prometheus-operator@$MCP_PROM_OPERATOR_VERSION")
   for kind in servicemonitors prometheusrules; do
