@@ -44,8 +44,9 @@ describe('keep-alive: advertised hint, idle timeout and the drain', () => {
     const { head, answeredAt, closedAt } = await requestOnce(port);
     expect(head).toMatch(/^HTTP\/1\.1 200/);
     expect(head).toMatch(/\r\nkeep-alive: timeout=1\r\n/i);
-    // Closed by the server at the idle timeout, not at the advertised hint.
-    expect((await closedAt) - answeredAt).toBeGreaterThanOrEqual(2_900);
+    // Closed by the server at the idle timeout (3 s), not at the advertised hint (1 s). The bound sits
+    // between the two: the client notes the answer a little after the server's timer starts.
+    expect((await closedAt) - answeredAt).toBeGreaterThanOrEqual(2_000);
   }, 30_000);
 
   it('the drain closes an idle connection only after it has been quiet longer than the advertised keep-alive', async () => {
@@ -58,8 +59,9 @@ describe('keep-alive: advertised hint, idle timeout and the drain', () => {
     const { head, answeredAt, closedAt } = await requestOnce(port);
     expect(head).toMatch(/\r\nkeep-alive: timeout=3\r\n/i);
     const shutdown = server.shutdown();
-    // A client honouring `timeout=3` stops using the connection before 3 s; the drain waits 3 s + 1 s.
-    expect((await closedAt) - answeredAt).toBeGreaterThanOrEqual(3_900);
+    // A client honouring `timeout=3` stops using the connection before 3 s; the drain waits 3 s + 1 s
+    // (the old drain closed after 2 s). The bound leaves a second for the client noting the answer late.
+    expect((await closedAt) - answeredAt).toBeGreaterThanOrEqual(3_000);
     await shutdown;
     server = undefined;
   }, 30_000);
