@@ -87,6 +87,14 @@ build() { # build TAG [PODMAN-BUILD-ARGS...]
   fi
 }
 
+# Builds hold this machine-wide lock shared; a clean-up that prunes untagged images (the layer
+# cache builds reuse, old ones included) holds it exclusively, so it never removes a layer from under
+# a build (podman: "getting top layer info: layer not known"). test/deploy/containers.test.ts prunes.
+if command -v flock >/dev/null; then
+  exec {image_lock}>"${MCP_IMAGE_LOCK:-${TMPDIR:-/tmp}/mcp-platform-images.lock}"
+  flock -s "$image_lock"
+fi
+
 # The dependency download (keyed on pnpm-lock.yaml) under a tag of its own, so that cleaning
 # up untagged images never throws it away.
 build "${PREFIX}build-cache:fetch" --target fetch

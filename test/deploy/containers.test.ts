@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -32,6 +34,8 @@ const STOP_TIMEOUT_S = 20;
 const BUILD_TIMEOUT_MS = 20 * 60_000;
 /** The clean-up's engine commands (rm, rmi, prune) one after another, each bounded below. */
 const CLEANUP_TIMEOUT_MS = 15 * 60_000;
+/** docker/build-all.sh's lock: builds hold it shared, the prune below exclusively. */
+const IMAGE_LOCK = process.env.MCP_IMAGE_LOCK ?? join(tmpdir(), 'mcp-platform-images.lock');
 
 // The migration check runs the image's `migrate` against the test PostgreSQL (scripts/env.sh).
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -114,9 +118,11 @@ describe.skipIf(detected.engine === undefined && detected.error === undefined)(S
     // Untagged leftovers of earlier runs (replaced images, build stages; ours only, older than
     // half an hour so a build running beside this one keeps its layers): the disk does not fill
     // run after run. Tagged images and the dependency download (build-all.sh tags it) stay.
+    // Exclusively under docker/build-all.sh's lock: a build beside this one (the cluster suite's)
+    // reuses cached layers however old they are, and must not lose one mid-build.
     for (const label of ['io.modelcontextprotocol.server', 'io.modelcontextprotocol.platform-build']) {
       const prune = ['image', 'prune', '--force', '--filter', `label=${label}`, '--filter', 'until=30m'];
-      await exec(engine, prune, 300_000).catch(() => undefined);
+      await exec('flock', ['-x', IMAGE_LOCK, engine, ...prune], 300_000).catch(() => undefined);
     }
     const mb = (bytes?: number) => (bytes === undefined ? '-' : `${(bytes / 1e6).toFixed(1)} MB`);
     const s = (seconds?: number) => (seconds === undefined ? '-' : `${seconds.toFixed(2)} s`);

@@ -29,5 +29,27 @@ export async function createTestDatabase(baseUrl: string, prefix: string): Promi
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  const drop = async () => {
+    const client = new pg.Client({ connectionString: baseUrl });
+    await client.connect();
+    try {
+      // A pool's end() resolves before its connections are gone. Dropping WITH (FORCE) at once would
+      // terminate those still closing, and their clients report that (57P01) as an 'error' event:
+      // uncaught in a test whose pool has no listener. So wait (bounded) until the last connection
+      // has left, then drop; FORCE only ends connections a test leaked.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const { rows } = await client.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+          [name],
+        );
+        if (rows[0]!.n === 0 || Date.now() > deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await client.end();
+    }
+  };
+  return { url: url.toString(), drop };
 }
